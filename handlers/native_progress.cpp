@@ -1,0 +1,176 @@
+// Native API, progress records (docs/native-api.md): the ping hot path, batches, reads, resets.
+
+#include "handlers/json_io.hpp"
+#include "handlers/native_access.hpp"
+#include "handlers/native_ping.hpp"
+#include "handlers/problem.hpp"
+#include "handlers/record_json.hpp"
+#include "handlers/router.hpp"
+#include "handlers/routes.hpp"
+#include "handlers/services.hpp"
+#include "store/ids.hpp"
+
+#include <boost/json/array.hpp>
+
+namespace progressd {
+namespace {
+
+constexpr std::size_t max_batch_pings = 1000;
+constexpr std::size_t max_read_ids = 100;
+
+http_response not_durable() {
+    return write_problem({error_code::unavailable, "the write could not be made durable; retry later", {}, {}});
+}
+
+handler_result fail(const api_error& error) { return {write_problem(error)}; }
+
+handler_result durable(services& context, http_response response, std::uint64_t generation) {
+    handler_result result{std::move(response)};
+    if (context.sync_durability) {
+        result.durable_generation = generation;
+        result.not_durable = not_durable;
+    }
+    return result;
+}
+
+bool prefers_minimal(const http_request& request) {
+    return request[http::field::prefer].find("return=minimal") != std::string_view::npos;
+}
+
+// The (user, context) a read or reset names through its query string.
+struct query_scope {
+    std::string user_id;
+    std::string context_id;
+};
+
+std::optional<api_error> read_scope(const services& context, const request_context& request, query_scope& scope) {
+    if (auto loading = refuse_while_loading(context)) return loading;
+    auto context_id = query_param(request.query, "context_id").value_or("");
+    if (!store::is_valid_context_id(context_id)) {
+        return api_error::field(error_code::validation, "context_id", "must be empty or a valid id");
+    }
+    scope.context_id = std::move(context_id);
+    return resolve_subject(*request.principal, query_param(request.query, "user_id"), "user_id", scope.user_id);
+}
+
+std::optional<api_error> read_content_id(std::string_view content_id) {
+    if (store::is_valid_id(content_id)) return std::nullopt;
+    return api_error::field(error_code::validation, "content_id", "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -");
+}
+
+handler_result post_progress(services& context, request_context& request) {
+    boost::json::object body;
+    if (auto error = parse_json_object(request.request, body)) return fail(*error);
+    parsed_ping parsed;
+    if (auto error = parse_ping(body, *request.principal, {}, parsed)) return fail(*error);
+    if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
+
+    const auto& ping = parsed.observation;
+    const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
+    http_response response = prefers_minimal(request.request)
+                                 ? empty_response(http::status::no_content)
+                                 : json_response(http::status::ok,
+                                                 summary_to_json(ping.context_id, ping.content_id, applied.summary));
+    return durable(context, std::move(response), applied.generation);
+}
+
+handler_result post_batch(services& context, request_context& request) {
+    boost::json::object body;
+    if (auto error = parse_json_object(request.request, body)) return fail(*error);
+    const auto* pings = body.if_contains("pings");
+    if (!pings || !pings->is_array() || pings->as_array().empty() || pings->as_array().size() > max_batch_pings) {
+        return fail(api_error::field(error_code::validation, "pings", "must be an array of 1 to 1000 pings"));
+    }
+    if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
+
+    boost::json::array results;
+    results.reserve(pings->as_array().size());
+    std::uint64_t generation = 0;
+    std::size_t index = 0;
+    for (const auto& item : pings->as_array()) {
+        const std::string prefix = "pings[" + std::to_string(index++) + "].";
+        parsed_ping parsed;
+        std::optional<api_error> error;
+        if (!item.is_object()) {
+            error = api_error::field(error_code::validation, prefix.substr(0, prefix.size() - 1), "must be an object");
+        } else {
+            error = parse_ping(item.as_object(), *request.principal, prefix, parsed);
+        }
+        if (error) {
+            results.push_back({{"status", status_of(error->code)}, {"error", problem_body(*error)}});
+            continue;
+        }
+        const auto& ping = parsed.observation;
+        const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
+        generation = std::max(generation, applied.generation);
+        results.push_back(
+            {{"status", 200}, {"progress", summary_to_json(ping.context_id, ping.content_id, applied.summary)}});
+    }
+    auto response = json_response(http::status::ok, boost::json::object{{"results", std::move(results)}});
+    if (generation == 0) return {std::move(response)};
+    return durable(context, std::move(response), generation);
+}
+
+handler_result get_one(services& context, request_context& request) {
+    const std::string_view content_id = request.params[0];
+    if (auto error = read_content_id(content_id)) return fail(*error);
+    query_scope scope;
+    if (auto error = read_scope(context, request, scope)) return fail(*error);
+    auto record = context.store.find(scope.user_id, scope.context_id, content_id);
+    if (!record) return fail({error_code::not_found, "no progress for this content", {}, {}});
+    const store::record_key key{scope.context_id, std::string(content_id)};
+    return {json_response(http::status::ok, record_to_json(scope.user_id, key, *record))};
+}
+
+handler_result get_many(services& context, request_context& request) {
+    query_scope scope;
+    if (auto error = read_scope(context, request, scope)) return fail(*error);
+    const auto ids = query_param(request.query, "content_ids").value_or("");
+    std::vector<std::string_view> content_ids;
+    for (std::size_t start = 0; start <= ids.size();) {
+        const std::size_t comma = std::min(ids.find(',', start), ids.size());
+        content_ids.push_back(std::string_view(ids).substr(start, comma - start));
+        start = comma + 1;
+    }
+    const bool all_valid = std::all_of(content_ids.begin(), content_ids.end(), store::is_valid_id);
+    if (!all_valid || content_ids.size() > max_read_ids) {
+        return fail(api_error::field(error_code::validation, "content_ids",
+                                     "must be 1 to 100 comma-separated content ids"));
+    }
+    boost::json::array results;
+    boost::json::array missing;
+    for (auto content_id : content_ids) {
+        if (auto record = context.store.find(scope.user_id, scope.context_id, content_id)) {
+            const store::record_key key{scope.context_id, std::string(content_id)};
+            results.push_back(record_to_json(scope.user_id, key, *record));
+        } else {
+            missing.push_back(boost::json::string(content_id));
+        }
+    }
+    return {json_response(http::status::ok, boost::json::object{{"results", std::move(results)},
+                                                                 {"missing", std::move(missing)}})};
+}
+
+handler_result delete_one(services& context, request_context& request) {
+    const std::string_view content_id = request.params[0];
+    if (auto error = read_content_id(content_id)) return fail(*error);
+    query_scope scope;
+    if (auto error = read_scope(context, request, scope)) return fail(*error);
+    if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
+    const auto generation = context.store.erase(scope.user_id, scope.context_id, content_id);
+    auto response = empty_response(http::status::no_content);
+    if (!generation) return {std::move(response)};
+    return durable(context, std::move(response), *generation);
+}
+
+}  // namespace
+
+void register_native_progress_routes(router& routes, services& context) {
+    routes.add(http::verb::post, "/v1/progress", bind_handler(context, post_progress));
+    routes.add(http::verb::post, "/v1/progress/batch", bind_handler(context, post_batch), {.body_limit_multiplier = 16});
+    routes.add(http::verb::get, "/v1/progress", bind_handler(context, get_many));
+    routes.add(http::verb::get, "/v1/progress/{content_id}", bind_handler(context, get_one));
+    routes.add(http::verb::delete_, "/v1/progress/{content_id}", bind_handler(context, delete_one));
+}
+
+}  // namespace progressd

@@ -1,0 +1,52 @@
+#include "handlers/record_json.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace progressd {
+
+boost::json::object summary_to_json(std::string_view context_id, std::string_view content_id,
+                                    const store::record_summary& summary) {
+    return {
+        {"content_id", content_id},
+        {"context_id", context_id},
+        {"status", static_cast<int>(summary.status)},
+        {"progress_percent", summary.progress_percent},
+        {"position_seconds", summary.position_seconds},
+        {"time_spent_seconds", summary.time_spent_seconds},
+        {"completed", summary.status == store::progress_status::completed},
+    };
+}
+
+boost::json::object record_to_json(std::string_view user_id, const store::record_key& key,
+                                   const store::progress_record& record) {
+    boost::json::object json{
+        {"user_id", user_id},
+        {"context_id", key.context_id},
+        {"content_id", key.content_id},
+        {"record_id", store::format_uuid(record.record_id)},
+        {"status", static_cast<int>(record.status)},
+        {"completed", record.status == store::progress_status::completed},
+        {"progress_percent", record.progress_percent},
+        {"position_seconds", record.position_seconds},
+        {"duration_seconds", record.duration_seconds},
+        {"time_spent_seconds", record.time_spent_seconds},
+        {"views", record.views},
+        {"first_accessed_at", record.first_accessed_at},
+        {"last_accessed_at", record.last_accessed_at},
+        {"updated_at", record.updated_at},
+        {"completed_at", nullptr},
+        {"mimetype", nullptr},
+        {"details", nullptr},
+    };
+    if (record.completed_at != 0) json["completed_at"] = record.completed_at;
+    if (!record.mimetype.empty()) json["mimetype"] = record.mimetype;
+    // details were validated as a JSON object when stored; a parse failure here means nothing to echo.
+    if (!record.details.empty()) {
+        boost::system::error_code ec;
+        auto details = boost::json::parse(record.details, ec);
+        if (!ec) json["details"] = std::move(details);
+    }
+    return json;
+}
+
+}  // namespace progressd

@@ -1,0 +1,17 @@
+#pragma once
+// JSON shapes of progress records in the native API.
+
+#include "store/record.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <string_view>
+
+namespace progressd {
+
+boost::json::object summary_to_json(std::string_view context_id, std::string_view content_id,
+                                    const store::record_summary& summary);
+boost::json::object record_to_json(std::string_view user_id, const store::record_key& key,
+                                   const store::progress_record& record);
+
+}  // namespace progressd

@@ -1,0 +1,94 @@
+#pragma once
+// The routing table: (method, path pattern) → handler. Patterns are literal segments and
+// `{name}` parameters, e.g. "/v1/progress/{content_id}". Matching extracts parameters once,
+// answers 404 for unknown paths and 405 (with Allow) for known paths with another method, and
+// authenticates the caller before a handler that needs a principal runs.
+//
+// Thread-safety: routes are added before the I/O threads start; afterwards the router is
+// read-only and dispatch() may run on every I/O thread at once.
+
+#include "handlers/api_error.hpp"
+#include "handlers/auth/authenticator.hpp"
+#include "handlers/http_types.hpp"
+#include "handlers/thread_context.hpp"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace progressd {
+
+inline constexpr std::size_t max_path_params = 4;
+
+struct request_context {
+    const http_request& request;
+    std::string_view path;
+    std::string_view query;  // without '?'
+    std::array<std::string_view, max_path_params> params{};
+    const auth::principal* principal = nullptr;  // set for authenticated routes
+    thread_context& thread;
+    std::int64_t now_ms = 0;
+};
+
+struct handler_result {
+    http_response response;
+    // Non-zero: in sync durability the reply waits until the persister has committed this
+    // generation, and becomes `not_durable` if that commit fails.
+    std::uint64_t durable_generation = 0;
+    http_response (*not_durable)() = nullptr;
+};
+
+using route_handler = std::function<handler_result(request_context&)>;
+using error_writer = http_response (*)(const api_error&);
+
+struct route_options {
+    bool authenticated = true;
+    std::size_t body_limit_multiplier = 1;  // the batch endpoint accepts 16× the body limit
+    error_writer write_error = nullptr;     // the family's format; problem+json when null
+};
+
+struct dispatch_result {
+    handler_result result;
+    std::size_t route = 0;  // index into route_labels(), for metrics
+};
+
+class router {
+public:
+    explicit router(const auth::authenticator& authenticator) : authenticator_(authenticator) {}
+
+    void add(http::verb method, std::string_view pattern, route_handler handler, route_options options = {});
+
+    dispatch_result dispatch(const http_request& request, thread_context& thread, std::int64_t now_ms) const;
+
+    // Errors found by the server before a handler runs (body or headers too large, timeouts),
+    // written in the format of the family the target belongs to.
+    http_response error_for(std::string_view target, const api_error& error) const;
+    std::size_t body_limit_for(http::verb method, std::string_view target, std::size_t base_limit) const;
+
+    // "METHOD pattern" per route, then one label for requests that matched no route.
+    std::size_t route_count() const { return routes_.size() + 1; }
+    std::string_view method_label(std::size_t route) const;
+    std::string_view pattern_label(std::size_t route) const;
+
+private:
+    struct route {
+        http::verb method;
+        std::string pattern;
+        std::vector<std::string> segments;  // "{…}" marks a parameter
+        route_handler handler;
+        route_options options;
+    };
+    bool match(const route& candidate, std::string_view path, request_context* context) const;
+    const route* find(http::verb method, std::string_view path, request_context* context) const;
+
+    const auth::authenticator& authenticator_;
+    std::vector<route> routes_;
+};
+
+// Splits "path?query" into its parts.
+std::pair<std::string_view, std::string_view> split_target(std::string_view target);
+
+}  // namespace progressd

@@ -1,0 +1,33 @@
+#pragma once
+// What the handlers work with. Built once in main and passed to every register_* function.
+//
+// Thread-safety: the store and persister are thread-safe; server_status is atomics only; the
+// rest is read-only after start-up.
+
+#include "handlers/metrics.hpp"
+#include "store/persister.hpp"
+#include "store/progress_store.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace progressd {
+
+// The server's life cycle as readiness and metrics see it. Written by server/, read by handlers.
+struct server_status {
+    std::atomic<bool> loaded{false};    // recovery finished
+    std::atomic<bool> draining{false};  // SIGTERM received
+    std::atomic<std::int64_t> connections{0};
+};
+
+struct services {
+    store::progress_store& store;
+    store::persister& persister;
+    const server_status& status;
+    const std::vector<std::unique_ptr<thread_metrics>>& metrics;  // one per I/O thread
+    bool sync_durability = false;
+};
+
+}  // namespace progressd

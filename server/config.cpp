@@ -1,0 +1,100 @@
+#include "server/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <thread>
+
+namespace progressd {
+namespace {
+
+bool split_listen(const std::string& listen, server_config& config) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    const std::string port = listen.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+    const unsigned long value = std::stoul(port);
+    if (value > 65535) return false;
+    config.listen_host = listen.substr(0, colon);
+    config.listen_port = static_cast<std::uint16_t>(value);
+    return true;
+}
+
+}  // namespace
+
+std::variant<server_config, int> parse_config(int argc, char** argv) {
+    server_config config;
+    config.threads = std::max(1u, std::thread::hardware_concurrency());
+    CLI::App app{"progressd: a progress-tracking server for video and learning platforms"};
+    app.set_version_flag("--version", "progressd 0.1.0");
+
+    std::string listen = "127.0.0.1:8080";
+    std::string durability = "snapshot";
+    std::string level = "info";
+    long flush_ms = 1000;
+    long drain_s = 5;
+    long idle_s = 60;
+    long request_s = 10;
+    std::size_t map_mb = 1024;
+    std::size_t max_map_mb = 0;
+
+    auto flag = [&app](const std::string& name, auto& target, const std::string& help, const std::string& env) {
+        return app.add_option(name, target, help)->envname(env)->capture_default_str();
+    };
+    flag("--listen", listen, "HOST:PORT to serve on (port 0: pick a free one)", "PROGRESSD_LISTEN");
+    flag("--threads", config.threads, "I/O threads", "PROGRESSD_THREADS")->check(CLI::Range(1u, 1024u));
+    flag("--shards", config.shards, "store shards (a power of two)", "PROGRESSD_SHARDS")->check(CLI::Range(1ul, 65536ul));
+    flag("--data-dir", config.data_dir, "LMDB environment and generated secrets", "PROGRESSD_DATA_DIR");
+    flag("--durability", durability, "snapshot | sync (see docs/durability.md)", "PROGRESSD_DURABILITY")
+        ->check(CLI::IsMember({"snapshot", "sync"}));
+    flag("--flush-interval-ms", flush_ms, "persister batch interval", "PROGRESSD_FLUSH_INTERVAL_MS")
+        ->check(CLI::Range(1l, 3600000l));
+    flag("--completion-threshold", config.completion_threshold, "percent at which content completes",
+         "PROGRESSD_COMPLETION_THRESHOLD")
+        ->check(CLI::Range(1.0, 100.0));
+    flag("--catalog", config.catalog_file, "JSON array of catalog entries (reserved)", "PROGRESSD_CATALOG");
+    flag("--jwt-hs256-secret-file", config.jwt_hs256_secret_file,
+         "HS256 secret file (default: generated in the data dir)", "PROGRESSD_JWT_HS256_SECRET_FILE");
+    flag("--jwt-rs256-public-key", config.jwt_rs256_public_key_file, "PEM public key for RS256 tokens",
+         "PROGRESSD_JWT_RS256_PUBLIC_KEY");
+    flag("--api-keys-file", config.api_keys_file, "service API keys, one per line", "PROGRESSD_API_KEYS_FILE");
+    flag("--max-body-bytes", config.max_body_bytes, "request body limit (batch: 16x)", "PROGRESSD_MAX_BODY_BYTES")
+        ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20));
+    flag("--drain-seconds", drain_s, "after SIGTERM, keep serving this long", "PROGRESSD_DRAIN_SECONDS")
+        ->check(CLI::Range(0l, 3600l));
+    flag("--idle-timeout-seconds", idle_s, "close idle keep-alive connections after", "PROGRESSD_IDLE_TIMEOUT_SECONDS")
+        ->check(CLI::Range(1l, 86400l));
+    flag("--request-timeout-seconds", request_s, "deadline to receive a whole request", "PROGRESSD_REQUEST_TIMEOUT_SECONDS")
+        ->check(CLI::Range(1l, 3600l));
+    flag("--max-connections", config.max_connections, "open connections at most", "PROGRESSD_MAX_CONNECTIONS")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+    flag("--lmdb-map-size-mb", map_mb, "initial LMDB map size (grows when full)", "PROGRESSD_LMDB_MAP_SIZE_MB")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
+    flag("--lmdb-max-map-size-mb", max_map_mb, "LMDB map size ceiling (0: none)", "PROGRESSD_LMDB_MAX_MAP_SIZE_MB");
+    flag("--log-level", level, "trace | debug | info | warn | error", "PROGRESSD_LOG_LEVEL")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error);
+    }
+    if (!split_listen(listen, config)) {
+        std::fprintf(stderr, "--listen: expected HOST:PORT, got '%s'\n", listen.c_str());
+        return 2;
+    }
+    if ((config.shards & (config.shards - 1)) != 0) {
+        std::fprintf(stderr, "--shards: must be a power of two, got %zu\n", config.shards);
+        return 2;
+    }
+    config.durability = *store::parse_durability_mode(durability);
+    config.log = *parse_log_level(level);
+    config.flush_interval = std::chrono::milliseconds(flush_ms);
+    config.drain = std::chrono::seconds(drain_s);
+    config.idle_timeout = std::chrono::seconds(idle_s);
+    config.request_timeout = std::chrono::seconds(request_s);
+    config.lmdb_map_size = map_mb << 20;
+    config.lmdb_max_map_size = max_map_mb << 20;
+    return config;
+}
+
+}  // namespace progressd

@@ -1,0 +1,43 @@
+#pragma once
+// The server's configuration: one struct, built once in main from flags and PROGRESSD_* env
+// variables (SPEC §9), then passed down by const&.
+
+#include "common/log.hpp"
+#include "store/persister.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <variant>
+
+namespace progressd {
+
+struct server_config {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;
+    unsigned threads = 1;
+    std::size_t shards = 64;
+    std::string data_dir = "./data";
+    store::durability_mode durability = store::durability_mode::snapshot;
+    std::chrono::milliseconds flush_interval{1000};
+    double completion_threshold = 95;
+    std::string catalog_file;  // accepted; the catalog arrives in a later release
+    std::string jwt_hs256_secret_file;  // empty: <data_dir>/jwt-hs256.secret, generated on first run
+    std::string jwt_rs256_public_key_file;
+    std::string api_keys_file;
+    std::size_t max_body_bytes = 64 * 1024;
+    std::size_t max_header_bytes = 8 * 1024;
+    std::chrono::seconds drain{5};
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::seconds request_timeout{10};
+    std::size_t max_connections = 10000;
+    std::size_t lmdb_map_size = std::size_t{1} << 30;
+    std::size_t lmdb_max_map_size = 0;  // 0: grow without limit
+    log_level log = log_level::info;
+};
+
+// Either the configuration or the exit code to leave with (after --help, or a bad flag, which
+// has then been reported on stderr).
+std::variant<server_config, int> parse_config(int argc, char** argv);
+
+}  // namespace progressd

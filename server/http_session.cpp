@@ -1,0 +1,135 @@
+#include "server/http_session.hpp"
+
+#include "common/clock.hpp"
+#include "handlers/router.hpp"
+#include "handlers/services.hpp"
+#include "server/durable_wait.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <chrono>
+
+namespace progressd {
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t first_read_bytes = 4096;
+
+// Keeps the session's slot in its thread's list exactly as long as the session runs.
+class registration {
+public:
+    registration(io_thread& thread, tcp::socket& socket, server_status& status) : thread_(thread), status_(status) {
+        slot_ = thread.sessions.insert(thread.sessions.end(), session_slot{&socket, true});
+        thread.context.metrics.connection_opened();
+    }
+    ~registration() {
+        thread_.sessions.erase(slot_);
+        thread_.context.metrics.connection_closed();
+        status_.connections.fetch_sub(1, std::memory_order_relaxed);
+    }
+    registration(const registration&) = delete;
+    registration& operator=(const registration&) = delete;
+    void awaiting_client(bool value) { slot_->awaiting_client = value; }
+
+private:
+    io_thread& thread_;
+    server_status& status_;
+    std::list<session_slot>::iterator slot_;
+};
+
+// Maps a failed read to the answer the client should still get, if any.
+std::optional<api_error> read_failure(const boost::system::error_code& ec) {
+    if (ec == http::error::header_limit) {
+        return api_error{error_code::headers_too_large, "request headers exceed the limit", {}, {}};
+    }
+    if (ec == http::error::body_limit) {
+        return api_error{error_code::body_too_large, "request body exceeds the limit", {}, {}};
+    }
+    if (ec == beast::error::timeout) {
+        return api_error{error_code::request_timeout, "the request did not arrive in time", {}, {}};
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) return std::nullopt;
+    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+        return api_error{error_code::malformed_json, "malformed HTTP request: " + ec.message(), {}, {}};
+    }
+    return std::nullopt;  // the peer went away: nobody to answer
+}
+
+}  // namespace
+
+net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_env env) {
+    beast::tcp_stream stream(std::move(socket));
+    registration registered(thread, stream.socket(), env.context.status);
+    beast::flat_buffer buffer;
+    const auto& config = env.config;
+
+    for (;;) {
+        // Wait for the next request under the idle deadline; the request deadline starts with
+        // its first byte, so a slow client cannot stretch a request over the idle allowance.
+        registered.awaiting_client(true);
+        if (thread.stopping) break;
+        if (buffer.size() == 0) {
+            stream.expires_after(config.idle_timeout);
+            auto [ec, bytes] = co_await stream.async_read_some(buffer.prepare(first_read_bytes), use_tuple);
+            if (ec) break;
+            buffer.commit(bytes);
+        }
+
+        stream.expires_after(config.request_timeout);
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+        auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+        if (!header_ec) {
+            const auto& header = parser.get();
+            parser.body_limit(env.routes.body_limit_for(header.method(), header.target(), config.max_body_bytes));
+        }
+        boost::system::error_code read_ec = header_ec;
+        if (!read_ec) std::tie(read_ec, std::ignore) = co_await http::async_read(stream, buffer, parser, use_tuple);
+        if (read_ec) {
+            auto failure = read_failure(read_ec);
+            if (!failure || thread.stopping) break;
+            const std::string_view target = parser.is_header_done() ? parser.get().target() : std::string_view("/");
+            http_response response = env.routes.error_for(target, *failure);
+            response.keep_alive(false);
+            response.prepare_payload();
+            stream.expires_after(std::chrono::seconds(1));
+            co_await http::async_write(stream, response, use_tuple);
+            break;
+        }
+
+        registered.awaiting_client(false);
+        const auto started = std::chrono::steady_clock::now();
+        http_request request = parser.release();
+        auto dispatched = env.routes.dispatch(request, thread.context, wall_clock_ms());
+        auto& result = dispatched.result;
+        if (result.durable_generation != 0) {
+            const bool committed =
+                co_await async_wait_durable(env.context.persister, result.durable_generation, net::use_awaitable);
+            if (!committed) result.response = result.not_durable();
+        }
+
+        http_response& response = result.response;
+        const bool draining = env.context.status.draining.load(std::memory_order_relaxed) || thread.stopping;
+        response.version(request.version());
+        response.keep_alive(request.keep_alive() && !draining);
+        if (request.method() != http::verb::head) response.prepare_payload();
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        thread.context.metrics.record(dispatched.route, response.result_int(), seconds);
+
+        stream.expires_after(config.request_timeout);
+        auto [write_ec, written] = co_await http::async_write(stream, response, use_tuple);
+        if (write_ec || !response.keep_alive()) break;
+    }
+
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace progressd

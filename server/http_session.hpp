@@ -1,0 +1,24 @@
+#pragma once
+// One coroutine per connection: read a request under limits and deadlines, dispatch it, wait for
+// durability when required, write the response, repeat while keep-alive holds.
+
+#include "server/config.hpp"
+#include "server/io_thread.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+namespace progressd {
+
+class router;
+struct services;
+
+struct session_env {
+    const server_config& config;
+    const router& routes;
+    services& context;
+    const logger& log;
+};
+
+net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_env env);
+
+}  // namespace progressd

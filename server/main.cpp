@@ -1,0 +1,104 @@
+// progressd: wires configuration, auth, the store, the persister and the server together.
+
+#include "common/log.hpp"
+#include "handlers/auth/api_keys.hpp"
+#include "handlers/auth/authenticator.hpp"
+#include "handlers/auth/jwt.hpp"
+#include "handlers/auth/secret_file.hpp"
+#include "handlers/router.hpp"
+#include "handlers/routes.hpp"
+#include "handlers/services.hpp"
+#include "server/config.hpp"
+#include "server/server.hpp"
+#include "store/lmdb.hpp"
+#include "store/persister.hpp"
+#include "store/progress_store.hpp"
+#include "store/recovery.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace progressd {
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+auth::authenticator make_authenticator(const server_config& config) {
+    auto secret = config.jwt_hs256_secret_file.empty() ? auth::load_or_create_hs256_secret(config.data_dir)
+                                                       : auth::load_hs256_secret(config.jwt_hs256_secret_file);
+    auto public_key = config.jwt_rs256_public_key_file.empty() ? std::string() : read_file(config.jwt_rs256_public_key_file);
+    auto keys = config.api_keys_file.empty() ? auth::api_keys() : auth::api_keys::load(config.api_keys_file);
+    return auth::authenticator(auth::jwt_verifier(std::move(secret), std::move(public_key)), std::move(keys));
+}
+
+int serve(const server_config& config, const logger& log) {
+    std::filesystem::create_directories(config.data_dir);
+    const auto authenticator = make_authenticator(config);
+    if (!config.catalog_file.empty()) log.warn("catalog_ignored", {{"reason", "the catalog is not implemented yet"}});
+
+    auto environment = store::open_data_dir(config.data_dir, config.lmdb_map_size);
+    store::progress_store store(config.shards, store::merge_rules{config.completion_threshold});
+    store::persister persister(store, environment,
+                               {config.durability, config.flush_interval, config.lmdb_max_map_size}, log);
+    server_status status;
+    std::vector<std::unique_ptr<thread_metrics>> metrics;
+    services context{store, persister, status, metrics, config.durability == store::durability_mode::sync};
+
+    router routes(authenticator);
+    register_all_routes(routes, context);
+    for (unsigned i = 0; i < config.threads; ++i) metrics.push_back(std::make_unique<thread_metrics>(routes.route_count()));
+
+    server http_server(config, routes, context, log, metrics);
+    const std::string address = http_server.start();
+
+    // Liveness answers while the store loads; readiness and the APIs wait for it.
+    bool load_failed = false;
+    std::thread loader([&] {
+        try {
+            const auto recovered = store::recover(environment, store, log);
+            persister.start();
+            status.loaded.store(true, std::memory_order_release);
+            log.info("ready", {{"listen", std::string_view(address)},
+                               {"records", std::int64_t(recovered.records)},
+                               {"corrupt_records_skipped", std::int64_t(recovered.corrupt)},
+                               {"recovery_ms", std::int64_t(recovered.duration.count())},
+                               {"durability", config.durability == store::durability_mode::sync ? "sync" : "snapshot"},
+                               {"threads", std::int64_t(config.threads)}});
+        } catch (const std::exception& error) {
+            log.error("recovery_failed", {{"error", std::string_view(error.what())}});
+            load_failed = true;
+            http_server.request_stop();
+        }
+    });
+    http_server.run();
+    loader.join();
+    persister.stop();
+    log.info("stopped", {{"records", std::int64_t(store.stats().records)}});
+    return load_failed ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace progressd
+
+int main(int argc, char** argv) {
+    auto parsed = progressd::parse_config(argc, argv);
+    if (auto* exit_code = std::get_if<int>(&parsed)) return *exit_code;
+    const auto& config = std::get<progressd::server_config>(parsed);
+    const progressd::logger log(config.log);
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        return progressd::serve(config, log);
+    } catch (const std::exception& error) {
+        log.error("fatal", {{"error", std::string_view(error.what())}});
+        return 1;
+    }
+}

@@ -1,0 +1,154 @@
+#include "server/server.hpp"
+
+#include "handlers/services.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <thread>
+
+namespace progressd {
+
+struct signal_watch {
+    explicit signal_watch(net::io_context& io) : signals(io, SIGTERM, SIGINT), drain_timer(io) {}
+    net::signal_set signals;
+    net::steady_timer drain_timer;
+    bool draining = false;
+};
+
+namespace {
+
+using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+constexpr int listen_backlog = 4096;
+
+// The one place where an unexpected exception from a coroutine ends up.
+auto log_failure(const logger& log, std::string_view what) {
+    return [&log, what](std::exception_ptr failure) {
+        if (!failure) return;
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception& error) {
+            log.error("coroutine_failed", {{"where", what}, {"error", std::string_view(error.what())}});
+        }
+    };
+}
+
+}  // namespace
+
+server::server(const server_config& config, const router& routes, services& context, const logger& log,
+               const std::vector<std::unique_ptr<thread_metrics>>& metrics)
+    : config_(config), routes_(routes), context_(context), log_(log) {
+    for (unsigned i = 0; i < config.threads; ++i) threads_.push_back(std::make_unique<io_thread>(*metrics[i]));
+    signals_ = std::make_unique<signal_watch>(threads_.front()->io);
+}
+
+server::~server() = default;
+
+void server::listen(io_thread& thread, const tcp::endpoint& endpoint) {
+    auto& acceptor = thread.acceptor;
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.set_option(reuse_port(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(listen_backlog);
+}
+
+std::string server::start() {
+    net::io_context resolver_io;
+    tcp::resolver resolver(resolver_io);
+    auto endpoint = resolver.resolve(config_.listen_host, std::to_string(config_.listen_port))->endpoint();
+    // The first acceptor resolves port 0 to a real port; the others join it there.
+    listen(*threads_.front(), endpoint);
+    endpoint = threads_.front()->acceptor.local_endpoint();
+    for (std::size_t i = 1; i < threads_.size(); ++i) listen(*threads_[i], endpoint);
+    return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+net::awaitable<void> server::accept_loop(io_thread& thread) {
+    const session_env env{config_, routes_, context_, log_};
+    net::steady_timer backoff(thread.io);
+    for (;;) {
+        auto [ec, socket] = co_await thread.acceptor.async_accept(net::as_tuple(net::use_awaitable));
+        if (ec == net::error::operation_aborted || thread.stopping) co_return;
+        if (ec) {
+            // Out of file descriptors or similar: pause instead of spinning on the error.
+            log_.warn("accept_failed", {{"error", std::string_view(ec.message())}});
+            backoff.expires_after(std::chrono::milliseconds(50));
+            co_await backoff.async_wait(net::as_tuple(net::use_awaitable));
+            continue;
+        }
+        if (context_.status.connections.fetch_add(1, std::memory_order_relaxed) >= std::int64_t(config_.max_connections)) {
+            context_.status.connections.fetch_sub(1, std::memory_order_relaxed);
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        net::co_spawn(thread.io, run_session(std::move(socket), thread, env), log_failure(log_, "session"));
+    }
+}
+
+void server::watch_signals() {
+    signals_->signals.async_wait([this](const boost::system::error_code& ec, int signal_number) {
+        if (ec) return;
+        log_.info("signal", {{"signal", std::int64_t{signal_number}}, {"drain_seconds", std::int64_t(config_.drain.count())}});
+        if (signals_->draining) {
+            stop_accepting();  // a second signal skips the rest of the drain
+            return;
+        }
+        begin_drain();
+        watch_signals();
+    });
+}
+
+void server::begin_drain() {
+    signals_->draining = true;
+    context_.status.draining.store(true, std::memory_order_release);
+    signals_->drain_timer.expires_after(config_.drain);
+    signals_->drain_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) stop_accepting();
+    });
+}
+
+void server::stop_accepting() {
+    boost::system::error_code ignored;
+    signals_->signals.cancel(ignored);
+    signals_->drain_timer.cancel();
+    for (auto& thread : threads_) {
+        net::post(thread->io, [&thread = *thread] {
+            thread.stopping = true;
+            boost::system::error_code ignored_close;
+            thread.acceptor.close(ignored_close);
+            // Sessions waiting on their client end now; those handling a request finish it.
+            for (auto& session : thread.sessions) {
+                if (session.awaiting_client) session.socket->cancel(ignored_close);
+            }
+        });
+    }
+}
+
+void server::request_stop() {
+    net::post(threads_.front()->io, [this] { stop_accepting(); });
+}
+
+void server::run() {
+    for (auto& thread : threads_) {
+        net::co_spawn(thread->io, accept_loop(*thread), log_failure(log_, "accept"));
+    }
+    watch_signals();
+    std::vector<std::thread> workers;
+    for (std::size_t i = 1; i < threads_.size(); ++i) {
+        workers.emplace_back([&io = threads_[i]->io] { io.run(); });
+    }
+    threads_.front()->io.run();
+    for (auto& worker : workers) worker.join();
+}
+
+}  // namespace progressd

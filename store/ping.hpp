@@ -1,0 +1,29 @@
+#pragma once
+// A ping: one incremental observation from a player (SPEC §2). Handlers validate and fill it;
+// the merge rules consume it. Absent fields are std::nullopt.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace progressd::store {
+
+enum class ping_event : std::uint8_t { update, start, end, complete };
+
+struct ping {
+    std::string context_id;
+    std::string content_id;
+    std::string collection_id;  // recorded by the catalog (later); validated now
+    ping_event event = ping_event::update;
+    std::optional<double> position_seconds;
+    std::optional<double> duration_seconds;
+    std::optional<double> progress_percent;
+    double time_spent_delta_seconds = 0;
+    std::optional<std::string> session_id;
+    std::optional<std::int64_t> seq;
+    std::optional<std::int64_t> ts;  // client timestamp, ms since epoch
+    std::optional<std::string> mimetype;
+    std::optional<std::string> details;  // serialized JSON object
+};
+
+}  // namespace progressd::store

@@ -1,0 +1,187 @@
+#include "store/progress_store.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace progressd::store {
+namespace {
+
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+};
+
+// Orders record keys and lets lookups use string_views without building a key.
+struct key_less {
+    using is_transparent = void;
+    using view = std::pair<std::string_view, std::string_view>;
+    static view as_view(const record_key& key) { return {key.context_id, key.content_id}; }
+    static view as_view(const view& key) { return key; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const { return as_view(a) < as_view(b); }
+};
+
+struct stored_record {
+    progress_record value;
+    bool dirty = false;  // already queued in the shard's dirty list
+};
+
+using user_records = std::map<record_key, stored_record, key_less>;
+
+struct dirty_key {
+    std::string user_id;
+    record_key key;
+};
+
+}  // namespace
+
+struct alignas(64) progress_store::shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, user_records, string_hash, std::equal_to<>> users;
+    std::vector<dirty_key> dirty;
+    std::size_t record_count = 0;
+    std::mt19937_64 random{std::random_device{}()};
+
+    void mark_dirty(std::string_view user_id, const record_key& key, stored_record* record) {
+        if (record) {
+            if (record->dirty) return;
+            record->dirty = true;
+        }
+        dirty.push_back({std::string(user_id), key});
+    }
+
+    std::array<std::uint8_t, 16> new_record_id() {
+        std::array<std::uint8_t, 16> id;
+        for (std::size_t i = 0; i < id.size(); i += 8) {
+            const std::uint64_t bits = random();
+            for (std::size_t b = 0; b < 8; ++b) id[i + b] = static_cast<std::uint8_t>(bits >> (8 * b));
+        }
+        id[6] = static_cast<std::uint8_t>((id[6] & 0x0f) | 0x40);  // version 4
+        id[8] = static_cast<std::uint8_t>((id[8] & 0x3f) | 0x80);  // RFC 4122 variant
+        return id;
+    }
+};
+
+progress_store::progress_store(std::size_t shard_count, merge_rules rules)
+    : shard_count_(shard_count), rules_(rules), shards_(new shard[shard_count]) {
+    if (shard_count == 0 || (shard_count & (shard_count - 1)) != 0) {
+        throw std::invalid_argument("shard count must be a power of two");
+    }
+}
+
+progress_store::~progress_store() = default;
+
+progress_store::shard& progress_store::shard_for(std::string_view user_id) const {
+    return shards_[std::hash<std::string_view>{}(user_id) & (shard_count_ - 1)];
+}
+
+apply_result progress_store::apply_ping(std::string_view user_id, const ping& observation, std::int64_t now_ms) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_records{}).first;
+
+    auto& records = user->second;
+    auto found = records.find(key_less::view{observation.context_id, observation.content_id});
+    if (found == records.end()) {
+        found = records.emplace(record_key{observation.context_id, observation.content_id}, stored_record{}).first;
+        found->second.value.record_id = s.new_record_id();
+        ++s.record_count;
+    }
+
+    apply_result result;
+    result.outcome = merge(found->second.value, observation, rules_, now_ms);
+    result.summary = summarize(found->second.value);
+    result.generation = generation_.load(std::memory_order_acquire);
+    if (!result.outcome.duplicate) s.mark_dirty(user_id, found->first, &found->second);
+    return result;
+}
+
+std::optional<progress_record> progress_store::find(std::string_view user_id, std::string_view context_id,
+                                                    std::string_view content_id) const {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end()) return std::nullopt;
+    auto found = user->second.find(key_less::view{context_id, content_id});
+    if (found == user->second.end()) return std::nullopt;
+    return found->second.value;
+}
+
+std::optional<std::uint64_t> progress_store::erase(std::string_view user_id, std::string_view context_id,
+                                                   std::string_view content_id) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end()) return std::nullopt;
+    auto found = user->second.find(key_less::view{context_id, content_id});
+    if (found == user->second.end()) return std::nullopt;
+
+    const record_key key = found->first;
+    const bool already_queued = found->second.dirty;
+    user->second.erase(found);
+    --s.record_count;
+    // A queued key is written as a tombstone anyway once its record is gone.
+    if (!already_queued) s.mark_dirty(user_id, key, nullptr);
+    if (user->second.empty()) s.users.erase(user);
+    return generation_.load(std::memory_order_acquire);
+}
+
+user_page progress_store::list_user(std::string_view user_id, std::size_t offset, std::size_t limit) const {
+    user_page page;
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end()) return page;
+    page.total = user->second.size();
+    if (offset >= page.total) return page;
+    auto it = std::next(user->second.begin(), static_cast<std::ptrdiff_t>(offset));
+    for (; it != user->second.end() && page.records.size() < limit; ++it) {
+        page.records.emplace_back(it->first, it->second.value);
+    }
+    return page;
+}
+
+store_stats progress_store::stats() const {
+    store_stats totals;
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+        std::lock_guard lock(shards_[i].mutex);
+        totals.records += shards_[i].record_count;
+        totals.users += shards_[i].users.size();
+        totals.dirty += shards_[i].dirty.size();
+    }
+    return totals;
+}
+
+void progress_store::load(std::string_view user_id, record_key key, const progress_record& record) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_records{}).first;
+    auto [it, inserted] = user->second.insert_or_assign(std::move(key), stored_record{record, false});
+    if (inserted) ++s.record_count;
+}
+
+std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_visitor& visit) {
+    shard& s = shards_[shard_index];
+    std::lock_guard lock(s.mutex);
+    for (const auto& entry : s.dirty) {
+        const stored_record* record = nullptr;
+        if (auto user = s.users.find(entry.user_id); user != s.users.end()) {
+            if (auto found = user->second.find(entry.key); found != user->second.end()) {
+                found->second.dirty = false;
+                record = &found->second;
+            }
+        }
+        visit(entry.user_id, entry.key, record ? &record->value : nullptr);
+    }
+    const std::size_t collected = s.dirty.size();
+    s.dirty.clear();
+    return collected;
+}
+
+}  // namespace progressd::store

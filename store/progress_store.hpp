@@ -1,0 +1,95 @@
+#pragma once
+// The in-memory progress maps: every read and write of progress goes through here.
+//
+// Thread-safety: all public members may be called from any thread. Records live in N shards
+// chosen by a hash of the user id, each with its own mutex, so everything about one user is in
+// one shard and per-user operations are atomic. Nothing is atomic across users. Callers never
+// get references into a shard: reads return copies and callbacks run under the shard lock, so a
+// lock lasts exactly as long as the call. Never log, allocate heavily or do I/O in a callback.
+//
+// Durability bookkeeping: each write marks its record dirty and returns the flush generation it
+// belongs to. The persister (the only LMDB writer) calls begin_flush() and then collect_dirty()
+// per shard; once that batch commits, every write that returned a generation ≤ the one
+// begin_flush() returned is durable. Generation is read under the shard lock and begin_flush()
+// bumps it before taking any shard lock, so a write is always collected by the batch whose
+// generation it was given, or by an earlier one.
+
+#include "store/merge.hpp"
+#include "store/ping.hpp"
+#include "store/record.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace progressd::store {
+
+struct apply_result {
+    merge_outcome outcome;
+    record_summary summary;
+    std::uint64_t generation = 0;  // durable once the persister has committed this generation
+};
+
+struct user_page {
+    std::size_t total = 0;  // all records of the user
+    std::vector<std::pair<record_key, progress_record>> records;  // ordered by (context, content)
+};
+
+struct store_stats {
+    std::size_t records = 0;
+    std::size_t users = 0;
+    std::size_t dirty = 0;
+};
+
+// Called for each dirty key while the persister collects a shard; `record` is null when the
+// record was deleted (a tombstone).
+using dirty_visitor = std::function<void(std::string_view user_id, const record_key& key, const progress_record* record)>;
+
+class progress_store {
+public:
+    progress_store(std::size_t shard_count, merge_rules rules);
+    ~progress_store();
+    progress_store(const progress_store&) = delete;
+    progress_store& operator=(const progress_store&) = delete;
+
+    // The hot path: merges one ping into (user, ping.context_id, ping.content_id).
+    apply_result apply_ping(std::string_view user_id, const ping& observation, std::int64_t now_ms);
+
+    std::optional<progress_record> find(std::string_view user_id, std::string_view context_id,
+                                        std::string_view content_id) const;
+
+    // Removes the record; returns the generation after which the removal is durable, or nullopt
+    // when there was no such record.
+    std::optional<std::uint64_t> erase(std::string_view user_id, std::string_view context_id,
+                                       std::string_view content_id);
+
+    user_page list_user(std::string_view user_id, std::size_t offset, std::size_t limit) const;
+
+    store_stats stats() const;
+    std::size_t shard_count() const { return shard_count_; }
+    const merge_rules& rules() const { return rules_; }
+
+    // Recovery: inserts a record read back from LMDB, clean (not dirty).
+    void load(std::string_view user_id, record_key key, const progress_record& record);
+
+    // Persister interface (see the header comment).
+    std::uint64_t begin_flush() { return generation_.fetch_add(1, std::memory_order_acq_rel); }
+    std::uint64_t current_generation() const { return generation_.load(std::memory_order_acquire); }
+    std::size_t collect_dirty(std::size_t shard_index, const dirty_visitor& visit);
+
+private:
+    struct shard;
+    shard& shard_for(std::string_view user_id) const;
+
+    std::size_t shard_count_;
+    merge_rules rules_;
+    std::unique_ptr<shard[]> shards_;
+    std::atomic<std::uint64_t> generation_{1};
+};
+
+}  // namespace progressd::store

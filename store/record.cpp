@@ -1,0 +1,17 @@
+#include "store/record.hpp"
+
+namespace progressd::store {
+
+std::string format_uuid(const std::array<std::uint8_t, 16>& bytes) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string text;
+    text.reserve(36);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+        text += hex[bytes[i] >> 4];
+        text += hex[bytes[i] & 0x0f];
+    }
+    return text;
+}
+
+}  // namespace progressd::store

@@ -1,0 +1,162 @@
+#include "store/progress_store.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <thread>
+
+using namespace progressd::store;
+
+namespace {
+
+ping watch(std::string content, double position, std::string context = {}) {
+    ping p;
+    p.content_id = std::move(content);
+    p.context_id = std::move(context);
+    p.position_seconds = position;
+    p.duration_seconds = 100;
+    p.time_spent_delta_seconds = 1;
+    return p;
+}
+
+std::size_t collect_all(progress_store& store, std::vector<std::string>& seen) {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < store.shard_count(); ++i) {
+        total += store.collect_dirty(i, [&](std::string_view user, const record_key& key, const progress_record* record) {
+            seen.push_back(std::string(user) + "/" + key.context_id + "/" + key.content_id + (record ? "" : " (deleted)"));
+        });
+    }
+    return total;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(progress_store_suite)
+
+BOOST_AUTO_TEST_CASE(rejects_a_shard_count_that_is_not_a_power_of_two) {
+    BOOST_CHECK_THROW(progress_store(6, {}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(apply_then_find_returns_the_merged_record) {
+    progress_store store(8, {});
+    const auto result = store.apply_ping("u1", watch("c1", 40), 1000);
+    BOOST_TEST(result.summary.progress_percent == 40.0);
+    auto record = store.find("u1", "", "c1");
+    BOOST_REQUIRE(record);
+    BOOST_TEST(record->position_seconds == 40.0);
+    BOOST_TEST(record->first_accessed_at == 1000);
+    BOOST_TEST(!store.find("u1", "ctx", "c1"));  // another context is another record
+    BOOST_TEST(!store.find("u2", "", "c1"));
+}
+
+BOOST_AUTO_TEST_CASE(record_ids_are_uuid_v4_and_stable) {
+    progress_store store(8, {});
+    store.apply_ping("u1", watch("c1", 1), 1);
+    const auto first = store.find("u1", "", "c1")->record_id;
+    store.apply_ping("u1", watch("c1", 2), 2);
+    BOOST_TEST(format_uuid(store.find("u1", "", "c1")->record_id) == format_uuid(first));
+    const auto text = format_uuid(first);
+    BOOST_TEST(text.size() == 36u);
+    BOOST_TEST(text[14] == '4');
+}
+
+BOOST_AUTO_TEST_CASE(list_user_pages_in_key_order) {
+    progress_store store(8, {});
+    for (auto content : {"c3", "c1", "c2"}) store.apply_ping("u1", watch(content, 1), 1);
+    store.apply_ping("u1", watch("c0", 1, "ctx"), 1);
+    store.apply_ping("u2", watch("other", 1), 1);
+    auto first = store.list_user("u1", 0, 2);
+    BOOST_TEST(first.total == 4u);
+    BOOST_REQUIRE(first.records.size() == 2u);
+    BOOST_TEST(first.records[0].first.content_id == "c1");  // "" context sorts before "ctx"
+    BOOST_TEST(first.records[1].first.content_id == "c2");
+    auto second = store.list_user("u1", 2, 2);
+    BOOST_REQUIRE(second.records.size() == 2u);
+    BOOST_TEST(second.records[1].first.context_id == "ctx");
+    BOOST_TEST(store.list_user("u1", 4, 2).records.empty());
+    BOOST_TEST(store.list_user("nobody", 0, 10).total == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(dirty_keys_are_collected_once_then_cleared) {
+    progress_store store(4, {});
+    store.apply_ping("u1", watch("c1", 1), 1);
+    store.apply_ping("u1", watch("c1", 2), 2);  // same record: queued once
+    store.apply_ping("u2", watch("c1", 2), 2);
+    BOOST_TEST(store.stats().dirty == 2u);
+    std::vector<std::string> seen;
+    BOOST_TEST(collect_all(store, seen) == 2u);
+    BOOST_TEST(store.stats().dirty == 0u);
+    seen.clear();
+    BOOST_TEST(collect_all(store, seen) == 0u);
+    store.apply_ping("u1", watch("c1", 3), 3);
+    BOOST_TEST(collect_all(store, seen) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(duplicates_do_not_mark_dirty) {
+    progress_store store(4, {});
+    ping p = watch("c1", 1);
+    p.session_id = "s";
+    p.seq = 1;
+    store.apply_ping("u1", p, 1);
+    std::vector<std::string> seen;
+    collect_all(store, seen);
+    BOOST_TEST(store.apply_ping("u1", p, 2).outcome.duplicate);
+    BOOST_TEST(store.stats().dirty == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(erase_leaves_a_tombstone) {
+    progress_store store(4, {});
+    store.apply_ping("u1", watch("c1", 1), 1);
+    std::vector<std::string> seen;
+    collect_all(store, seen);
+    BOOST_TEST(store.erase("u1", "", "c1").has_value());
+    BOOST_TEST(!store.erase("u1", "", "c1").has_value());
+    BOOST_TEST(!store.find("u1", "", "c1"));
+    seen.clear();
+    collect_all(store, seen);
+    BOOST_REQUIRE(seen.size() == 1u);
+    BOOST_TEST(seen[0] == "u1//c1 (deleted)");
+    BOOST_TEST(store.stats().records == 0u);
+    BOOST_TEST(store.stats().users == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(write_generation_is_covered_by_the_next_flush) {
+    progress_store store(4, {});
+    const auto before = store.current_generation();
+    const auto write = store.apply_ping("u1", watch("c1", 1), 1).generation;
+    BOOST_TEST(write == before);
+    const auto flushed = store.begin_flush();
+    BOOST_TEST(flushed >= write);
+    BOOST_TEST(store.apply_ping("u1", watch("c1", 2), 2).generation > flushed);
+}
+
+BOOST_AUTO_TEST_CASE(loaded_records_are_clean) {
+    progress_store store(4, {});
+    progress_record record;
+    record.progress_percent = 42;
+    store.load("u1", {"", "c1"}, record);
+    BOOST_TEST(store.stats().records == 1u);
+    BOOST_TEST(store.stats().dirty == 0u);
+    BOOST_TEST(store.find("u1", "", "c1")->progress_percent == 42.0);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_writers_on_many_users_lose_nothing) {
+    progress_store store(16, {});
+    constexpr int threads = 4;
+    constexpr int per_thread = 2000;
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&store, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                store.apply_ping("user-" + std::to_string(i % 50), watch("c" + std::to_string(t), 1), i);
+            }
+        });
+    }
+    for (auto& worker : workers) worker.join();
+    BOOST_TEST(store.stats().records == std::size_t(50 * threads));
+    const auto record = store.find("user-7", "", "c2");
+    BOOST_REQUIRE(record);
+    BOOST_TEST(record->time_spent_seconds == double(per_thread / 50));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
