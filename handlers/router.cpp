@@ -125,14 +125,14 @@ std::size_t router::body_limit_for(http::verb method, std::string_view target, s
     return found ? base_limit * found->options.body_limit_multiplier : base_limit;
 }
 
-std::string_view router::method_label(std::size_t route) const {
-    if (route >= routes_.size()) return "";
-    const auto name = http::to_string(routes_[route].method);
+std::string_view router::method_label(std::size_t index) const {
+    if (index >= routes_.size()) return "";
+    const auto name = http::to_string(routes_[index].method);
     return {name.data(), name.size()};
 }
 
-std::string_view router::pattern_label(std::size_t route) const {
-    return route < routes_.size() ? std::string_view(routes_[route].pattern) : std::string_view("unmatched");
+std::string_view router::pattern_label(std::size_t index) const {
+    return index < routes_.size() ? std::string_view(routes_[index].pattern) : std::string_view("unmatched");
 }
 
 }  // namespace progressd

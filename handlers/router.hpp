@@ -70,8 +70,8 @@ public:
 
     // "METHOD pattern" per route, then one label for requests that matched no route.
     std::size_t route_count() const { return routes_.size() + 1; }
-    std::string_view method_label(std::size_t route) const;
-    std::string_view pattern_label(std::size_t route) const;
+    std::string_view method_label(std::size_t index) const;
+    std::string_view pattern_label(std::size_t index) const;
 
 private:
     struct route {

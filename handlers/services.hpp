@@ -25,7 +25,7 @@ struct server_status {
 struct services {
     store::progress_store& store;
     store::persister& persister;
-    const server_status& status;
+    server_status& status;
     const std::vector<std::unique_ptr<thread_metrics>>& metrics;  // one per I/O thread
     bool sync_durability = false;
 };

@@ -95,7 +95,7 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         if (read_ec) {
             auto failure = read_failure(read_ec);
             if (!failure || thread.stopping) break;
-            const std::string_view target = parser.is_header_done() ? parser.get().target() : std::string_view("/");
+            const std::string_view target = parser.is_header_done() ? std::string_view(parser.get().target()) : std::string_view("/");
             http_response response = env.routes.error_for(target, *failure);
             response.keep_alive(false);
             response.prepare_payload();

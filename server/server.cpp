@@ -62,7 +62,7 @@ void server::listen(io_thread& thread, const tcp::endpoint& endpoint) {
 std::string server::start() {
     net::io_context resolver_io;
     tcp::resolver resolver(resolver_io);
-    auto endpoint = resolver.resolve(config_.listen_host, std::to_string(config_.listen_port))->endpoint();
+    auto endpoint = resolver.resolve(config_.listen_host, std::to_string(config_.listen_port)).begin()->endpoint();
     // The first acceptor resolves port 0 to a real port; the others join it there.
     listen(*threads_.front(), endpoint);
     endpoint = threads_.front()->acceptor.local_endpoint();

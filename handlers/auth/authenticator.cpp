@@ -1,0 +1,119 @@
+#include "handlers/auth/authenticator.hpp"
+
+#include "handlers/auth/base64url.hpp"
+
+#include <algorithm>
+
+namespace progressd::auth {
+namespace {
+
+constexpr std::string_view whitespace = " \t";  // HTTP optional whitespace (RFC 9110 §5.6.3)
+
+std::string_view trim(std::string_view text) {
+    const auto begin = text.find_first_not_of(whitespace);
+    if (begin == std::string_view::npos) return {};
+    return text.substr(begin, text.find_last_not_of(whitespace) - begin + 1);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return std::ranges::equal(a, b, [](char x, char y) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        return lower(x) == lower(y);
+    });
+}
+
+struct credentials {
+    std::string_view scheme;
+    std::string_view value;
+};
+
+// "Scheme value" → {scheme, value}; both trimmed, value empty when there is none.
+credentials split_scheme(std::string_view header) {
+    header = trim(header);
+    const auto space = header.find_first_of(whitespace);
+    if (space == std::string_view::npos) return {header, {}};
+    return {header.substr(0, space), trim(header.substr(space))};
+}
+
+auth_result failure(auth_error error) { return {std::nullopt, error}; }
+
+auth_result user(std::string user_id) { return {principal{principal::kind::user, std::move(user_id)}, {}}; }
+
+auth_result service() { return {principal{principal::kind::service, {}}, {}}; }
+
+}  // namespace
+
+token_cache::token_cache(std::size_t capacity)
+    : capacity_(std::max<std::size_t>(capacity, 1)), max_bytes_(capacity_ * average_entry_bytes) {}
+
+std::optional<std::string> token_cache::find(std::string_view token, std::int64_t now_seconds) {
+    const auto found = entries_.find(token);
+    if (found == entries_.end()) return std::nullopt;
+    const auto& cached = found->second;
+    if (cached.expires_at != 0 && cached.expires_at <= now_seconds) {
+        bytes_ -= found->first.size() + cached.user_id.size();
+        entries_.erase(found);
+        return std::nullopt;
+    }
+    return cached.user_id;
+}
+
+void token_cache::insert(std::string_view token, std::string_view user_id, std::int64_t expires_at) {
+    if (token.size() > max_token_bytes) return;
+    const std::size_t bytes = token.size() + user_id.size();
+    // When full, drop everything rather than keep an LRU order: an LRU costs a list splice on
+    // every hit of the hot path, while a clear costs one re-verification per live token, once per
+    // `capacity` new tokens, and also sweeps out expired entries nobody asked for again.
+    if (entries_.size() >= capacity_ || bytes_ + bytes > max_bytes_) {
+        entries_.clear();
+        bytes_ = 0;
+    }
+    const auto [where, inserted] = entries_.try_emplace(std::string(token), entry{std::string(user_id), expires_at});
+    if (inserted) bytes_ += bytes;
+}
+
+authenticator::authenticator(jwt_verifier verifier, api_keys keys)
+    : verifier_(std::move(verifier)), keys_(std::move(keys)) {}
+
+auth_result authenticator::authenticate(std::string_view authorization, std::string_view user_token,
+                                        token_cache& cache, std::int64_t now_seconds) const {
+    // The user token decides whenever it is present, whatever Authorization holds: a gateway's
+    // API key there says who forwarded the request, not who is acting.
+    user_token = trim(user_token);
+    if (!user_token.empty()) {
+        // Some clients prefix it like an Authorization value; a JWT never contains a space.
+        const auto [scheme, value] = split_scheme(user_token);
+        return user_from_token(iequals(scheme, "Bearer") && !value.empty() ? value : user_token, cache, now_seconds);
+    }
+
+    const auto [scheme, value] = split_scheme(authorization);
+    if (scheme.empty()) return failure(auth_error::missing_credentials);
+    if (value.empty()) return failure(auth_error::invalid_credentials);
+    if (iequals(scheme, "Bearer")) {
+        if (keys_.contains(value)) return service();
+        return user_from_token(value, cache, now_seconds);
+    }
+    if (iequals(scheme, "Basic")) return service_from_basic(value);
+    return failure(auth_error::invalid_credentials);
+}
+
+auth_result authenticator::user_from_token(std::string_view token, token_cache& cache, std::int64_t now_seconds) const {
+    if (auto user_id = cache.find(token, now_seconds)) return user(std::move(*user_id));
+    auto verified = verifier_.verify(token, now_seconds);
+    if (!verified.claims) return failure(auth_error::invalid_credentials);
+    cache.insert(token, verified.claims->subject, verified.claims->expires_at);
+    return user(std::move(verified.claims->subject));
+}
+
+auth_result authenticator::service_from_basic(std::string_view encoded) const {
+    const auto decoded = base64_decode(encoded);
+    if (!decoded) return failure(auth_error::invalid_credentials);
+    // user-pass = user-id ":" password (RFC 7617). Only the user name is read; without a colon the
+    // whole text is taken as the user name, as some clients send just the key.
+    const std::string_view user_pass = *decoded;
+    const auto key = user_pass.substr(0, user_pass.find(':'));
+    if (keys_.contains(key)) return service();
+    return failure(auth_error::invalid_credentials);
+}
+
+}  // namespace progressd::auth

@@ -1,0 +1,88 @@
+#pragma once
+// Move-only RAII over the LMDB C API: the environment (with its named databases) and transactions.
+//
+// Ground rules LMDB imposes, and how we keep them: a transaction belongs to one thread and aborts
+// in its destructor unless committed; there is exactly one writer (the persister); the map may
+// only be resized while this process has no transaction open, which holds because recovery ends
+// its read transaction before the persister starts. MDB_NOTFOUND is an ordinary outcome, so
+// operations return the LMDB status code as a value; open_data_dir alone throws, at start-up.
+
+#include <lmdb.h>
+
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace progressd::store {
+
+class lmdb_error : public std::runtime_error {
+public:
+    lmdb_error(std::string_view operation, int code);
+    int code() const { return code_; }
+
+private:
+    int code_;
+};
+
+inline std::string_view as_view(const MDB_val& value) {
+    return {static_cast<const char*>(value.mv_data), value.mv_size};
+}
+
+inline MDB_val as_val(std::string_view text) { return {text.size(), const_cast<char*>(text.data())}; }
+
+// One open transaction. Aborts in the destructor unless commit() succeeded.
+class lmdb_transaction {
+public:
+    lmdb_transaction() = default;
+    explicit lmdb_transaction(MDB_txn* txn) : txn_(txn) {}
+    lmdb_transaction(lmdb_transaction&& other) noexcept : txn_(std::exchange(other.txn_, nullptr)) {}
+    lmdb_transaction& operator=(lmdb_transaction&& other) noexcept;
+    ~lmdb_transaction() { abort(); }
+
+    MDB_txn* get() const { return txn_; }
+    int commit();  // the transaction is finished either way
+    void abort();
+
+private:
+    MDB_txn* txn_ = nullptr;
+};
+
+// The data dir's LMDB environment plus the named databases progressd uses. Also holds an
+// exclusive lock on the data dir, so two servers never share one.
+class lmdb_environment {
+public:
+    lmdb_environment(MDB_env* env, MDB_dbi records, MDB_dbi meta, int lock_fd);
+    lmdb_environment(lmdb_environment&& other) noexcept;
+    lmdb_environment& operator=(lmdb_environment&&) = delete;
+    ~lmdb_environment();
+
+    MDB_env* get() const { return env_; }
+    MDB_dbi records() const { return records_; }  // key: record_codec's key; value: record_codec's value
+    MDB_dbi meta() const { return meta_; }        // format version and other small facts
+
+    // Each returns an LMDB status code; `out` is valid when it is MDB_SUCCESS.
+    int begin_read(lmdb_transaction& out) const;
+    int begin_write(lmdb_transaction& out) const;
+
+    std::size_t map_size() const;
+    std::size_t used_bytes() const;
+    int set_map_size(std::size_t bytes);  // only while no transaction of this process is open
+
+private:
+    MDB_env* env_;
+    MDB_dbi records_;
+    MDB_dbi meta_;
+    int lock_fd_;
+};
+
+// The on-disk format this build reads and writes; a data dir holding another is refused.
+inline constexpr std::string_view data_format_version = "1";
+
+// Opens (creating when absent) the LMDB environment in `data_dir`, checks or records the format
+// version. Throws lmdb_error or std::runtime_error with what failed.
+lmdb_environment open_data_dir(const std::string& data_dir, std::size_t initial_map_size);
+
+}  // namespace progressd::store

@@ -1,0 +1,114 @@
+#pragma once
+// The persister: the one thread that writes LMDB.
+//
+// It collects the store's dirty records shard by shard (a shard lock is held only while its dirty
+// list is copied out and encoded) and writes them in one transaction per batch. In snapshot mode
+// a batch starts every flush interval; in sync mode it also starts as soon as a request waits
+// (when_durable), and every request arriving during a commit shares the next one: group commit.
+//
+// A batch that fails to commit is kept and retried with backoff (100 ms doubling to 5 s), newer
+// changes appended behind it; until a commit succeeds, healthy() is false, so readiness is 503 and
+// writes are refused rather than acknowledged and then lost. MDB_MAP_FULL grows the map (doubling,
+// up to max_map_size when set) and retries at once.
+//
+// Thread-safety: when_durable, request_flush, healthy and stats may be called from any thread.
+// start and stop belong to main.
+
+#include "common/log.hpp"
+#include "store/durability.hpp"
+#include "store/lmdb.hpp"
+#include "store/progress_store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace progressd::store {
+
+struct persister_options {
+    durability_mode mode = durability_mode::snapshot;
+    std::chrono::milliseconds flush_interval{1000};
+    std::size_t max_map_size = 0;  // 0: grow without limit
+};
+
+struct persister_stats {
+    std::uint64_t flushes = 0;  // committed batches
+    std::uint64_t failures = 0;
+    std::uint64_t records_written = 0;
+    std::uint64_t last_flush_duration_us = 0;
+    std::int64_t last_success_ms = 0;  // wall clock; 0: none yet
+    std::size_t map_size = 0;
+    std::size_t used_bytes = 0;
+    std::uint64_t durable_generation = 0;
+};
+
+class persister {
+public:
+    // Called with true once the write is committed, false when its batch failed. Runs on the
+    // persister thread (or the caller's, when already durable): it must only hand off.
+    using durable_callback = std::function<void(bool committed)>;
+
+    persister(progress_store& store, lmdb_environment& environment, persister_options options, const logger& log);
+    ~persister();
+    persister(const persister&) = delete;
+    persister& operator=(const persister&) = delete;
+
+    void start();
+    // Writes everything still dirty, fails any remaining waiters, joins the thread.
+    void stop();
+
+    void when_durable(std::uint64_t generation, durable_callback callback);
+    void request_flush();
+
+    bool healthy() const { return healthy_.load(std::memory_order_acquire); }
+    persister_stats stats() const;
+
+private:
+    // One change, encoded; applied in order, so a later entry for a key supersedes an earlier one.
+    struct pending_write {
+        std::string key;
+        std::optional<std::string> value;  // nullopt: delete
+    };
+    struct waiter {
+        std::uint64_t generation;
+        durable_callback callback;
+    };
+
+    void run();
+    void flush();
+    void collect(std::uint64_t generation);
+    void commit_pending();
+    int write_pending();
+    bool grow_map();
+    void finish_waiters(std::uint64_t generation, bool committed);
+
+    progress_store& store_;
+    lmdb_environment& environment_;
+    const persister_options options_;
+    const logger& log_;
+
+    std::thread thread_;
+    mutable std::mutex mutex_;  // guards waiters_, stopping_, flush_requested_, stats_
+    std::condition_variable wake_;
+    std::vector<waiter> waiters_;
+    bool stopping_ = false;
+    bool flush_requested_ = false;
+    persister_stats stats_;
+
+    // Persister thread only.
+    std::vector<pending_write> pending_;
+    std::uint64_t pending_generation_ = 0;  // highest generation whose writes are all in pending_
+    std::chrono::milliseconds backoff_{0};
+
+    std::atomic<bool> healthy_{true};
+    std::atomic<std::uint64_t> durable_generation_{0};
+};
+
+}  // namespace progressd::store

@@ -1,0 +1,129 @@
+#include "store/record_codec.hpp"
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+namespace progressd::store {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "the record encoding assumes a little-endian host");
+
+constexpr std::uint8_t record_format = 1;
+
+class writer {
+public:
+    explicit writer(std::string& out) : out_(out) {}
+
+    template <class T>
+    void put(T value) {
+        char bytes[sizeof(T)];
+        std::memcpy(bytes, &value, sizeof(T));
+        out_.append(bytes, sizeof(T));
+    }
+
+    template <class Length>
+    void put_string(std::string_view text) {
+        put(static_cast<Length>(text.size()));
+        out_.append(text);
+    }
+
+private:
+    std::string& out_;
+};
+
+class reader {
+public:
+    explicit reader(std::string_view bytes) : rest_(bytes) {}
+
+    template <class T>
+    bool get(T& value) {
+        if (rest_.size() < sizeof(T)) return false;
+        std::memcpy(&value, rest_.data(), sizeof(T));
+        rest_.remove_prefix(sizeof(T));
+        return true;
+    }
+
+    template <class Length>
+    bool get_string(std::string& text) {
+        Length length{};
+        if (!get(length) || rest_.size() < length) return false;
+        text.assign(rest_.data(), length);
+        rest_.remove_prefix(length);
+        return true;
+    }
+
+    bool at_end() const { return rest_.empty(); }
+
+private:
+    std::string_view rest_;
+};
+
+}  // namespace
+
+void encode_key(std::string& out, std::string_view user_id, const record_key& key) {
+    out.clear();
+    out.reserve(user_id.size() + key.context_id.size() + key.content_id.size() + 2);
+    out.append(user_id);
+    out.push_back('\0');
+    out.append(key.context_id);
+    out.push_back('\0');
+    out.append(key.content_id);
+}
+
+std::optional<decoded_key> decode_key(std::string_view bytes) {
+    const auto first = bytes.find('\0');
+    if (first == std::string_view::npos || first == 0) return std::nullopt;
+    const auto second = bytes.find('\0', first + 1);
+    if (second == std::string_view::npos || second + 1 == bytes.size()) return std::nullopt;
+    const auto content = bytes.substr(second + 1);
+    if (content.find('\0') != std::string_view::npos) return std::nullopt;
+    return decoded_key{bytes.substr(0, first), bytes.substr(first + 1, second - first - 1), content};
+}
+
+void encode_record(std::string& out, const progress_record& record) {
+    out.clear();
+    out.reserve(128 + record.mimetype.size() + record.details.size());
+    writer w(out);
+    w.put(record_format);
+    out.append(reinterpret_cast<const char*>(record.record_id.data()), record.record_id.size());
+    w.put(static_cast<std::uint8_t>(record.status));
+    w.put(record.progress_percent);
+    w.put(record.position_seconds);
+    w.put(record.duration_seconds);
+    w.put(record.time_spent_seconds);
+    w.put(record.views);
+    w.put(record.position_ts);
+    w.put(record.first_accessed_at);
+    w.put(record.last_accessed_at);
+    w.put(record.updated_at);
+    w.put(record.completed_at);
+    w.put(record.replay.session_hash);
+    w.put(record.replay.highest_seq);
+    w.put(record.replay.seen_bits);
+    w.put_string<std::uint16_t>(record.mimetype);
+    w.put_string<std::uint32_t>(record.details);
+}
+
+std::optional<progress_record> decode_record(std::string_view bytes) {
+    reader r(bytes);
+    progress_record record;
+    std::uint8_t format = 0;
+    std::uint8_t status = 0;
+    if (!r.get(format) || format != record_format) return std::nullopt;
+    for (auto& byte : record.record_id) {
+        if (!r.get(byte)) return std::nullopt;
+    }
+    const bool complete = r.get(status) && r.get(record.progress_percent) && r.get(record.position_seconds) &&
+                          r.get(record.duration_seconds) && r.get(record.time_spent_seconds) && r.get(record.views) &&
+                          r.get(record.position_ts) && r.get(record.first_accessed_at) &&
+                          r.get(record.last_accessed_at) && r.get(record.updated_at) && r.get(record.completed_at) &&
+                          r.get(record.replay.session_hash) && r.get(record.replay.highest_seq) &&
+                          r.get(record.replay.seen_bits) && r.get_string<std::uint16_t>(record.mimetype) &&
+                          r.get_string<std::uint32_t>(record.details) && r.at_end();
+    if (!complete || status > static_cast<std::uint8_t>(progress_status::completed)) return std::nullopt;
+    record.status = static_cast<progress_status>(status);
+    return record;
+}
+
+}  // namespace progressd::store

@@ -1,0 +1,59 @@
+#include "store/recovery.hpp"
+
+#include "store/ids.hpp"
+#include "store/record_codec.hpp"
+
+namespace progressd::store {
+namespace {
+
+// Closes the cursor before its transaction ends, as LMDB requires.
+struct cursor_guard {
+    MDB_cursor* cursor = nullptr;
+    ~cursor_guard() {
+        if (cursor) mdb_cursor_close(cursor);
+    }
+};
+
+// Logs only the first few corrupt entries: a badly damaged file must not flood the log.
+constexpr std::size_t corrupt_entries_logged = 10;
+
+}  // namespace
+
+recovery_result recover(const lmdb_environment& environment, progress_store& store, const logger& log) {
+    const auto started = std::chrono::steady_clock::now();
+    recovery_result result;
+
+    lmdb_transaction txn;
+    if (const int rc = environment.begin_read(txn); rc != MDB_SUCCESS) throw lmdb_error("mdb_txn_begin", rc);
+    cursor_guard cursor;
+    if (const int rc = mdb_cursor_open(txn.get(), environment.records(), &cursor.cursor); rc != MDB_SUCCESS) {
+        throw lmdb_error("mdb_cursor_open", rc);
+    }
+
+    MDB_val key{};
+    MDB_val value{};
+    int rc = mdb_cursor_get(cursor.cursor, &key, &value, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor.cursor, &key, &value, MDB_NEXT)) {
+        const auto parts = decode_key(as_view(key));
+        auto record = decode_record(as_view(value));
+        const bool valid = parts && record && is_valid_id(parts->user_id) && is_valid_context_id(parts->context_id) &&
+                           is_valid_id(parts->content_id);
+        if (!valid) {
+            if (++result.corrupt <= corrupt_entries_logged) {
+                log.warn("corrupt_record_skipped", {{"key_bytes", std::int64_t(key.mv_size)},
+                                                    {"value_bytes", std::int64_t(value.mv_size)}});
+            }
+            continue;
+        }
+        store.load(parts->user_id, record_key{std::string(parts->context_id), std::string(parts->content_id)},
+                   *record);
+        ++result.records;
+    }
+    if (rc != MDB_NOTFOUND) throw lmdb_error("mdb_cursor_get", rc);
+
+    result.duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    return result;
+}
+
+}  // namespace progressd::store

@@ -1,0 +1,448 @@
+"""Runs the real progressd on a loopback port with a temporary data dir, and talks HTTP to it.
+
+Used by the test_*.py files beside it. Python 3.11 stdlib only.
+
+Binaries come from PROGRESSD_BIN and PROGRESSCTL_BIN (defaults build/server/progressd and
+build/tools/progressctl, relative paths taken from the repository root).
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def _binary(env_name, default):
+    path = os.environ.get(env_name) or default
+    return path if os.path.isabs(path) else os.path.join(REPO, path)
+
+
+PROGRESSD = _binary("PROGRESSD_BIN", "build/server/progressd")
+PROGRESSCTL = _binary("PROGRESSCTL_BIN", "build/tools/progressctl")
+
+SERVICE_KEY = "svc-key-1"
+READY_TIMEOUT_S = 20
+EXIT_TIMEOUT_S = 30
+
+
+def basic_auth(user, password=""):
+    """The value of an HTTP Basic Authorization header (Skilljar clients: the key as user name)."""
+    raw = f"{user}:{password}".encode()
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint_hs256(secret, claims, header=None):
+    """A compact JWS signed with HS256 by this test, independent of progressctl."""
+    header = header if header is not None else {"alg": "HS256", "typ": "JWT"}
+    signing_input = _b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + \
+        _b64url(json.dumps(claims, separators=(",", ":")).encode())
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + _b64url(signature)
+
+
+def mint_unsigned(claims):
+    """An `alg: none` token: header.payload. with an empty signature."""
+    header = {"alg": "none", "typ": "JWT"}
+    return _b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode()) + "."
+
+
+class RawResponse:
+    """What came back on a raw socket: a parsed response (or None) and how the connection ended."""
+
+    def __init__(self, status, headers, body, raw, closed, error):
+        self.status = status      # int, or None when no complete status line arrived
+        self.headers = headers    # lower-cased names
+        self.body = body
+        self.raw = raw            # every byte received
+        self.closed = closed      # the peer closed (EOF or reset) while we read
+        self.error = error        # the socket error seen, if any (e.g. ConnectionResetError)
+
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+def parse_one_response(data):
+    """(status, headers, body, rest) from the start of data, or None when incomplete."""
+    head_end = data.find(b"\r\n\r\n")
+    if head_end < 0:
+        return None
+    head = data[:head_end].decode("latin-1").split("\r\n")
+    parts = head[0].split(" ", 2)
+    status = int(parts[1])
+    headers = {}
+    for line in head[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    body_start = head_end + 4
+    if len(data) < body_start + length:
+        return None
+    return status, headers, data[body_start:body_start + length], data[body_start + length:]
+
+
+def read_raw_response(sock, timeout):
+    """Reads one response (or until the peer closes / timeout) from a raw socket."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    closed = False
+    error = None
+    while True:
+        parsed = parse_one_response(data) if data else None
+        if parsed is not None:
+            status, headers, body, _ = parsed
+            return RawResponse(status, headers, body, data, closed, error)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        except (ConnectionResetError, BrokenPipeError) as e:
+            closed, error = True, e
+            break
+        if not chunk:
+            closed = True
+            break
+        data += chunk
+    parsed = parse_one_response(data) if data else None
+    if parsed is not None:
+        status, headers, body, _ = parsed
+        return RawResponse(status, headers, body, data, closed, error)
+    return RawResponse(None, {}, b"", data, closed, error)
+
+
+def wait_closed(sock, timeout):
+    """Seconds until the peer closed the socket (EOF or reset), or None if still open after timeout.
+
+    Bytes that arrive meanwhile (e.g. a 408 response) are collected in the returned tuple."""
+    start = time.monotonic()
+    data = b""
+    while True:
+        left = timeout - (time.monotonic() - start)
+        if left <= 0:
+            return None, data
+        readable, _, _ = select.select([sock], [], [], left)
+        if not readable:
+            return None, data
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            return time.monotonic() - start, data
+        if not chunk:
+            return time.monotonic() - start, data
+        data += chunk
+
+
+class ProgressdServer:
+    """One progressd process with its own temp dir (api keys file, data dir unless given).
+
+    Starts at construction and waits for the JSON "ready" line on stderr; stderr keeps being
+    drained by a thread for the process's whole life, its lines kept in `stderr_lines`.
+    """
+
+    def __init__(self, data_dir=None, durability="snapshot", extra_args=(), api_keys=(SERVICE_KEY,)):
+        for path in (PROGRESSD, PROGRESSCTL):
+            if not os.access(path, os.X_OK):
+                raise AssertionError(f"missing binary {path} (build first)")
+        self._tmp = tempfile.TemporaryDirectory(prefix="progressd-e2e-")
+        self.data_dir = data_dir or os.path.join(self._tmp.name, "data")
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.keys_file = os.path.join(self._tmp.name, "api-keys")
+        with open(self.keys_file, "w") as f:
+            f.write("# e2e service keys\n")
+            for key in api_keys:
+                f.write(key + "\n")
+        self.durability = durability
+        self.extra_args = list(extra_args)
+        self.process = None
+        self.port = None
+        self.stderr_lines = []     # every stderr line of every run, raw text
+        self.events = []           # the lines that parsed as JSON objects
+        self.ready_event = None    # the parsed "ready" line of the current run
+        self._local = threading.local()
+        self._connections = []
+        self._connections_lock = threading.Lock()
+        self._tokens = {}
+        self.start()
+
+    # --- process -------------------------------------------------------------------------------
+
+    def command(self):
+        args = [PROGRESSD, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
+                "--api-keys-file", self.keys_file, "--durability", self.durability]
+        # Defaults the tests rely on, unless a test sets them itself (a flag given twice may be
+        # refused by the option parser).
+        for flag, value in (("--threads", "2"), ("--drain-seconds", "0")):
+            if flag not in self.extra_args:
+                args += [flag, value]
+        return args + self.extra_args
+
+    def start(self):
+        # The tests configure the server through flags only: no PROGRESSD_* from the caller's
+        # environment may leak in (PROGRESSD_BIN among them).
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PROGRESSD_")}
+        self.ready_event = None
+        self.port = None
+        self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        env=env)
+        ready = threading.Event()
+        run_lines = []
+
+        def drain(process=self.process):
+            for raw in process.stderr:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                self.stderr_lines.append(line)
+                run_lines.append(line)
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(event, dict):
+                    continue
+                self.events.append(event)
+                if self.ready_event is None and event.get("event") == "ready" and "listen" in event:
+                    self.ready_event = event
+                    ready.set()
+            ready.set()  # the process exited: wake the waiter
+
+        self._drainer = threading.Thread(target=drain, daemon=True)
+        self._drainer.start()
+        if not ready.wait(READY_TIMEOUT_S) or self.ready_event is None:
+            code = self.process.poll()
+            if code is None:
+                self.process.kill()
+                self.process.wait()
+            raise AssertionError(
+                f"progressd did not log a ready line within {READY_TIMEOUT_S} s "
+                f"(exit code {code}); command {' '.join(self.command())}\nstderr:\n" +
+                "\n".join(run_lines[-50:]))
+        host, _, port = str(self.ready_event["listen"]).rpartition(":")
+        if host != "127.0.0.1" or not port.isdigit() or int(port) == 0:
+            raise AssertionError(f"ready line has an unexpected listen field: {self.ready_event}")
+        self.port = int(port)
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def send_signal(self, signum):
+        self.process.send_signal(signum)
+
+    def wait_exit(self, timeout=EXIT_TIMEOUT_S):
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"progressd did not exit within {timeout} s; stderr tail:\n" +
+                                 "\n".join(self.stderr_lines[-30:]))
+        self._drainer.join(5)
+        self.close_connections()
+        return code
+
+    def stop_sigterm(self, timeout=EXIT_TIMEOUT_S):
+        """SIGTERM, wait for the exit, return the exit code."""
+        self.close_connections()
+        self.process.send_signal(signal.SIGTERM)
+        return self.wait_exit(timeout)
+
+    def kill9(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self._drainer.join(5)
+        self.close_connections()
+
+    def restart(self):
+        """A new process on the same data dir (stopping the current one with SIGTERM if alive)."""
+        if self.alive():
+            code = self.stop_sigterm()
+            if code != 0:
+                raise AssertionError(f"progressd exited {code} on SIGTERM before restart")
+        self.close_connections()
+        self.start()
+
+    def close(self):
+        """Stop whatever still runs and remove the temp dir."""
+        self.close_connections()
+        if self.alive():
+            self.process.kill()
+            self.process.wait()
+        if self.process is not None and self.process.stderr:
+            self._drainer.join(5)
+            self.process.stderr.close()
+        self._tmp.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- credentials ---------------------------------------------------------------------------
+
+    def user_token(self, user, ttl_seconds=None):
+        """A token minted by `progressctl token` for this server's data dir."""
+        if ttl_seconds is None and user in self._tokens:
+            return self._tokens[user]
+        args = [PROGRESSCTL, "token", "--user", user, "--data-dir", self.data_dir]
+        if ttl_seconds is not None:
+            args += ["--ttl-seconds", str(ttl_seconds)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PROGRESSD_")}
+        done = subprocess.run(args, capture_output=True, text=True, timeout=20, env=env)
+        if done.returncode != 0:
+            raise AssertionError(f"progressctl token failed ({done.returncode}): {done.stderr}")
+        token = done.stdout.strip()
+        if ttl_seconds is None:
+            self._tokens[user] = token
+        return token
+
+    def hs256_secret(self):
+        """The HS256 key: the secret file's bytes, trailing whitespace trimmed."""
+        with open(os.path.join(self.data_dir, "jwt-hs256.secret"), "rb") as f:
+            return f.read().rstrip()
+
+    # --- HTTP ------------------------------------------------------------------------------------
+
+    def _connection(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.port != self.port:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    def close_connections(self):
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections = []
+        self._local = threading.local()
+
+    def request(self, method, path, body=None, headers=None, token=None, key=None):
+        """(status, lower-cased headers, body bytes, parsed JSON or None), over a keep-alive
+        connection per calling thread.
+
+        body: dict/list (sent as JSON), str or bytes (sent as is). token: a user JWT; key: a
+        service API key (both as Bearer). headers: extra headers; a value of None removes a
+        header this method would add (e.g. {"Content-Type": None} sends no Content-Type)."""
+        all_headers = {}
+        if token is not None:
+            all_headers["Authorization"] = "Bearer " + token
+        if key is not None:
+            all_headers["Authorization"] = "Bearer " + key
+        if body is not None:
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+            elif isinstance(body, str):
+                body = body.encode()
+            all_headers["Content-Type"] = "application/json"
+        for name, value in (headers or {}).items():
+            for existing in [n for n in all_headers if n.lower() == name.lower()]:
+                del all_headers[existing]
+            if value is not None:
+                all_headers[name] = value
+        for attempt in (0, 1):
+            conn = self._connection()
+            reused = conn.sock is not None
+            try:
+                conn.request(method, path, body=body, headers=all_headers)
+                response = conn.getresponse()
+                data = response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
+                # A keep-alive connection the server closed while idle: retry once on a new
+                # one. A fresh connection failing is a real failure.
+                if reused and attempt == 0:
+                    continue
+                raise
+            response_headers = {name.lower(): value for name, value in response.getheaders()}
+            if response.will_close:
+                conn.close()
+            parsed = None
+            if data and "json" in response_headers.get("content-type", ""):
+                try:
+                    parsed = json.loads(data)
+                except ValueError:
+                    parsed = None
+            return response.status, response_headers, data, parsed
+        raise AssertionError("unreachable")
+
+    def raw_connect(self, timeout=10):
+        return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+
+    def raw_request(self, data, read_timeout=10):
+        """Sends bytes on a new connection and reads one response (see RawResponse)."""
+        sock = self.raw_connect()
+        try:
+            try:
+                sock.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server may answer and close before reading everything we send
+            return read_raw_response(sock, read_timeout)
+        finally:
+            sock.close()
+
+    def metrics_text(self):
+        status, headers, body, _ = self.request("GET", "/metrics")
+        if status != 200:
+            raise AssertionError(f"/metrics answered {status}: {body[:500]!r}")
+        return body.decode()
+
+
+def assert_problem(test, response, status, type_suffix, field=None):
+    """An RFC 9457 problem of the native API: status, content type, body fields, and (when
+    given) an errors[] entry naming `field`. `status` may be a set of acceptable statuses."""
+    got_status, headers, body, doc = response
+    statuses = status if isinstance(status, (set, tuple, frozenset)) else {status}
+    test.assertIn(got_status, statuses, f"expected {sorted(statuses)}, got {got_status}: {body[:600]!r}")
+    content_type = headers.get("content-type", "")
+    test.assertTrue(content_type.startswith("application/problem+json"),
+                    f"content type {content_type!r} for {got_status}: {body[:300]!r}")
+    test.assertIsInstance(doc, dict, f"problem body is not a JSON object: {body[:300]!r}")
+    test.assertEqual(doc.get("status"), got_status, f"problem status field: {doc}")
+    test.assertIsInstance(doc.get("title"), str, f"problem title: {doc}")
+    test.assertIsInstance(doc.get("detail"), str, f"problem detail: {doc}")
+    types = type_suffix if isinstance(type_suffix, (set, tuple, frozenset)) else {type_suffix}
+    test.assertTrue(any(str(doc.get("type", "")).endswith("/" + t) for t in types),
+                    f"problem type {doc.get('type')!r}, expected one of {sorted(types)}")
+    if field is not None:
+        errors = doc.get("errors")
+        test.assertIsInstance(errors, list, f"problem without errors[]: {doc}")
+        fields = [e.get("field") for e in errors if isinstance(e, dict)]
+        test.assertIn(field, fields, f"errors[] does not name {field!r}: {doc}")
+        for e in errors:
+            test.assertIsInstance(e.get("message"), str, f"errors[] entry without message: {doc}")
+    return doc
+
+
+def http_request_bytes(method, path, headers=None, body=b""):
+    """A raw HTTP/1.1 request (Host and Content-Length added)."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}")
+    given = {name.lower() for name in (headers or {})}
+    if "content-length" not in given and (body or method in ("POST", "PUT", "PATCH")):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body

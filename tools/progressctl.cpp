@@ -1,0 +1,96 @@
+// progressctl: the operator's command-line tool for progressd.
+//
+// One subcommand per job. Each has an options struct, an add_<name>_command function that
+// registers its flags (with the same names and environment variables as the server's, so one
+// environment serves both) and a run_<name> function that does the work and returns the exit
+// status. Adding a subcommand means adding one such pair and one line in main.
+
+#include "common/clock.hpp"
+#include "handlers/auth/jwt.hpp"
+#include "handlers/auth/secret_file.hpp"
+#include "store/ids.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+namespace progressd {
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;  // the command was valid but could not be carried out
+constexpr int exit_usage = 2;    // bad flags or arguments
+
+// The subcommand chosen on the command line, set by its parse callback.
+using command_action = std::function<int()>;
+
+// --- token -----------------------------------------------------------------------------------
+
+struct token_options {
+    std::string user;
+    std::string data_dir = "./data";
+    std::string secret_file;  // empty: <data_dir>/jwt-hs256.secret, created if absent
+    std::int64_t ttl_seconds = 86400;
+};
+
+// Mints an HS256 token for a user with the server's secret. When the server has not run yet the
+// secret is created here, exactly as the server would create it, so the token works on first start.
+int run_token(const token_options& options) {
+    if (!store::is_valid_id(options.user)) {
+        std::cerr << "progressctl token: --user must be 1-128 characters from [A-Za-z0-9._:@-]\n";
+        return exit_usage;
+    }
+    try {
+        const auto secret = options.secret_file.empty() ? auth::load_or_create_hs256_secret(options.data_dir)
+                                                        : auth::load_hs256_secret(options.secret_file);
+        const std::int64_t now = wall_clock_ms() / 1000;
+        std::cout << auth::sign_hs256(secret, options.user, now, now + options.ttl_seconds) << '\n';
+    } catch (const std::exception& error) {
+        std::cerr << "progressctl token: " << error.what() << '\n';
+        return exit_failure;
+    }
+    return std::cout.flush() ? exit_ok : exit_failure;
+}
+
+void add_token_command(CLI::App& app, token_options& options, command_action& action) {
+    auto* command = app.add_subcommand("token", "print a signed HS256 user token (JWT) for --user");
+    command->add_option("--user", options.user, "user id: the token's `sub`")->required();
+    command->add_option("--data-dir", options.data_dir, "the server's data dir (holds the generated secret)")
+        ->envname("PROGRESSD_DATA_DIR")
+        ->capture_default_str();
+    command->add_option("--jwt-hs256-secret-file", options.secret_file, "HS256 secret file (default: generated in the data dir)")
+        ->envname("PROGRESSD_JWT_HS256_SECRET_FILE");
+    // Upper bound: ten years, far from any overflow of iat + ttl.
+    command->add_option("--ttl-seconds", options.ttl_seconds, "lifetime of the token")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{10} * 366 * 86400))
+        ->capture_default_str();
+    command->callback([&options, &action] { action = [&options] { return run_token(options); }; });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+int run(int argc, char** argv) {
+    CLI::App app{"progressctl: operator tool for progressd"};
+    app.require_subcommand(1);
+    command_action action;
+
+    token_options token;
+    add_token_command(app, token, action);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        // --help is a ParseError too, exiting 0.
+        return app.exit(error) == 0 ? exit_ok : exit_usage;
+    }
+    return action ? action() : exit_usage;
+}
+
+}  // namespace
+}  // namespace progressd
+
+int main(int argc, char** argv) { return progressd::run(argc, argv); }
