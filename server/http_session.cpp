@@ -86,11 +86,15 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
         auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
-        if (!header_ec) {
-            const auto& header = parser.get();
-            parser.body_limit(env.routes.body_limit_for(header.method(), header.target(), config.max_body_bytes));
-        }
         boost::system::error_code read_ec = header_ec;
+        if (!header_ec) {
+            // Beast checks Content-Length against the body limit while parsing the header, before
+            // the route is known; so the route's limit is checked here and kept for chunked bodies.
+            const auto& header = parser.get();
+            const auto limit = env.routes.body_limit_for(header.method(), header.target(), config.max_body_bytes);
+            parser.body_limit(limit);
+            if (parser.content_length().value_or(0) > limit) read_ec = http::error::body_limit;
+        }
         if (!read_ec) std::tie(read_ec, std::ignore) = co_await http::async_read(stream, buffer, parser, use_tuple);
         if (read_ec) {
             auto failure = read_failure(read_ec);

@@ -151,11 +151,13 @@ class OpsTest(unittest.TestCase):
         self.assertTrue(any(n == "progressd_requests_total" and l.get("status") == "404"
                             for n, l, _ in after), "no 404 counted")
         # The latency histogram of the route counted the three pings and is consistent.
-        count_before = value_of(before, "progressd_request_duration_seconds_count", route="/v1/progress")
-        count_after = value_of(after, "progressd_request_duration_seconds_count", route="/v1/progress")
+        post_route = dict(route="/v1/progress", method="POST")
+        count_before = value_of(before, "progressd_request_duration_seconds_count", **post_route)
+        count_after = value_of(after, "progressd_request_duration_seconds_count", **post_route)
         self.assertGreaterEqual(count_after - count_before, 3, text)
         buckets = [(l["le"], v) for n, l, v in after
-                   if n == "progressd_request_duration_seconds_bucket" and l.get("route") == "/v1/progress"]
+                   if n == "progressd_request_duration_seconds_bucket" and l.get("route") == "/v1/progress"
+                   and l.get("method") == "POST"]
         self.assertTrue(buckets, "no buckets for /v1/progress")
         bounds = [(math.inf if le == "+Inf" else float(le), v) for le, v in buckets]
         bounds.sort()

@@ -323,7 +323,7 @@ class BatchTest(NativeApiCase):
         problem = results[1]["error"]
         self.assertEqual(problem["status"], 422)
         self.assertTrue(problem["type"].endswith("/validation"), problem)
-        self.assertIn("position_seconds", [e["field"] for e in problem["errors"]])
+        self.assertIn("pings[1].position_seconds", [e["field"] for e in problem["errors"]])
         self.assertEqual(results[2]["status"], 200)
         self.assertEqual(results[2]["progress"]["content_id"], "b3")
         self.assertEqual(results[2]["progress"]["position_seconds"], 30)
@@ -354,7 +354,7 @@ class BatchTest(NativeApiCase):
         ]}, key=SERVICE_KEY)
         self.assertEqual(status, 200, body)
         self.assertEqual([r["status"] for r in doc["results"]], [200, 200, 422])
-        self.assertIn("user_id", [e["field"] for e in doc["results"][2]["error"]["errors"]])
+        self.assertIn("pings[2].user_id", [e["field"] for e in doc["results"][2]["error"]["errors"]])
         self.assertEqual(self.get_record(token_a, "sb")["position_seconds"], 11)
         self.assertEqual(self.get_record(token_b, "sb")["position_seconds"], 22)
 
