@@ -1,9 +1,9 @@
 #include "handlers/json_io.hpp"
 
+#include "handlers/json_text.hpp"
 #include "store/ids.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <cmath>
 
@@ -68,7 +68,7 @@ std::optional<api_error> parse_json_object(const http_request& request, boost::j
 http_response json_response(http::status status, const boost::json::value& body) {
     http_response response{status, 11};
     response.set(http::field::content_type, "application/json");
-    response.body() = boost::json::serialize(body);
+    response.body() = to_json_text(body);
     return response;
 }
 
@@ -121,7 +121,7 @@ std::optional<double> field_reader::number(std::string_view name, double max) {
     boost::system::error_code ec;
     const double number = value->to_number<double>(ec);
     if (ec || value->is_bool() || !std::isfinite(number) || number < 0 || number > max) {
-        fail(name, "must be a number from 0 to " + boost::json::serialize(boost::json::value(max)));
+        fail(name, "must be a number from 0 to " + to_json_text(boost::json::value(max)));
         return std::nullopt;
     }
     return number;
@@ -156,7 +156,7 @@ std::optional<std::string> field_reader::object_text(std::string_view name, std:
         fail(name, "must be a JSON object");
         return std::nullopt;
     }
-    std::string text = boost::json::serialize(*value);
+    std::string text = to_json_text(*value);
     if (text.size() > max_bytes) {
         fail(name, "must serialize to at most " + std::to_string(max_bytes) + " bytes");
         return std::nullopt;

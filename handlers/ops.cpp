@@ -1,13 +1,13 @@
 // Operations endpoints (SPEC §6): liveness, readiness and Prometheus metrics. No auth.
 
 #include "handlers/json_io.hpp"
+#include "handlers/json_text.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 
 #include "common/clock.hpp"
 
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <cstdio>
 
@@ -18,7 +18,7 @@ http_response health_response(http::status status, const boost::json::object& bo
     http_response response{status, 11};
     response.set(http::field::content_type, "application/health+json");
     response.set(http::field::cache_control, "no-store");
-    response.body() = boost::json::serialize(body);
+    response.body() = to_json_text(body);
     return response;
 }
 

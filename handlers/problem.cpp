@@ -1,6 +1,6 @@
 #include "handlers/problem.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "handlers/json_text.hpp"
 
 namespace progressd {
 namespace {
@@ -53,7 +53,7 @@ http_response write_problem(const api_error& error) {
     if (error.code == error_code::missing_credentials || error.code == error_code::invalid_credentials) {
         response.set(http::field::www_authenticate, "Bearer");
     }
-    response.body() = boost::json::serialize(problem_body(error));
+    response.body() = to_json_text(problem_body(error));
     return response;
 }
 

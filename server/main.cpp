@@ -81,9 +81,9 @@ int serve(const server_config& config, const logger& log) {
     });
     http_server.run();
     loader.join();
-    persister.stop();
-    log.info("stopped", {{"records", std::int64_t(store.stats().records)}});
-    return load_failed ? 1 : 0;
+    const bool flushed = persister.stop();
+    log.info("stopped", {{"records", std::int64_t(store.stats().records)}, {"all_flushed", flushed}});
+    return load_failed || !flushed ? 1 : 0;
 }
 
 }  // namespace

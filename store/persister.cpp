@@ -29,14 +29,15 @@ void persister::start() {
     thread_ = std::thread([this] { run(); });
 }
 
-void persister::stop() {
-    if (!thread_.joinable()) return;
+bool persister::stop() {
+    if (!thread_.joinable()) return all_flushed_on_stop_;
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     wake_.notify_all();
     thread_.join();
+    return all_flushed_on_stop_;
 }
 
 void persister::when_durable(std::uint64_t generation, durable_callback callback) {
@@ -94,6 +95,7 @@ void persister::run() {
     }
     if (!pending_.empty()) {
         log_.error("unflushed_on_stop", {{"records", std::int64_t(pending_.size())}});
+        all_flushed_on_stop_ = false;
     }
     finish_waiters(UINT64_MAX, false);
 }

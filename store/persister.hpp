@@ -61,8 +61,9 @@ public:
     persister& operator=(const persister&) = delete;
 
     void start();
-    // Writes everything still dirty, fails any remaining waiters, joins the thread.
-    void stop();
+    // Writes everything still dirty, fails any remaining waiters, joins the thread. Returns false
+    // when some changes could not be written (they are logged): the process should exit non-zero.
+    bool stop();
 
     void when_durable(std::uint64_t generation, durable_callback callback);
     void request_flush();
@@ -108,6 +109,7 @@ private:
     std::chrono::milliseconds backoff_{0};
 
     std::atomic<bool> healthy_{true};
+    bool all_flushed_on_stop_ = true;
     std::atomic<std::uint64_t> durable_generation_{0};
 };
 

@@ -164,6 +164,40 @@ class CrashTest(DurabilityCase):
         self.assertEqual(after, before, "records differ after kill -9 and restart")
 
 
+class LmdbFailureTest(DurabilityCase):
+    def test_full_map_turns_readiness_503_refuses_writes_and_keeps_reads(self):
+        # A 1 MiB map that may not grow: a few hundred 4 KiB records overflow it.
+        server = self.start(extra_args=("--lmdb-map-size-mb", "1", "--lmdb-max-map-size-mb", "1",
+                                        "--flush-interval-ms", "50"))
+        details = {"pad": "x" * 3900}
+        acked = {}
+        for i in range(2000):
+            body = {"content_id": f"full-c{i}", "user_id": "full-u", "position_seconds": i % 90 + 1,
+                    "duration_seconds": 100, "details": details}
+            status, _, raw, doc = server.request("POST", "/v1/progress", body, key=SERVICE_KEY)
+            if status == 503:
+                break
+            self.assertEqual(status, 200, raw[:300])
+            acked[("full-u", body["content_id"])] = doc
+            time.sleep(0.002)  # let the persister see the map fill while we still write
+        else:
+            self.fail("2000 writes of 4 KiB never filled a 1 MiB map")
+
+        status, _, raw, doc = server.request("GET", "/readyz")
+        self.assertEqual(status, 503, raw)
+        self.assertEqual(doc["status"], "fail")
+        status, headers, raw, doc = server.request(
+            "POST", "/v1/progress", {"content_id": "refused", "user_id": "full-u", "position_seconds": 5},
+            key=SERVICE_KEY)
+        self.assertEqual(status, 503, raw)
+        self.assertTrue(headers.get("content-type", "").startswith("application/problem+json"), headers)
+        # Everything acknowledged before the failure is still served from memory.
+        self.assert_acked_present(acked, self.read_all(server, acked.keys()))
+        status, _, raw, _ = server.request("GET", "/v1/progress/refused?user_id=full-u", key=SERVICE_KEY)
+        self.assertEqual(status, 404, raw)
+        self.assertTrue(any(e.get("event") == "flush_failed" for e in server.events), server.stderr_lines[-5:])
+
+
 class DrainTest(DurabilityCase):
     def test_readiness_503_and_connection_close_while_draining(self):
         server = self.start(extra_args=("--drain-seconds", "2"))

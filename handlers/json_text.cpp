@@ -1,0 +1,90 @@
+#include "handlers/json_text.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace progressd {
+
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out.push_back('"');
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (byte < 0x20) {
+            out.append("\\u00");
+            out.push_back(hex[byte >> 4]);
+            out.push_back(hex[byte & 0x0f]);
+        } else {
+            out.push_back(c);
+        }
+    }
+    out.push_back('"');
+}
+
+void append_json_number(std::string& out, double number) {
+    // The API never stores a non-finite number; null is the only valid JSON for one anyway.
+    if (!std::isfinite(number)) {
+        out.append("null");
+        return;
+    }
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
+    out.append(buffer, result.ptr);
+}
+
+namespace {
+
+template <class Integer>
+void append_integer(std::string& out, Integer number) {
+    char buffer[24];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
+    out.append(buffer, result.ptr);
+}
+
+}  // namespace
+
+void append_json(std::string& out, const boost::json::value& value) {
+    switch (value.kind()) {
+    case boost::json::kind::null: out.append("null"); return;
+    case boost::json::kind::bool_: out.append(value.get_bool() ? "true" : "false"); return;
+    case boost::json::kind::int64: append_integer(out, value.get_int64()); return;
+    case boost::json::kind::uint64: append_integer(out, value.get_uint64()); return;
+    case boost::json::kind::double_: append_json_number(out, value.get_double()); return;
+    case boost::json::kind::string: append_json_string(out, value.get_string()); return;
+    case boost::json::kind::array: {
+        out.push_back('[');
+        bool first = true;
+        for (const auto& element : value.get_array()) {
+            if (!first) out.push_back(',');
+            first = false;
+            append_json(out, element);
+        }
+        out.push_back(']');
+        return;
+    }
+    case boost::json::kind::object: {
+        out.push_back('{');
+        bool first = true;
+        for (const auto& member : value.get_object()) {
+            if (!first) out.push_back(',');
+            first = false;
+            append_json_string(out, member.key());
+            out.push_back(':');
+            append_json(out, member.value());
+        }
+        out.push_back('}');
+        return;
+    }
+    }
+}
+
+std::string to_json_text(const boost::json::value& value) {
+    std::string out;
+    append_json(out, value);
+    return out;
+}
+
+}  // namespace progressd
