@@ -58,7 +58,7 @@ std::optional<api_error> parse_json_object(const http_request& request, boost::j
     boost::json::parse_options options;
     options.max_depth = 32;
     boost::system::error_code ec;
-    auto value = boost::json::parse(request.body(), ec, {}, options);
+    auto value = boost::json::parse(request.body(), ec, out.storage(), options);
     if (ec) return api_error::field(error_code::malformed_json, "body", "is not valid JSON: " + ec.message());
     if (!value.is_object()) return api_error::field(error_code::validation, "body", "must be a JSON object");
     out = std::move(value.as_object());
@@ -69,6 +69,13 @@ http_response json_response(http::status status, const boost::json::value& body)
     http_response response{status, 11};
     response.set(http::field::content_type, "application/json");
     response.body() = to_json_text(body);
+    return response;
+}
+
+http_response json_response(http::status status, std::string body) {
+    http_response response{status, 11};
+    response.set(http::field::content_type, "application/json");
+    response.body() = std::move(body);
     return response;
 }
 

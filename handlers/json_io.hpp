@@ -16,10 +16,12 @@
 namespace progressd {
 
 // Parses a body that must be a JSON object (depth-limited, no NaN/Infinity literals). Checks the
-// Content-Type too: a body that declares another media type is 415.
+// Content-Type too: a body that declares another media type is 415. The object is allocated
+// from `out`'s storage, so a caller may hand in an arena (boost::json::monotonic_resource).
 std::optional<api_error> parse_json_object(const http_request& request, boost::json::object& out);
 
 http_response json_response(http::status status, const boost::json::value& body);
+http_response json_response(http::status status, std::string body);  // body: JSON text
 http_response empty_response(http::status status);
 
 // Reads typed fields out of a JSON object, collecting one error per bad field, so a client

@@ -8,19 +8,21 @@ namespace progressd {
 void append_json_string(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
     out.push_back('"');
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
+    std::size_t run = 0;  // start of the bytes not yet copied
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
+        out.append(text.data() + run, i - run);
+        run = i + 1;
+        if (byte == '"' || byte == '\\') {
             out.push_back('\\');
-            out.push_back(c);
-        } else if (byte < 0x20) {
-            out.append("\\u00");
-            out.push_back(hex[byte >> 4]);
-            out.push_back(hex[byte & 0x0f]);
+            out.push_back(static_cast<char>(byte));
         } else {
-            out.push_back(c);
+            const char escape[] = {'\\', 'u', '0', '0', hex[byte >> 4], hex[byte & 0x0f]};
+            out.append(escape, sizeof escape);
         }
     }
+    out.append(text.data() + run, text.size() - run);
     out.push_back('"');
 }
 

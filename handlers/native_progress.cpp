@@ -11,6 +11,7 @@
 #include "store/ids.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 namespace progressd {
 namespace {
@@ -59,7 +60,10 @@ std::optional<api_error> read_content_id(std::string_view content_id) {
 }
 
 handler_result post_progress(services& context, request_context& request) {
-    boost::json::object body;
+    // A ping's DOM lives in this stack arena: parsing it costs no heap allocation.
+    unsigned char arena_bytes[4096];
+    boost::json::monotonic_resource arena(arena_bytes, sizeof arena_bytes);
+    boost::json::object body(&arena);
     if (auto error = parse_json_object(request.request, body)) return fail(*error);
     parsed_ping parsed;
     if (auto error = parse_ping(body, *request.principal, {}, parsed)) return fail(*error);
@@ -67,15 +71,18 @@ handler_result post_progress(services& context, request_context& request) {
 
     const auto& ping = parsed.observation;
     const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
-    http_response response = prefers_minimal(request.request)
-                                 ? empty_response(http::status::no_content)
-                                 : json_response(http::status::ok,
-                                                 summary_to_json(ping.context_id, ping.content_id, applied.summary));
-    return durable(context, std::move(response), applied.generation);
+    if (prefers_minimal(request.request)) {
+        return durable(context, empty_response(http::status::no_content), applied.generation);
+    }
+    std::string text;
+    text.reserve(256);
+    append_summary_json(text, ping.context_id, ping.content_id, applied.summary);
+    return durable(context, json_response(http::status::ok, std::move(text)), applied.generation);
 }
 
 handler_result post_batch(services& context, request_context& request) {
-    boost::json::object body;
+    boost::json::monotonic_resource arena;
+    boost::json::object body(&arena);
     if (auto error = parse_json_object(request.request, body)) return fail(*error);
     const auto* pings = body.if_contains("pings");
     if (!pings || !pings->is_array() || pings->as_array().empty() || pings->as_array().size() > max_batch_pings) {

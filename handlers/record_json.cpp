@@ -1,5 +1,7 @@
 #include "handlers/record_json.hpp"
 
+#include "handlers/json_text.hpp"
+
 #include <boost/json/parse.hpp>
 
 namespace progressd {
@@ -15,6 +17,24 @@ boost::json::object summary_to_json(std::string_view context_id, std::string_vie
         {"time_spent_seconds", summary.time_spent_seconds},
         {"completed", summary.status == store::progress_status::completed},
     };
+}
+
+void append_summary_json(std::string& out, std::string_view context_id, std::string_view content_id,
+                         const store::record_summary& summary) {
+    const bool completed = summary.status == store::progress_status::completed;
+    out.append("{\"content_id\":");
+    append_json_string(out, content_id);
+    out.append(",\"context_id\":");
+    append_json_string(out, context_id);
+    out.append(",\"status\":");
+    out.push_back(static_cast<char>('0' + static_cast<int>(summary.status)));
+    out.append(",\"progress_percent\":");
+    append_json_number(out, summary.progress_percent);
+    out.append(",\"position_seconds\":");
+    append_json_number(out, summary.position_seconds);
+    out.append(",\"time_spent_seconds\":");
+    append_json_number(out, summary.time_spent_seconds);
+    out.append(completed ? ",\"completed\":true}" : ",\"completed\":false}");
 }
 
 boost::json::object record_to_json(std::string_view user_id, const store::record_key& key,

@@ -5,12 +5,16 @@
 
 #include <boost/json/object.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace progressd {
 
 boost::json::object summary_to_json(std::string_view context_id, std::string_view content_id,
                                     const store::record_summary& summary);
+// The same summary as JSON text, written directly: the ping hot path builds no DOM.
+void append_summary_json(std::string& out, std::string_view context_id, std::string_view content_id,
+                         const store::record_summary& summary);
 boost::json::object record_to_json(std::string_view user_id, const store::record_key& key,
                                    const store::progress_record& record);
 

@@ -4,15 +4,16 @@
 #include "handlers/router.hpp"
 #include "handlers/services.hpp"
 #include "server/durable_wait.hpp"
+#include "server/response_writer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <chrono>
 
@@ -37,6 +38,15 @@ public:
     registration(const registration&) = delete;
     registration& operator=(const registration&) = delete;
     void awaiting_client(bool value) { slot_->awaiting_client = value; }
+    void expires_after(deadline_clock::duration timeout) {
+        slot_->deadline = deadline_clock::now() + timeout;
+        slot_->timed_out = false;
+    }
+    void no_deadline() { slot_->deadline = deadline_clock::time_point::max(); }
+    // A cancelled operation is a timeout when the sweeper did it, otherwise a shutdown.
+    boost::system::error_code classify(boost::system::error_code ec) const {
+        return ec == net::error::operation_aborted && slot_->timed_out ? beast::error::timeout : ec;
+    }
 
 private:
     io_thread& thread_;
@@ -65,9 +75,9 @@ std::optional<api_error> read_failure(const boost::system::error_code& ec) {
 }  // namespace
 
 net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_env env) {
-    beast::tcp_stream stream(std::move(socket));
-    registration registered(thread, stream.socket(), env.context.status);
+    registration registered(thread, socket, env.context.status);
     beast::flat_buffer buffer;
+    std::string output;
     const auto& config = env.config;
 
     for (;;) {
@@ -76,18 +86,18 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         registered.awaiting_client(true);
         if (thread.stopping) break;
         if (buffer.size() == 0) {
-            stream.expires_after(config.idle_timeout);
-            auto [ec, bytes] = co_await stream.async_read_some(buffer.prepare(first_read_bytes), use_tuple);
+            registered.expires_after(config.idle_timeout);
+            auto [ec, bytes] = co_await socket.async_read_some(buffer.prepare(first_read_bytes), use_tuple);
             if (ec) break;
             buffer.commit(bytes);
         }
 
-        stream.expires_after(config.request_timeout);
+        registered.expires_after(config.request_timeout);
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-        auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
-        boost::system::error_code read_ec = header_ec;
-        if (!header_ec) {
+        auto [header_ec, header_bytes] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
+        boost::system::error_code read_ec = registered.classify(header_ec);
+        if (!read_ec) {
             // Beast checks Content-Length against the body limit while parsing the header, before
             // the route is known; so the route's limit is checked here and kept for chunked bodies.
             const auto& header = parser.get();
@@ -95,7 +105,10 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
             parser.body_limit(limit);
             if (parser.content_length().value_or(0) > limit) read_ec = http::error::body_limit;
         }
-        if (!read_ec) std::tie(read_ec, std::ignore) = co_await http::async_read(stream, buffer, parser, use_tuple);
+        if (!read_ec && !parser.is_done()) {
+            auto [body_ec, body_bytes] = co_await http::async_read(socket, buffer, parser, use_tuple);
+            read_ec = registered.classify(body_ec);
+        }
         if (read_ec) {
             auto failure = read_failure(read_ec);
             if (!failure || thread.stopping) break;
@@ -103,12 +116,14 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
             http_response response = env.routes.error_for(target, *failure);
             response.keep_alive(false);
             response.prepare_payload();
-            stream.expires_after(std::chrono::seconds(1));
-            co_await http::async_write(stream, response, use_tuple);
+            serialize_response(response, output);
+            registered.expires_after(std::chrono::seconds(1));
+            co_await net::async_write(socket, net::buffer(output), use_tuple);
             break;
         }
 
         registered.awaiting_client(false);
+        registered.no_deadline();  // handling (and waiting for durability) is on us, not the client
         const auto started = std::chrono::steady_clock::now();
         http_request request = parser.release();
         auto dispatched = env.routes.dispatch(request, thread.context, wall_clock_ms());
@@ -127,13 +142,14 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         thread.context.metrics.record(dispatched.route, response.result_int(), seconds);
 
-        stream.expires_after(config.request_timeout);
-        auto [write_ec, written] = co_await http::async_write(stream, response, use_tuple);
+        serialize_response(response, output);
+        registered.expires_after(config.request_timeout);
+        auto [write_ec, written] = co_await net::async_write(socket, net::buffer(output), use_tuple);
         if (write_ec || !response.keep_alive()) break;
     }
 
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 }  // namespace progressd

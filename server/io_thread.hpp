@@ -9,7 +9,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <list>
 #include <optional>
 
@@ -18,17 +20,25 @@ namespace progressd {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-// A session's socket, registered so shutdown can interrupt sessions waiting on their client.
+using deadline_clock = std::chrono::steady_clock;
+
+// A session's socket, registered so shutdown can interrupt sessions waiting on their client and
+// the thread's sweeper can cut off sessions past their deadline. Deadlines are plain values
+// checked a few times a second, not a timer per I/O operation: a request then costs no timer
+// system calls, at the price of timeouts firing up to one sweep interval late.
 struct session_slot {
     tcp::socket* socket = nullptr;
     bool awaiting_client = true;  // reading a request (or waiting for one), not handling one
+    deadline_clock::time_point deadline = deadline_clock::time_point::max();
+    bool timed_out = false;  // the sweeper cancelled the socket's operations
 };
 
 struct io_thread {
-    explicit io_thread(thread_metrics& metrics) : acceptor(io), context{auth::token_cache{}, metrics} {}
+    explicit io_thread(thread_metrics& metrics) : acceptor(io), sweeper(io), context{auth::token_cache{}, metrics} {}
 
     net::io_context io{1};
     tcp::acceptor acceptor;
+    net::steady_timer sweeper;  // enforces session deadlines
     thread_context context;
     std::list<session_slot> sessions;
     bool stopping = false;  // set on this thread when the drain period ends

@@ -26,6 +26,7 @@ namespace {
 
 using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 constexpr int listen_backlog = 4096;
+constexpr auto sweep_interval = std::chrono::milliseconds(250);
 
 // The one place where an unexpected exception from a coroutine ends up.
 auto log_failure(const logger& log, std::string_view what) {
@@ -95,6 +96,24 @@ net::awaitable<void> server::accept_loop(io_thread& thread) {
     }
 }
 
+// Cancels the pending I/O of every session past its deadline; the session sees the cancelled
+// operation as a timeout (see session_slot). Runs until the thread stops and its last session
+// has ended, so a client that stops reading cannot hold up shutdown.
+net::awaitable<void> server::sweep_deadlines(io_thread& thread) {
+    for (;;) {
+        thread.sweeper.expires_after(sweep_interval);
+        auto [ec] = co_await thread.sweeper.async_wait(net::as_tuple(net::use_awaitable));
+        if (ec || (thread.stopping && thread.sessions.empty())) co_return;
+        const auto now = deadline_clock::now();
+        for (auto& session : thread.sessions) {
+            if (session.deadline >= now) continue;
+            session.timed_out = true;
+            boost::system::error_code ignored;
+            session.socket->cancel(ignored);
+        }
+    }
+}
+
 void server::watch_signals() {
     signals_->signals.async_wait([this](const boost::system::error_code& ec, int signal_number) {
         if (ec) return;
@@ -141,6 +160,7 @@ void server::request_stop() {
 void server::run() {
     for (auto& thread : threads_) {
         net::co_spawn(thread->io, accept_loop(*thread), log_failure(log_, "accept"));
+        net::co_spawn(thread->io, sweep_deadlines(*thread), log_failure(log_, "sweep"));
     }
     watch_signals();
     std::vector<std::thread> workers;

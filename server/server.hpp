@@ -30,6 +30,7 @@ public:
 private:
     void listen(io_thread& thread, const tcp::endpoint& endpoint);
     net::awaitable<void> accept_loop(io_thread& thread);
+    net::awaitable<void> sweep_deadlines(io_thread& thread);
     void watch_signals();
     void begin_drain();
     void stop_accepting();
