@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 
 namespace progressd {
 
@@ -33,6 +34,13 @@ void append_json_number(std::string& out, double number) {
         return;
     }
     char buffer[32];
+    // Whole numbers (most positions and times) skip the costly shortest-form search.
+    constexpr double exact_integer_limit = 9007199254740992.0;  // 2^53
+    if (std::fabs(number) < exact_integer_limit && number == std::trunc(number)) {
+        const auto result = std::to_chars(buffer, buffer + sizeof buffer, static_cast<std::int64_t>(number));
+        out.append(buffer, result.ptr);
+        return;
+    }
     const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
     out.append(buffer, result.ptr);
 }

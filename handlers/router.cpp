@@ -24,6 +24,17 @@ http_response write_error(const route_options* options, const api_error& error) 
     return options && options->write_error ? options->write_error(error) : write_problem(error);
 }
 
+// A HEAD response carries the Content-Length its GET would have had and no body. Errors too: a
+// body the client does not expect would be read as the start of the next response.
+dispatch_result without_body_if(bool head, dispatch_result dispatched) {
+    if (head) {
+        auto& response = dispatched.result.response;
+        response.content_length(response.body().size());
+        response.body().clear();
+    }
+    return dispatched;
+}
+
 }  // namespace
 
 std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
@@ -83,7 +94,7 @@ dispatch_result router::dispatch(const http_request& request, thread_context& th
         }
         api_error error{error_code::not_found, "no resource at this path", {}, {}};
         if (!allow.empty()) error = {error_code::method_not_allowed, "allowed: " + allow, {}, allow};
-        return {{write_problem(error)}, routes_.size()};
+        return without_body_if(head, {{write_problem(error)}, routes_.size()});
     }
 
     const std::size_t index = static_cast<std::size_t>(found - routes_.data());
@@ -97,19 +108,13 @@ dispatch_result router::dispatch(const http_request& request, thread_context& th
                             missing ? "this endpoint needs a bearer token or an API key"
                                     : "the token or API key is not valid",
                             {}, {}};
-            return {{write_error(&found->options, error)}, index};
+            return without_body_if(head, {{write_error(&found->options, error)}, index});
         }
         principal = std::move(*outcome.principal);
         context.principal = &principal;
     }
 
-    dispatch_result dispatched{found->handler(context), index};
-    if (head) {
-        auto& response = dispatched.result.response;
-        response.content_length(response.body().size());
-        response.body().clear();
-    }
-    return dispatched;
+    return without_body_if(head, {found->handler(context), index});
 }
 
 http_response router::error_for(std::string_view target, const api_error& error) const {

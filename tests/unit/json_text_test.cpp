@@ -15,6 +15,9 @@ BOOST_AUTO_TEST_CASE(doubles_print_in_shortest_plain_form) {
     BOOST_TEST(to_json_text(boost::json::value(312.5)) == "312.5");
     BOOST_TEST(to_json_text(boost::json::value(0.1)) == "0.1");
     BOOST_TEST(to_json_text(boost::json::value(52.083333333333336)) == "52.083333333333336");
+    BOOST_TEST(to_json_text(boost::json::value(-0.0)) == "0");
+    BOOST_TEST(to_json_text(boost::json::value(1e7)) == "10000000");
+    BOOST_TEST(to_json_text(boost::json::value(1e300)) == "1e+300");
 }
 
 BOOST_AUTO_TEST_CASE(non_finite_doubles_become_null) {

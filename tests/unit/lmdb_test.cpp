@@ -1,0 +1,185 @@
+#include "store/lmdb.hpp"
+#include "store/recovery.hpp"
+
+#include "store/persister.hpp"
+#include "store/record_codec.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+using namespace progressd::store;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t map_size = std::size_t{1} << 20;
+// Warnings (one per corrupt record) are expected here; errors would still show.
+const progressd::logger quiet{progressd::log_level::error};
+
+// A not-yet-existing directory under the system temp dir, removed with its contents at scope exit.
+class temp_dir {
+public:
+    temp_dir()
+        : path_(fs::temp_directory_path() / ("progressd-lmdb-test-" + std::to_string(std::random_device{}()))) {}
+    ~temp_dir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    const fs::path& path() const { return path_; }
+    std::string str() const { return path_.string(); }
+
+private:
+    fs::path path_;
+};
+
+ping watch(std::string content, double position, std::string context = {}) {
+    ping p;
+    p.content_id = std::move(content);
+    p.context_id = std::move(context);
+    p.position_seconds = position;
+    p.duration_seconds = 100;
+    p.time_spent_delta_seconds = 2;
+    return p;
+}
+
+// Three records across two users, one in a context, with strings and a replay window set.
+void fill(progress_store& store) {
+    ping first = watch("c1", 30);
+    first.mimetype = "video/mp4";
+    first.details = R"({"chapter":3})";
+    first.session_id = "s1";
+    first.seq = 5;
+    first.ts = 1'700'000'000'000;
+    store.apply_ping("u1", first, 1000);
+    ping done = watch("c2", 10, "course-7");
+    done.event = ping_event::complete;
+    store.apply_ping("u1", done, 2000);
+    store.apply_ping("u2", watch("c1", 99), 3000);
+}
+
+// What recovery must reproduce: the same user, key and every encoded byte of the record.
+void check_same_record(const progress_store& expected, const progress_store& actual, std::string_view user,
+                       std::string_view context, std::string_view content) {
+    const auto want = expected.find(user, context, content);
+    const auto got = actual.find(user, context, content);
+    BOOST_REQUIRE(want);
+    BOOST_REQUIRE(got);
+    std::string want_bytes;
+    std::string got_bytes;
+    encode_record(want_bytes, *want);
+    encode_record(got_bytes, *got);
+    BOOST_TEST(got_bytes == want_bytes);
+}
+
+// Writes the store's dirty records: stop() flushes everything dirty.
+void persist(const std::string& dir, progress_store& store) {
+    auto environment = open_data_dir(dir, map_size);
+    persister writer(store, environment, {}, quiet);
+    writer.start();
+    writer.stop();
+    BOOST_REQUIRE(writer.healthy());
+}
+
+void put_raw(const lmdb_environment& environment, MDB_dbi dbi, std::string_view key, std::string_view value) {
+    lmdb_transaction txn;
+    BOOST_REQUIRE(environment.begin_write(txn) == MDB_SUCCESS);
+    MDB_val k = as_val(key);
+    MDB_val v = as_val(value);
+    BOOST_REQUIRE(mdb_put(txn.get(), dbi, &k, &v, 0) == MDB_SUCCESS);
+    BOOST_REQUIRE(txn.commit() == MDB_SUCCESS);
+}
+
+auto mentions(std::string_view text) {
+    return [text](const std::exception& error) {
+        return std::string_view(error.what()).find(text) != std::string_view::npos;
+    };
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(lmdb_suite)
+
+BOOST_AUTO_TEST_CASE(open_data_dir_creates_the_directory) {
+    temp_dir dir;
+    BOOST_REQUIRE(!fs::exists(dir.path()));
+    auto environment = open_data_dir(dir.str(), map_size);
+    BOOST_TEST(fs::is_directory(dir.path()));
+    BOOST_TEST(fs::exists(dir.path() / "data.mdb"));
+    BOOST_TEST(fs::exists(dir.path() / "progressd.lock"));
+    BOOST_TEST(environment.map_size() == map_size);
+}
+
+BOOST_AUTO_TEST_CASE(a_data_dir_opens_only_once_at_a_time) {
+    temp_dir dir;
+    {
+        auto first = open_data_dir(dir.str(), map_size);
+        BOOST_CHECK_EXCEPTION(open_data_dir(dir.str(), map_size), std::runtime_error, mentions("in use"));
+    }
+    // Closing the first releases the lock.
+    BOOST_CHECK_NO_THROW(open_data_dir(dir.str(), map_size));
+}
+
+BOOST_AUTO_TEST_CASE(recovery_reloads_what_the_persister_wrote) {
+    temp_dir dir;
+    progress_store original(8, {});
+    fill(original);
+    persist(dir.str(), original);
+
+    auto environment = open_data_dir(dir.str(), map_size);
+    progress_store reloaded(8, {});
+    const auto result = recover(environment, reloaded, quiet);
+    BOOST_TEST(result.records == 3u);
+    BOOST_TEST(result.corrupt == 0u);
+    BOOST_TEST(reloaded.stats().records == 3u);
+    BOOST_TEST(reloaded.stats().users == 2u);
+    BOOST_TEST(reloaded.stats().dirty == 0u);  // loaded records are already durable
+    check_same_record(original, reloaded, "u1", "", "c1");
+    check_same_record(original, reloaded, "u1", "course-7", "c2");
+    check_same_record(original, reloaded, "u2", "", "c1");
+}
+
+BOOST_AUTO_TEST_CASE(recovery_skips_and_counts_corrupt_entries) {
+    temp_dir dir;
+    progress_store original(8, {});
+    fill(original);
+    persist(dir.str(), original);
+
+    auto environment = open_data_dir(dir.str(), map_size);
+    std::string key;
+    encode_key(key, "u9", record_key{"", "c9"});
+    put_raw(environment, environment.records(), key, "garbage bytes, not a record");
+    // A decodable value under a key whose user id is not a valid id.
+    std::string value;
+    encode_record(value, *original.find("u1", "", "c1"));
+    encode_key(key, "bad user", record_key{"", "c1"});
+    put_raw(environment, environment.records(), key, value);
+
+    progress_store reloaded(8, {});
+    const auto result = recover(environment, reloaded, quiet);
+    BOOST_TEST(result.records == 3u);
+    BOOST_TEST(result.corrupt == 2u);
+    BOOST_TEST(!reloaded.find("u9", "", "c9"));
+    BOOST_TEST(!reloaded.find("bad user", "", "c1"));
+    check_same_record(original, reloaded, "u1", "", "c1");
+    check_same_record(original, reloaded, "u2", "", "c1");
+}
+
+BOOST_AUTO_TEST_CASE(a_data_dir_of_another_format_version_is_refused) {
+    temp_dir dir;
+    {
+        auto environment = open_data_dir(dir.str(), map_size);
+        put_raw(environment, environment.meta(), "format_version", "999");
+    }
+    BOOST_CHECK_EXCEPTION(open_data_dir(dir.str(), map_size), std::runtime_error, mentions("format version 999"));
+    // The refusal released the lock: a second attempt fails for the same reason, not "in use".
+    BOOST_CHECK_EXCEPTION(open_data_dir(dir.str(), map_size), std::runtime_error, mentions("format version 999"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,262 @@
+#include "store/persister.hpp"
+
+#include "store/record_codec.hpp"
+#include "store/recovery.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace progressd::store;
+using namespace std::chrono_literals;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t map_size = std::size_t{1} << 20;
+// 32 pages of 4 KiB: small enough that a few dozen 4 KiB records overflow it.
+constexpr std::size_t small_map_size = std::size_t{128} << 10;
+// Long enough that only request_flush, a waiter or stop() can start a batch during a test.
+constexpr std::chrono::milliseconds never = 1h;
+// The map-cap tests log flush failures on purpose; those lines are expected.
+const progressd::logger quiet{progressd::log_level::error};
+
+// A not-yet-existing directory under the system temp dir, removed with its contents at scope exit.
+class temp_dir {
+public:
+    temp_dir()
+        : path_(fs::temp_directory_path() / ("progressd-persister-test-" + std::to_string(std::random_device{}()))) {}
+    ~temp_dir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    std::string str() const { return path_.string(); }
+
+private:
+    fs::path path_;
+};
+
+ping watch(std::string content, double position = 10, std::string details = {}) {
+    ping p;
+    p.content_id = std::move(content);
+    p.position_seconds = position;
+    p.duration_seconds = 100;
+    p.time_spent_delta_seconds = 1;
+    if (!details.empty()) p.details = std::move(details);
+    return p;
+}
+
+// Records c0…c<count-1> of user u1 with ~4 KiB details (the limit; two LMDB pages each).
+// Returns the last write's generation.
+std::uint64_t write_large_records(progress_store& store, int count) {
+    const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
+    std::uint64_t last = 0;
+    for (int i = 0; i < count; ++i) {
+        last = store.apply_ping("u1", watch("c" + std::to_string(i), 10, details), i).generation;
+    }
+    return last;
+}
+
+// The callback as a future, so a test waits with a timeout instead of hanging.
+std::future<bool> durable(persister& writer, std::uint64_t generation) {
+    auto promise = std::make_shared<std::promise<bool>>();
+    auto future = promise->get_future();
+    writer.when_durable(generation, [promise](bool committed) { promise->set_value(committed); });
+    return future;
+}
+
+// For effects with no completion callback (request_flush): poll, briefly, up to a limit.
+template <class Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds limit = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+// The value LMDB holds for a record, read in its own short transaction.
+std::optional<std::string> stored(const lmdb_environment& environment, std::string_view user,
+                                  std::string_view content) {
+    std::string key;
+    encode_key(key, user, record_key{"", std::string(content)});
+    lmdb_transaction txn;
+    BOOST_REQUIRE(environment.begin_read(txn) == MDB_SUCCESS);
+    MDB_val k = as_val(key);
+    MDB_val value{};
+    if (mdb_get(txn.get(), environment.records(), &k, &value) != MDB_SUCCESS) return std::nullopt;
+    return std::string(as_view(value));
+}
+
+std::size_t recovered_records(const lmdb_environment& environment) {
+    progress_store reloaded(8, {});
+    const auto result = recover(environment, reloaded, quiet);
+    BOOST_TEST(result.corrupt == 0u);
+    return result.records;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(persister_suite)
+
+BOOST_AUTO_TEST_CASE(request_flush_writes_dirty_records) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    progress_store store(8, {});
+    persister writer(store, environment, {durability_mode::snapshot, never}, quiet);
+    writer.start();
+    for (auto user : {"u1", "u2", "u3"}) store.apply_ping(user, watch("c1"), 1);
+    writer.request_flush();
+    BOOST_REQUIRE(eventually([&] { return writer.stats().records_written == 3; }));
+    BOOST_TEST(writer.stats().flushes == 1u);
+    BOOST_TEST(store.stats().dirty == 0u);
+    writer.stop();
+    BOOST_TEST(recovered_records(environment) == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(when_durable_calls_back_after_the_commit) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    progress_store store(8, {});
+    persister writer(store, environment, {durability_mode::snapshot, never}, quiet);
+    writer.start();
+    const auto generation = store.apply_ping("u1", watch("c1"), 1).generation;
+    auto committed = durable(writer, generation);
+    // A waiter starts a batch by itself: the flush interval is an hour.
+    BOOST_REQUIRE(committed.wait_for(5s) == std::future_status::ready);
+    BOOST_TEST(committed.get());
+    const auto stats = writer.stats();
+    BOOST_TEST(stats.flushes == 1u);
+    BOOST_TEST(stats.durable_generation >= generation);
+    BOOST_TEST(stored(environment, "u1", "c1").has_value());
+
+    // Already durable: answered at once, on this thread.
+    bool answered = false;
+    writer.when_durable(generation, [&](bool ok) { answered = ok; });
+    BOOST_TEST(answered);
+    BOOST_TEST(writer.stats().flushes == 1u);  // and without another batch
+}
+
+BOOST_AUTO_TEST_CASE(sync_waiters_share_commits) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    progress_store store(16, {});
+    persister writer(store, environment, {durability_mode::sync, never}, quiet);
+    writer.start();
+
+    // Each thread behaves like a sync client: write, wait for durability, write again.
+    constexpr int threads = 8;
+    constexpr int writes = 200;
+    std::atomic<int> committed{0};
+    std::atomic<int> failed{0};  // Boost.Test assertions are not thread-safe: count, check after
+    std::vector<std::thread> clients;
+    for (int t = 0; t < threads; ++t) {
+        clients.emplace_back([&, user = "user-" + std::to_string(t)] {
+            for (int i = 0; i < writes; ++i) {
+                auto done = durable(writer, store.apply_ping(user, watch("c" + std::to_string(i)), i).generation);
+                if (done.wait_for(10s) == std::future_status::ready && done.get()) {
+                    ++committed;
+                } else {
+                    ++failed;
+                }
+            }
+        });
+    }
+    for (auto& client : clients) client.join();
+
+    BOOST_TEST(committed.load() == threads * writes);
+    BOOST_TEST(failed.load() == 0);
+    const auto stats = writer.stats();
+    BOOST_TEST_MESSAGE("group commit: " << threads * writes << " writes in " << stats.flushes << " commits");
+    BOOST_TEST(stats.flushes < std::uint64_t(threads * writes));
+    BOOST_TEST(stats.records_written == std::uint64_t(threads * writes));  // each record written once
+    BOOST_TEST(writer.healthy());
+}
+
+BOOST_AUTO_TEST_CASE(erase_removes_the_record_from_lmdb) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    progress_store store(8, {});
+    persister writer(store, environment, {durability_mode::sync, never}, quiet);
+    writer.start();
+    store.apply_ping("u1", watch("keep"), 1);
+    auto written = durable(writer, store.apply_ping("u1", watch("drop"), 1).generation);
+    BOOST_REQUIRE(written.wait_for(5s) == std::future_status::ready && written.get());
+    BOOST_REQUIRE(stored(environment, "u1", "drop").has_value());
+
+    const auto erased = store.erase("u1", "", "drop");
+    BOOST_REQUIRE(erased);
+    auto removed = durable(writer, *erased);
+    BOOST_REQUIRE(removed.wait_for(5s) == std::future_status::ready);
+    BOOST_TEST(removed.get());
+    BOOST_TEST(!stored(environment, "u1", "drop").has_value());
+    BOOST_TEST(stored(environment, "u1", "keep").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(stop_flushes_everything_dirty) {
+    temp_dir dir;
+    progress_store store(8, {});
+    {
+        auto environment = open_data_dir(dir.str(), map_size);
+        persister writer(store, environment, {durability_mode::snapshot, never}, quiet);
+        writer.start();
+        for (int i = 0; i < 50; ++i) store.apply_ping("u" + std::to_string(i % 5), watch("c" + std::to_string(i)), i);
+        BOOST_TEST(writer.stop());  // no flush requested and the interval never passes: stop alone writes
+        BOOST_TEST(writer.stats().records_written == 50u);
+    }
+    auto reopened = open_data_dir(dir.str(), map_size);
+    BOOST_TEST(recovered_records(reopened) == 50u);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_map_grows) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), small_map_size);
+    BOOST_REQUIRE(environment.map_size() == small_map_size);  // LMDB took the small size as given
+    progress_store store(8, {});
+    persister writer(store, environment, {durability_mode::sync, never}, quiet);
+    writer.start();
+    auto committed = durable(writer, write_large_records(store, 100));
+    BOOST_REQUIRE(committed.wait_for(10s) == std::future_status::ready);
+    BOOST_TEST(committed.get());
+    BOOST_TEST(writer.healthy());
+    BOOST_TEST(writer.stats().map_size > small_map_size);
+    BOOST_TEST(writer.stats().records_written == 100u);
+    writer.stop();
+    BOOST_TEST(recovered_records(environment) == 100u);
+}
+
+BOOST_AUTO_TEST_CASE(a_map_at_its_cap_fails_the_batch_but_keeps_the_records_in_memory) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), small_map_size);
+    progress_store store(8, {});
+    persister_options options{durability_mode::sync, never, small_map_size};
+    persister writer(store, environment, options, quiet);
+    writer.start();
+    auto committed = durable(writer, write_large_records(store, 100));
+    BOOST_REQUIRE(committed.wait_for(10s) == std::future_status::ready);
+    BOOST_TEST(!committed.get());
+    BOOST_TEST(!writer.healthy());
+    BOOST_TEST(writer.stats().failures >= 1u);
+    BOOST_TEST(environment.map_size() == small_map_size);
+    // Reads keep working from memory.
+    BOOST_TEST(store.stats().records == 100u);
+    BOOST_TEST(store.find("u1", "", "c0").has_value());
+    BOOST_TEST(store.find("u1", "", "c99").has_value());
+    BOOST_TEST(!writer.stop());  // it retries on stop, still cannot fit the batch, and says so
+    // The batch failed as a whole: LMDB holds none of it.
+    BOOST_TEST(recovered_records(environment) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
