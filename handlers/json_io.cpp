@@ -1,6 +1,7 @@
 #include "handlers/json_io.hpp"
 
 #include "handlers/json_text.hpp"
+#include "handlers/uri.hpp"
 #include "store/ids.hpp"
 
 #include <boost/json/parse.hpp>
@@ -22,30 +23,6 @@ bool is_json_media_type(std::string_view content_type) {
         if (std::tolower(static_cast<unsigned char>(bare[i])) != json[i]) return false;
     }
     return true;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
-            out += ' ';
-        } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-                   hex_value(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -177,7 +154,7 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
         const std::string_view pair = query.substr(0, amp);
         const std::size_t eq = pair.find('=');
         if (pair.substr(0, eq) == name) {
-            return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+            return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
         }
         if (amp == std::string_view::npos) break;
         query.remove_prefix(amp + 1);

@@ -1,6 +1,7 @@
 #include "handlers/router.hpp"
 
 #include "handlers/problem.hpp"
+#include "handlers/uri.hpp"
 
 #include <boost/beast/http/verb.hpp>
 
@@ -58,7 +59,14 @@ bool router::match(const route& candidate, std::string_view path, request_contex
         const std::string& expected = candidate.segments[i];
         if (is_parameter(expected)) {
             if (segment.empty()) return false;
-            if (context && param < max_path_params) context->params[param] = segment;
+            if (context && param < max_path_params) {
+                if (segment.find('%') == std::string_view::npos) {
+                    context->params[param] = segment;
+                } else {
+                    context->decoded_params[param] = percent_decode(segment, false);
+                    context->params[param] = context->decoded_params[param];
+                }
+            }
             ++param;
         } else if (segment != expected) {
             return false;

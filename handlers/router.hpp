@@ -27,10 +27,11 @@ struct request_context {
     const http_request& request;
     std::string_view path;
     std::string_view query;  // without '?'
-    std::array<std::string_view, max_path_params> params{};
+    std::array<std::string_view, max_path_params> params{};  // percent-decoded
     const auth::principal* principal = nullptr;  // set for authenticated routes
     thread_context& thread;
     std::int64_t now_ms = 0;
+    std::array<std::string, max_path_params> decoded_params{};  // backing text of decoded params
 };
 
 struct handler_result {
