@@ -13,7 +13,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include <chrono>
 
@@ -72,6 +71,36 @@ std::optional<api_error> read_failure(const boost::system::error_code& ec) {
     return std::nullopt;  // the peer went away: nobody to answer
 }
 
+using request_parser = http::request_parser<http::string_body>;
+
+// Feeds buffered bytes to the parser, reading from the socket only when it needs more, until the
+// header (or the whole message) is parsed. The same steps as Beast's async_read, without its
+// composed-operation layers: one coroutine suspension per socket read, none when the buffer
+// already holds the request (the common case: a ping arrives in one segment).
+net::awaitable<boost::system::error_code> read_request(tcp::socket& socket, beast::flat_buffer& buffer,
+                                                       request_parser& parser, bool header_only) {
+    constexpr std::size_t read_chunk = 16 * 1024;
+    for (;;) {
+        if (buffer.size() > 0) {
+            boost::system::error_code ec;
+            const std::size_t used = parser.put(buffer.data(), ec);
+            buffer.consume(used);
+            if (ec && ec != http::error::need_more) co_return ec;
+            if (header_only ? parser.is_header_done() : parser.is_done()) co_return boost::system::error_code{};
+            if (used > 0 && buffer.size() > 0) continue;
+        }
+        auto [ec, bytes] = co_await socket.async_read_some(buffer.prepare(read_chunk), use_tuple);
+        if (ec == net::error::eof) {
+            if (!parser.got_some()) co_return http::error::end_of_stream;
+            boost::system::error_code eof_ec;
+            parser.put_eof(eof_ec);
+            co_return eof_ec ? eof_ec : boost::system::error_code(http::error::partial_message);
+        }
+        if (ec) co_return ec;
+        buffer.commit(bytes);
+    }
+}
+
 }  // namespace
 
 net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_env env) {
@@ -93,10 +122,9 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         }
 
         registered.expires_after(config.request_timeout);
-        http::request_parser<http::string_body> parser;
+        request_parser parser;
         parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-        auto [header_ec, header_bytes] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
-        boost::system::error_code read_ec = registered.classify(header_ec);
+        auto read_ec = registered.classify(co_await read_request(socket, buffer, parser, true));
         if (!read_ec) {
             // Beast checks Content-Length against the body limit while parsing the header, before
             // the route is known; so the route's limit is checked here and kept for chunked bodies.
@@ -105,10 +133,7 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
             parser.body_limit(limit);
             if (parser.content_length().value_or(0) > limit) read_ec = http::error::body_limit;
         }
-        if (!read_ec && !parser.is_done()) {
-            auto [body_ec, body_bytes] = co_await http::async_read(socket, buffer, parser, use_tuple);
-            read_ec = registered.classify(body_ec);
-        }
+        if (!read_ec && !parser.is_done()) read_ec = registered.classify(co_await read_request(socket, buffer, parser, false));
         if (read_ec) {
             auto failure = read_failure(read_ec);
             if (!failure || thread.stopping) break;
