@@ -249,6 +249,18 @@ class ProgressdServer:
     def send_signal(self, signum):
         self.process.send_signal(signum)
 
+    def wait_for_event(self, name, timeout=10):
+        """The first logged JSON event called `name`, waiting up to `timeout` seconds for it
+        (stderr is read by another thread, so a line the server wrote may not be here yet)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in list(self.events):
+                if event.get("event") == name:
+                    return event
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {name!r} event within {timeout} s: {self.stderr_lines[-5:]}")
+            time.sleep(0.01)
+
     def wait_exit(self, timeout=EXIT_TIMEOUT_S):
         try:
             code = self.process.wait(timeout)
