@@ -1,0 +1,33 @@
+#include "store/backup.hpp"
+
+#include "store/lmdb.hpp"
+
+#include <filesystem>
+#include <memory>
+
+namespace progressd::store {
+
+void backup_data_dir(const std::string& data_dir, const std::string& target_dir) {
+    namespace fs = std::filesystem;
+    if (!fs::exists(fs::path(data_dir) / "data.mdb")) throw std::runtime_error("no LMDB data in " + data_dir);
+    if (fs::exists(fs::path(target_dir) / "data.mdb")) {
+        throw std::runtime_error(target_dir + " already holds a data.mdb; refusing to overwrite it");
+    }
+    fs::create_directories(target_dir);
+
+    MDB_env* raw = nullptr;
+    if (const int rc = mdb_env_create(&raw); rc != MDB_SUCCESS) throw lmdb_error("mdb_env_create", rc);
+    const std::unique_ptr<MDB_env, decltype(&mdb_env_close)> env(raw, &mdb_env_close);
+    // Named databases count against maxdbs even for a copy; match what the server allows.
+    if (const int rc = mdb_env_set_maxdbs(env.get(), 8); rc != MDB_SUCCESS) throw lmdb_error("mdb_env_set_maxdbs", rc);
+    // Read-only, sharing the server's lock file: our read transaction is registered there, so
+    // the server never reuses the pages we are copying.
+    if (const int rc = mdb_env_open(env.get(), data_dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0600); rc != MDB_SUCCESS) {
+        throw lmdb_error("mdb_env_open " + data_dir, rc);
+    }
+    if (const int rc = mdb_env_copy2(env.get(), target_dir.c_str(), MDB_CP_COMPACT); rc != MDB_SUCCESS) {
+        throw lmdb_error("mdb_env_copy2 " + target_dir, rc);
+    }
+}
+
+}  // namespace progressd::store
