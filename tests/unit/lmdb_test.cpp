@@ -4,6 +4,8 @@
 #include "store/persister.hpp"
 #include "store/record_codec.hpp"
 
+#include "tests/unit/temp_dir.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
@@ -20,24 +22,7 @@ constexpr std::size_t map_size = std::size_t{1} << 20;
 // Warnings (one per corrupt record) are expected here; errors would still show.
 const progressd::logger quiet{progressd::log_level::error};
 
-// A not-yet-existing directory under the system temp dir, removed with its contents at scope exit.
-class temp_dir {
-public:
-    temp_dir()
-        : path_(fs::temp_directory_path() / ("progressd-lmdb-test-" + std::to_string(std::random_device{}()))) {}
-    ~temp_dir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    const fs::path& path() const { return path_; }
-    std::string str() const { return path_.string(); }
-
-private:
-    fs::path path_;
-};
+using progressd::testing::temp_dir;
 
 ping watch(std::string content, double position, std::string context = {}) {
     ping p;

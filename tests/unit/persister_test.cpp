@@ -3,6 +3,8 @@
 #include "store/record_codec.hpp"
 #include "store/recovery.hpp"
 
+#include "tests/unit/temp_dir.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -29,23 +31,7 @@ constexpr std::chrono::milliseconds never = 1h;
 // The map-cap tests log flush failures on purpose; those lines are expected.
 const progressd::logger quiet{progressd::log_level::error};
 
-// A not-yet-existing directory under the system temp dir, removed with its contents at scope exit.
-class temp_dir {
-public:
-    temp_dir()
-        : path_(fs::temp_directory_path() / ("progressd-persister-test-" + std::to_string(std::random_device{}()))) {}
-    ~temp_dir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    std::string str() const { return path_.string(); }
-
-private:
-    fs::path path_;
-};
+using progressd::testing::temp_dir;
 
 ping watch(std::string content, double position = 10, std::string details = {}) {
     ping p;
