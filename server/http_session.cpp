@@ -132,6 +132,11 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
             const auto limit = env.routes.body_limit_for(header.method(), header.target(), config.max_body_bytes);
             parser.body_limit(limit);
             if (parser.content_length().value_or(0) > limit) read_ec = http::error::body_limit;
+            // A Transfer-Encoding that does not end in chunked leaves the body's length unknown;
+            // reading on would take the body for the next request (RFC 9112 §6.3: 400 and close).
+            if (header.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
+                read_ec = http::error::bad_transfer_encoding;
+            }
         }
         if (!read_ec && !parser.is_done()) read_ec = registered.classify(co_await read_request(socket, buffer, parser, false));
         if (read_ec) {

@@ -81,8 +81,10 @@ void persister::run() {
         if (stopping_) break;
         flush_requested_ = false;
         lock.unlock();
-        flush();
+        // Intervals count from the start of a batch, so a write waits at most one interval for
+        // its batch to begin, however long the previous commit took.
         next_flush = steady::now() + options_.flush_interval;
+        flush();
         lock.lock();
     }
     lock.unlock();
