@@ -50,11 +50,14 @@ struct auth_result {
 // bytes; an insert that would pass either limit first clears the cache (see insert for why).
 class token_cache {
 public:
-    static constexpr std::size_t default_capacity = 65536;
+    // Per I/O thread. Sized for a few hundred thousand active players: below the number of live
+    // tokens, clear-on-full would turn almost every request into a full verification.
+    static constexpr std::size_t default_capacity = std::size_t{1} << 18;
     // Longer tokens are verified every time rather than cached, which bounds an entry's size.
     static constexpr std::size_t max_token_bytes = 4096;
-    // Memory budget per entry on average (a typical token is 200–800 bytes): capacity × this.
-    static constexpr std::size_t average_entry_bytes = 512;
+    // Memory budget per entry on average (a typical token is 150–800 bytes): capacity × this,
+    // 64 MiB per thread by default.
+    static constexpr std::size_t average_entry_bytes = 256;
 
     token_cache() : token_cache(default_capacity) {}
     explicit token_cache(std::size_t capacity);
