@@ -42,6 +42,19 @@ std::optional<api_error> parse_json_object(const http_request& request, boost::j
     return std::nullopt;
 }
 
+std::optional<api_error> parse_json_body(const http_request& request, boost::json::value& out) {
+    const auto content_type = request[http::field::content_type];
+    if (!content_type.empty() && !is_json_media_type(content_type)) {
+        return api_error::field(error_code::unsupported_media_type, "Content-Type", "must be application/json");
+    }
+    boost::json::parse_options options;
+    options.max_depth = 32;
+    boost::system::error_code ec;
+    out = boost::json::parse(request.body(), ec, {}, options);
+    if (ec) return api_error::field(error_code::malformed_json, "body", "is not valid JSON: " + ec.message());
+    return std::nullopt;
+}
+
 http_response json_response(http::status status, const boost::json::value& body) {
     http_response response{status, 11};
     response.set(http::field::content_type, "application/json");

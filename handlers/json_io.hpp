@@ -19,6 +19,8 @@ namespace progressd {
 // Content-Type too: a body that declares another media type is 415. The object is allocated
 // from `out`'s storage, so a caller may hand in an arena (boost::json::monotonic_resource).
 std::optional<api_error> parse_json_object(const http_request& request, boost::json::object& out);
+// The same checks for a body that may be any JSON value (e.g. the catalog import's array).
+std::optional<api_error> parse_json_body(const http_request& request, boost::json::value& out);
 
 http_response json_response(http::status status, const boost::json::value& body);
 http_response json_response(http::status status, std::string body);  // body: JSON text

@@ -1,5 +1,6 @@
 #include "handlers/native_access.hpp"
 
+#include "handlers/problem.hpp"
 #include "handlers/services.hpp"
 #include "store/ids.hpp"
 
@@ -14,6 +15,26 @@ std::optional<api_error> refuse_if_unwritable(const services& context) {
     if (auto loading = refuse_while_loading(context)) return loading;
     if (context.persister.healthy()) return std::nullopt;
     return api_error{error_code::unavailable, "persistence is failing; writes are refused until it recovers", {}, {}};
+}
+
+std::optional<api_error> require_service(const auth::principal& principal, std::string_view what) {
+    if (principal.role == auth::principal::kind::service) return std::nullopt;
+    return api_error{error_code::forbidden, std::string(what) + " needs a service API key", {}, {}};
+}
+
+namespace {
+http_response native_not_durable() {
+    return write_problem({error_code::unavailable, "the write could not be made durable; retry later", {}, {}});
+}
+}  // namespace
+
+handler_result durable_native(const services& context, http_response response, std::uint64_t generation) {
+    handler_result result{std::move(response)};
+    if (context.sync_durability && generation != 0) {
+        result.durable_generation = generation;
+        result.not_durable = native_not_durable;
+    }
+    return result;
 }
 
 std::optional<api_error> resolve_subject(const auth::principal& principal, const std::optional<std::string>& requested,

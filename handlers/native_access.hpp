@@ -3,6 +3,7 @@
 
 #include "handlers/api_error.hpp"
 #include "handlers/auth/authenticator.hpp"
+#include "handlers/router.hpp"
 
 #include <optional>
 #include <string>
@@ -23,5 +24,12 @@ std::optional<api_error> refuse_if_unwritable(const services& context);
 // none. `field` names where it came from, for the error. On success `user_id` holds the subject.
 std::optional<api_error> resolve_subject(const auth::principal& principal, const std::optional<std::string>& requested,
                                          std::string_view field, std::string& user_id);
+
+// Catalog and enrolment writes belong to backends: a user token gets 403.
+std::optional<api_error> require_service(const auth::principal& principal, std::string_view what);
+
+// A native (problem+json) answer that, in sync durability, waits for `generation` to commit and
+// becomes a 503 if that commit fails. generation 0: nothing to wait for.
+handler_result durable_native(const services& context, http_response response, std::uint64_t generation);
 
 }  // namespace progressd

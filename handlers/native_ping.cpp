@@ -2,6 +2,7 @@
 
 #include "handlers/json_io.hpp"
 #include "handlers/native_access.hpp"
+#include "handlers/ping_segments.hpp"
 
 namespace progressd {
 namespace {
@@ -55,6 +56,7 @@ std::optional<api_error> parse_ping(const boost::json::object& body, const auth:
     ping.ts = fields.integer("ts");
     ping.mimetype = fields.text("mimetype", max_mimetype_bytes);
     ping.details = fields.object_text("details", max_details_bytes);
+    read_segments(fields, ping);
     if (!fields.ok()) return fields.error();
     return std::nullopt;
 }

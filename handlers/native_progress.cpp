@@ -1,8 +1,10 @@
 // Native API, progress records (docs/native-api.md): the ping hot path, batches, reads, resets.
 
+#include "handlers/collection_progress.hpp"
 #include "handlers/json_io.hpp"
 #include "handlers/native_access.hpp"
 #include "handlers/native_ping.hpp"
+#include "handlers/ping_effects.hpp"
 #include "handlers/problem.hpp"
 #include "handlers/record_json.hpp"
 #include "handlers/router.hpp"
@@ -68,16 +70,18 @@ handler_result post_progress(services& context, request_context& request) {
     parsed_ping parsed;
     if (auto error = parse_ping(body, *request.principal, {}, parsed)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
+    prepare_ping(context, request, parsed.observation);
 
     const auto& ping = parsed.observation;
     const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
+    const auto generation = apply_ping_effects(context, request, parsed.user_id, ping, applied);
     if (prefers_minimal(request.request)) {
-        return durable(context, empty_response(http::status::no_content), applied.generation);
+        return durable(context, empty_response(http::status::no_content), generation);
     }
     std::string text;
     text.reserve(256);
     append_summary_json(text, ping.context_id, ping.content_id, applied.summary);
-    return durable(context, json_response(http::status::ok, std::move(text)), applied.generation);
+    return durable(context, json_response(http::status::ok, std::move(text)), generation);
 }
 
 handler_result post_batch(services& context, request_context& request) {
@@ -107,9 +111,10 @@ handler_result post_batch(services& context, request_context& request) {
             results.push_back({{"status", status_of(error->code)}, {"error", problem_body(*error)}});
             continue;
         }
+        prepare_ping(context, request, parsed.observation);
         const auto& ping = parsed.observation;
         const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
-        generation = std::max(generation, applied.generation);
+        generation = std::max(generation, apply_ping_effects(context, request, parsed.user_id, ping, applied));
         results.push_back(
             {{"status", 200}, {"progress", summary_to_json(ping.context_id, ping.content_id, applied.summary)}});
     }
@@ -164,8 +169,16 @@ handler_result delete_one(services& context, request_context& request) {
     query_scope scope;
     if (auto error = read_scope(context, request, scope)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
-    const auto generation = context.store.erase(scope.user_id, scope.context_id, content_id);
+    auto generation = context.store.erase(scope.user_id, scope.context_id, content_id);
+    // The record's assessment attempts go with it (SPEC §1: they are part of the record).
+    if (auto erased = context.assessments.erase(scope.user_id, {scope.context_id, std::string(content_id)})) {
+        generation = std::max(generation.value_or(0), *erased);
+    }
+    // A content with a parent collection answers the parent's aggregate after the reset.
     auto response = empty_response(http::status::no_content);
+    if (auto parent = reset_parent_progress(context, request.thread, scope.user_id, scope.context_id, content_id)) {
+        response = json_response(http::status::ok, *parent);
+    }
     if (!generation) return {std::move(response)};
     return durable(context, std::move(response), *generation);
 }

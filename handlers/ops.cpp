@@ -131,6 +131,10 @@ handler_result metrics(services& context, const router& routes) {
     out.sample("users", {}, static_cast<double>(store.users));
     out.family("dirty_records", "gauge", "Records changed since the last flush.");
     out.sample("dirty_records", {}, static_cast<double>(store.dirty));
+    out.family("catalog_entries", "gauge", "Catalog entries, managed and learned.");
+    out.sample("catalog_entries", {}, static_cast<double>(context.catalog.snapshot()->size()));
+    out.family("enrolments", "gauge", "Enrolments in memory.");
+    out.sample("enrolments", {}, static_cast<double>(context.enrolments.size()));
 
     const auto persistence = context.persister.stats();
     out.family("flushes_total", "counter", "Committed LMDB flush transactions.");

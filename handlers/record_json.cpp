@@ -47,6 +47,8 @@ boost::json::object record_to_json(std::string_view user_id, const store::record
         {"status", static_cast<int>(record.status)},
         {"completed", record.status == store::progress_status::completed},
         {"progress_percent", record.progress_percent},
+        {"watched_percent", store::watched_percent(record.watched)},
+        {"hidden", record.hidden},
         {"position_seconds", record.position_seconds},
         {"duration_seconds", record.duration_seconds},
         {"time_spent_seconds", record.time_spent_seconds},

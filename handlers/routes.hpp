@@ -16,11 +16,23 @@ inline route_handler bind_handler(services& context, family_handler handler) {
 void register_ops_routes(router& routes, services& context);
 void register_native_progress_routes(router& routes, services& context);
 void register_native_user_routes(router& routes, services& context);
+void register_native_catalog_routes(router& routes, services& context);
+void register_native_collection_routes(router& routes, services& context);
+void register_native_enrolment_routes(router& routes, services& context);
+void register_native_assessment_routes(router& routes, services& context);
+void register_native_continue_routes(router& routes, services& context);
+void register_native_user_data_routes(router& routes, services& context);
 
 inline void register_all_routes(router& routes, services& context) {
     register_ops_routes(routes, context);
     register_native_progress_routes(routes, context);
     register_native_user_routes(routes, context);
+    register_native_catalog_routes(routes, context);
+    register_native_collection_routes(routes, context);
+    register_native_enrolment_routes(routes, context);
+    register_native_assessment_routes(routes, context);
+    register_native_continue_routes(routes, context);
+    register_native_user_data_routes(routes, context);
 }
 
 }  // namespace progressd

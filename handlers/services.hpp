@@ -5,6 +5,9 @@
 // rest is read-only after start-up.
 
 #include "handlers/metrics.hpp"
+#include "store/assessments.hpp"
+#include "store/catalog.hpp"
+#include "store/enrolments.hpp"
 #include "store/persister.hpp"
 #include "store/progress_store.hpp"
 
@@ -25,9 +28,13 @@ struct server_status {
 struct services {
     store::progress_store& store;
     store::persister& persister;
+    store::catalog& catalog;
+    store::enrolment_store& enrolments;
+    store::assessment_store& assessments;
     server_status& status;
     const std::vector<std::unique_ptr<thread_metrics>>& metrics;  // one per I/O thread
     bool sync_durability = false;
+    bool completion_by_type = false;  // a completion rule names a content type: pings need it
 };
 
 }  // namespace progressd

@@ -51,7 +51,13 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     flag("--completion-threshold", config.completion_threshold, "percent at which content completes",
          "PROGRESSD_COMPLETION_THRESHOLD")
         ->check(CLI::Range(1.0, 100.0));
-    flag("--catalog", config.catalog_file, "JSON array of catalog entries (reserved)", "PROGRESSD_CATALOG");
+    std::vector<std::string> completion_rules;
+    app.add_option("--completion-rule", completion_rules,
+                   "completion policy: default=POLICY[:P], type:TYPE=POLICY[:P] or mimetype:MIME=POLICY[:P]; "
+                   "POLICY furthest|coverage, P the threshold (default: --completion-threshold); repeatable")
+        ->envname("PROGRESSD_COMPLETION_RULES")
+        ->delimiter(',');
+    flag("--catalog", config.catalog_file, "JSON array of catalog entries loaded at start", "PROGRESSD_CATALOG");
     flag("--jwt-hs256-secret-file", config.jwt_hs256_secret_file,
          "HS256 secret file (default: generated in the data dir)", "PROGRESSD_JWT_HS256_SECRET_FILE");
     flag("--jwt-rs256-public-key", config.jwt_rs256_public_key_file, "PEM public key for RS256 tokens",
@@ -85,6 +91,24 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     if ((config.shards & (config.shards - 1)) != 0) {
         std::fprintf(stderr, "--shards: must be a power of two, got %zu\n", config.shards);
         return 2;
+    }
+    for (const auto& text : completion_rules) {
+        auto rule = store::parse_completion_rule(text);
+        if (!rule) {
+            std::fprintf(stderr, "--completion-rule: expected default=, type:NAME= or mimetype:NAME= then "
+                                 "furthest|coverage[:1-100], got '%s'\n", text.c_str());
+            return 2;
+        }
+        if (rule->is_default) {
+            config.default_completion_policy = rule->value.rule.policy;
+            if (rule->has_threshold) config.completion_threshold = rule->value.rule.threshold;
+        } else {
+            if (!rule->has_threshold) rule->value.rule.threshold = -1;  // the global threshold, set below
+            config.completion_overrides.push_back(std::move(rule->value));
+        }
+    }
+    for (auto& item : config.completion_overrides) {
+        if (item.rule.threshold < 0) item.rule.threshold = config.completion_threshold;
     }
     config.durability = *store::parse_durability_mode(durability);
     config.log = *parse_log_level(level);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace progressd {
 
@@ -21,7 +22,10 @@ struct server_config {
     store::durability_mode durability = store::durability_mode::snapshot;
     std::chrono::milliseconds flush_interval{1000};
     double completion_threshold = 95;
-    std::string catalog_file;  // accepted; the catalog arrives in a later release
+    // --completion-rule: the default policy and the per type / mimetype overrides (SPEC §2 rule 6).
+    store::completion_policy default_completion_policy = store::completion_policy::furthest;
+    std::vector<store::completion_override> completion_overrides;
+    std::string catalog_file;  // JSON array of catalog entries applied at start; empty: none
     std::string jwt_hs256_secret_file;  // empty: <data_dir>/jwt-hs256.secret, generated on first run
     std::string jwt_rs256_public_key_file;
     std::string api_keys_file;

@@ -1,6 +1,8 @@
 // progressd: wires configuration, auth, the store, the persister and the server together.
 
+#include "common/clock.hpp"
 #include "common/log.hpp"
+#include "handlers/catalog_json.hpp"
 #include "handlers/auth/api_keys.hpp"
 #include "handlers/auth/authenticator.hpp"
 #include "handlers/auth/jwt.hpp"
@@ -10,6 +12,7 @@
 #include "handlers/services.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
+#include "store/catalog.hpp"
 #include "store/lmdb.hpp"
 #include "store/persister.hpp"
 #include "store/progress_store.hpp"
@@ -43,15 +46,35 @@ auth::authenticator make_authenticator(const server_config& config) {
 int serve(const server_config& config, const logger& log) {
     std::filesystem::create_directories(config.data_dir);
     const auto authenticator = make_authenticator(config);
-    if (!config.catalog_file.empty()) log.warn("catalog_ignored", {{"reason", "the catalog is not implemented yet"}});
+    // A bad catalog file stops the start before anything listens: it is a deployment mistake.
+    std::vector<store::content_entry> catalog_file;
+    if (!config.catalog_file.empty()) {
+        try {
+            catalog_file = parse_catalog_file(read_file(config.catalog_file));
+        } catch (const std::exception& error) {
+            throw std::runtime_error("--catalog " + config.catalog_file + ": " + error.what());
+        }
+    }
 
     auto environment = store::open_data_dir(config.data_dir, config.lmdb_map_size);
-    store::progress_store store(config.shards, store::merge_rules{config.completion_threshold});
+    store::progress_store store(config.shards, store::merge_rules{config.completion_threshold,
+                                                                  config.default_completion_policy,
+                                                                  config.completion_overrides});
+    store::catalog catalog(store.generation_counter());
+    store::enrolment_store enrolments(config.shards, store.generation_counter());
+    store::assessment_store assessments(config.shards, store.generation_counter());
     store::persister persister(store, environment,
                                {config.durability, config.flush_interval, config.lmdb_max_map_size}, log);
+    persister.attach(catalog, environment.catalog());
+    persister.attach(enrolments, environment.enrolments());
+    persister.attach(assessments, environment.assessments());
     server_status status;
     std::vector<std::unique_ptr<thread_metrics>> metrics;
-    services context{store, persister, status, metrics, config.durability == store::durability_mode::sync};
+    services context{store,   persister,
+                     catalog, enrolments,
+                     assessments, status,
+                     metrics, config.durability == store::durability_mode::sync,
+                     store.rules().has_type_overrides()};
 
     router routes(authenticator);
     register_all_routes(routes, context);
@@ -65,11 +88,24 @@ int serve(const server_config& config, const logger& log) {
     std::thread loader([&] {
         try {
             const auto recovered = store::recover(environment, store, log);
+            const auto contents = store::recover_catalog(environment, catalog, log);
+            const auto enrolled = store::recover_enrolments(environment, enrolments, log);
+            const auto assessed = store::recover_assessments(environment, assessments, log);
+            // The file is applied over what LMDB held: it wins for the ids it names.
+            const std::size_t file_entries = catalog_file.size();
+            if (!catalog_file.empty()) catalog.put_all(std::move(catalog_file), wall_clock_ms());
             persister.start();
             status.loaded.store(true, std::memory_order_release);
             log.info("ready", {{"listen", std::string_view(address)},
                                {"records", std::int64_t(recovered.records)},
                                {"corrupt_records_skipped", std::int64_t(recovered.corrupt)},
+                               {"catalog_entries", std::int64_t(catalog.snapshot()->size())},
+                               {"catalog_file_entries", std::int64_t(file_entries)},
+                               {"corrupt_catalog_entries_skipped", std::int64_t(contents.corrupt)},
+                               {"enrolments", std::int64_t(enrolled.records)},
+                               {"corrupt_enrolments_skipped", std::int64_t(enrolled.corrupt)},
+                               {"assessments", std::int64_t(assessed.records)},
+                               {"corrupt_assessments_skipped", std::int64_t(assessed.corrupt)},
                                {"recovery_ms", std::int64_t(recovered.duration.count())},
                                {"durability", config.durability == store::durability_mode::sync ? "sync" : "snapshot"},
                                {"threads", std::int64_t(config.threads)}});

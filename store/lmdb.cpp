@@ -31,13 +31,12 @@ void lmdb_transaction::abort() {
     if (txn_) mdb_txn_abort(std::exchange(txn_, nullptr));
 }
 
-lmdb_environment::lmdb_environment(MDB_env* env, MDB_dbi records, MDB_dbi meta, int lock_fd)
-    : env_(env), records_(records), meta_(meta), lock_fd_(lock_fd) {}
+lmdb_environment::lmdb_environment(MDB_env* env, lmdb_databases databases, int lock_fd)
+    : env_(env), databases_(databases), lock_fd_(lock_fd) {}
 
 lmdb_environment::lmdb_environment(lmdb_environment&& other) noexcept
     : env_(std::exchange(other.env_, nullptr)),
-      records_(other.records_),
-      meta_(other.meta_),
+      databases_(other.databases_),
       lock_fd_(std::exchange(other.lock_fd_, -1)) {}
 
 lmdb_environment::~lmdb_environment() {
@@ -134,14 +133,18 @@ lmdb_environment open_data_dir(const std::string& data_dir, std::size_t initial_
     MDB_txn* raw = nullptr;
     check("mdb_txn_begin", mdb_txn_begin(guard.env, nullptr, 0, &raw));
     lmdb_transaction txn(raw);
-    MDB_dbi records = 0;
-    MDB_dbi meta = 0;
-    check("mdb_dbi_open(records)", mdb_dbi_open(txn.get(), "records", MDB_CREATE, &records));
-    check("mdb_dbi_open(meta)", mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &meta));
-    check_format_version(txn.get(), meta);
+    // Databases added after format 1 (catalog, enrolments, assessments) are created when absent:
+    // an older data dir simply has none of them yet, so the format version stays.
+    lmdb_databases databases;
+    check("mdb_dbi_open(records)", mdb_dbi_open(txn.get(), "records", MDB_CREATE, &databases.records));
+    check("mdb_dbi_open(meta)", mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &databases.meta));
+    check("mdb_dbi_open(catalog)", mdb_dbi_open(txn.get(), "catalog", MDB_CREATE, &databases.catalog));
+    check("mdb_dbi_open(enrolments)", mdb_dbi_open(txn.get(), "enrolments", MDB_CREATE, &databases.enrolments));
+    check("mdb_dbi_open(assessments)", mdb_dbi_open(txn.get(), "assessments", MDB_CREATE, &databases.assessments));
+    check_format_version(txn.get(), databases.meta);
     check("mdb_txn_commit", txn.commit());
 
-    return lmdb_environment(std::exchange(guard.env, nullptr), records, meta, std::exchange(guard.lock_fd, -1));
+    return lmdb_environment(std::exchange(guard.env, nullptr), databases, std::exchange(guard.lock_fd, -1));
 }
 
 }  // namespace progressd::store

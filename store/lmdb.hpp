@@ -50,18 +50,30 @@ private:
     MDB_txn* txn_ = nullptr;
 };
 
+// The named databases progressd uses, opened once at start.
+struct lmdb_databases {
+    MDB_dbi records = 0;
+    MDB_dbi meta = 0;
+    MDB_dbi catalog = 0;
+    MDB_dbi enrolments = 0;
+    MDB_dbi assessments = 0;
+};
+
 // The data dir's LMDB environment plus the named databases progressd uses. Also holds an
 // exclusive lock on the data dir, so two servers never share one.
 class lmdb_environment {
 public:
-    lmdb_environment(MDB_env* env, MDB_dbi records, MDB_dbi meta, int lock_fd);
+    lmdb_environment(MDB_env* env, lmdb_databases databases, int lock_fd);
     lmdb_environment(lmdb_environment&& other) noexcept;
     lmdb_environment& operator=(lmdb_environment&&) = delete;
     ~lmdb_environment();
 
     MDB_env* get() const { return env_; }
-    MDB_dbi records() const { return records_; }  // key: record_codec's key; value: record_codec's value
-    MDB_dbi meta() const { return meta_; }        // format version and other small facts
+    MDB_dbi records() const { return databases_.records; }  // key: record_codec's key; value: record_codec's value
+    MDB_dbi meta() const { return databases_.meta; }        // format version and other small facts
+    MDB_dbi catalog() const { return databases_.catalog; }  // key: content id; value: catalog_codec's value
+    MDB_dbi enrolments() const { return databases_.enrolments; }  // enrolment_codec's key and value
+    MDB_dbi assessments() const { return databases_.assessments; }  // record key; assessment_codec's value
 
     // Each returns an LMDB status code; `out` is valid when it is MDB_SUCCESS.
     int begin_read(lmdb_transaction& out) const;
@@ -73,8 +85,7 @@ public:
 
 private:
     MDB_env* env_;
-    MDB_dbi records_;
-    MDB_dbi meta_;
+    lmdb_databases databases_;
     int lock_fd_;
 };
 

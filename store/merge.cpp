@@ -1,5 +1,7 @@
 #include "store/merge.hpp"
 
+#include "store/coverage.hpp"
+
 #include <algorithm>
 #include <string_view>
 
@@ -17,8 +19,7 @@ std::uint64_t session_hash(std::string_view session_id) {
 }
 
 // Returns false when (session, seq) was already applied; otherwise records it as applied.
-bool admit_sequence(replay_window& window, std::string_view session_id, std::int64_t seq) {
-    const std::uint64_t hash = session_hash(session_id);
+bool admit_sequence(replay_window& window, std::uint64_t hash, std::int64_t seq) {
     if (window.session_hash != hash) {
         window = {hash, seq, 1};
         return true;
@@ -52,25 +53,69 @@ void complete(progress_record& record, std::int64_t now_ms, merge_outcome& outco
     if (record.completed_at == 0) record.completed_at = now_ms;
 }
 
+// Seconds of playback between the previous in-order ping and this one: the client's clock when
+// both carry ts, else the watch time the ping reports, else the server's arrival times.
+double elapsed_seconds(const ping& observation, std::int64_t previous_ts, std::int64_t previous_access,
+                       std::int64_t now_ms) {
+    if (observation.ts && previous_ts != 0) return static_cast<double>(*observation.ts - previous_ts) / 1000.0;
+    if (observation.time_spent_delta_seconds > 0) return observation.time_spent_delta_seconds;
+    return static_cast<double>(now_ms - previous_access) / 1000.0;
+}
+
 }  // namespace
+
+completion_rule merge_rules::rule_for(std::string_view content_type, std::string_view mimetype) const {
+    for (const auto& item : overrides) {
+        if (item.by == completion_override::match::type && !content_type.empty() && item.name == content_type) {
+            return item.rule;
+        }
+    }
+    for (const auto& item : overrides) {
+        if (item.by == completion_override::match::mimetype && !mimetype.empty() && item.name == mimetype) {
+            return item.rule;
+        }
+    }
+    return {default_policy, completion_threshold};
+}
+
+bool merge_rules::has_type_overrides() const {
+    return std::any_of(overrides.begin(), overrides.end(),
+                       [](const completion_override& item) { return item.by == completion_override::match::type; });
+}
 
 merge_outcome merge(progress_record& record, const ping& observation, const merge_rules& rules, std::int64_t now_ms) {
     merge_outcome outcome;
+    // Coverage continues a session: the same session id as the last ping, or none on this ping.
+    const std::uint64_t session = observation.session_id ? session_hash(*observation.session_id) : 0;
+    const bool continues_session =
+        record.first_accessed_at != 0 && (session == 0 || record.replay.session_hash == session);
+    const double previous_position = record.position_seconds;
+    const std::int64_t previous_ts = record.position_ts;
     if (observation.session_id && observation.seq &&
-        !admit_sequence(record.replay, *observation.session_id, *observation.seq)) {
+        !admit_sequence(record.replay, session, *observation.seq)) {
         outcome.duplicate = true;
         return outcome;
     }
+    // A session without sequence numbers still marks where its pings belong (for coverage).
+    if (session != 0 && !observation.seq && record.replay.session_hash != session) record.replay = {session, -1, 0};
 
     // Rule 2: the resume point follows the newest client timestamp; without one, arrival order.
+    bool played = false;
     if (observation.position_seconds) {
         const bool newer = !observation.ts || *observation.ts >= record.position_ts;
         if (newer) {
+            played = continues_session &&
+                     played_through(previous_position, *observation.position_seconds,
+                                    elapsed_seconds(observation, previous_ts, record.last_accessed_at, now_ms));
             record.position_seconds = *observation.position_seconds;
             if (observation.ts) record.position_ts = *observation.ts;
         }
     }
     if (observation.duration_seconds) record.duration_seconds = *observation.duration_seconds;
+
+    // Rule 6: watched coverage, from consecutive positions (a seek marks nothing) and segments.
+    if (played) mark_watched(record.watched, previous_position, record.position_seconds, record.duration_seconds);
+    for (const auto& [from, to] : observation.segments) mark_watched(record.watched, from, to, record.duration_seconds);
 
     // Rule 1: furthest progress wins; a ping never lowers it.
     if (auto percent = reported_percent(record, observation)) {
@@ -84,15 +129,22 @@ merge_outcome merge(progress_record& record, const ping& observation, const merg
     if (observation.details) record.details = *observation.details;
 
     // Rule 4: 0 → 1 on any ping; threshold, or an explicit complete, moves to 2; 2 is sticky.
+    // The content's policy decides what reaches the threshold: the furthest position or coverage.
     if (record.status == progress_status::not_started) record.status = progress_status::in_progress;
-    if (observation.event == ping_event::complete || record.progress_percent >= rules.completion_threshold) {
-        complete(record, now_ms, outcome);
-    }
+    const auto rule = rules.overrides.empty() ? completion_rule{rules.default_policy, rules.completion_threshold}
+                                              : rules.rule_for(observation.content_type, record.mimetype);
+    const double reached =
+        rule.policy == completion_policy::coverage ? watched_percent(record.watched) : record.progress_percent;
+    if (observation.event == ping_event::complete || reached >= rule.threshold) complete(record, now_ms, outcome);
     if (record.status == progress_status::completed) record.progress_percent = 100;
 
-    if (record.first_accessed_at == 0) record.first_accessed_at = now_ms;
+    if (record.first_accessed_at == 0) {
+        record.first_accessed_at = now_ms;
+        outcome.first_access = true;
+    }
     record.last_accessed_at = now_ms;
     record.updated_at = now_ms;
+    record.hidden = false;  // rule 7: a hidden record reappears on the next ping
     return outcome;
 }
 

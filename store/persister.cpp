@@ -25,6 +25,8 @@ persister::persister(progress_store& store, lmdb_environment& environment, persi
 
 persister::~persister() { stop(); }
 
+void persister::attach(dirty_source& source, MDB_dbi database) { sources_.push_back({&source, database}); }
+
 void persister::start() {
     thread_ = std::thread([this] { run(); });
 }
@@ -116,8 +118,14 @@ void persister::collect(std::uint64_t generation) {
     for (std::size_t shard = 0; shard < store_.shard_count(); ++shard) {
         store_.collect_dirty(shard, [this](std::string_view user_id, const record_key& key, const progress_record* record) {
             pending_write& write = pending_.emplace_back();
+            write.database = environment_.records();
             encode_key(write.key, user_id, key);
             if (record) encode_record(write.value.emplace(), *record);
+        });
+    }
+    for (const auto& attached : sources_) {
+        attached.source->collect_changes([this, database = attached.database](std::string key, std::optional<std::string> value) {
+            pending_.push_back({database, std::move(key), std::move(value)});
         });
     }
     pending_generation_ = generation;
@@ -126,8 +134,9 @@ void persister::collect(std::uint64_t generation) {
 void persister::commit_pending() {
     const auto started = steady::now();
     // Key order makes LMDB's page writes sequential; stable, so later changes to a key still win.
-    std::stable_sort(pending_.begin(), pending_.end(),
-                     [](const pending_write& a, const pending_write& b) { return a.key < b.key; });
+    std::stable_sort(pending_.begin(), pending_.end(), [](const pending_write& a, const pending_write& b) {
+        return a.database != b.database ? a.database < b.database : a.key < b.key;
+    });
     int rc = write_pending();
     while (rc == MDB_MAP_FULL && grow_map()) rc = write_pending();
 
@@ -169,9 +178,9 @@ int persister::write_pending() {
         int rc = MDB_SUCCESS;
         if (write.value) {
             MDB_val value = as_val(*write.value);
-            rc = mdb_put(txn.get(), environment_.records(), &key, &value, 0);
+            rc = mdb_put(txn.get(), write.database, &key, &value, 0);
         } else {
-            rc = mdb_del(txn.get(), environment_.records(), &key, nullptr);
+            rc = mdb_del(txn.get(), write.database, &key, nullptr);
             if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;  // created and erased between two batches
         }
         if (rc != MDB_SUCCESS) return rc;

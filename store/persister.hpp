@@ -11,10 +11,15 @@
 // writes are refused rather than acknowledged and then lost. MDB_MAP_FULL grows the map (doubling,
 // up to max_map_size when set) and retries at once.
 //
+// Besides the records, the persister writes the changes of attached dirty_sources (the catalog,
+// the enrolments) into their own named databases, in the same batches and transactions, so a
+// sync-mode waiter is released only once every change of its generation has committed.
+//
 // Thread-safety: when_durable, request_flush, healthy and stats may be called from any thread.
-// start and stop belong to main.
+// attach, start and stop belong to main.
 
 #include "common/log.hpp"
+#include "store/dirty_source.hpp"
 #include "store/durability.hpp"
 #include "store/lmdb.hpp"
 #include "store/progress_store.hpp"
@@ -60,6 +65,8 @@ public:
     persister(const persister&) = delete;
     persister& operator=(const persister&) = delete;
 
+    // Before start(): the source's changes go to `database`.
+    void attach(dirty_source& source, MDB_dbi database);
     void start();
     // Writes everything still dirty, fails any remaining waiters, joins the thread. Returns false
     // when some changes could not be written (they are logged): the process should exit non-zero.
@@ -74,6 +81,7 @@ public:
 private:
     // One change, encoded; applied in order, so a later entry for a key supersedes an earlier one.
     struct pending_write {
+        MDB_dbi database = 0;
         std::string key;
         std::optional<std::string> value;  // nullopt: delete
     };
@@ -94,6 +102,12 @@ private:
     lmdb_environment& environment_;
     const persister_options options_;
     const logger& log_;
+
+    struct attached_source {
+        dirty_source* source;
+        MDB_dbi database;
+    };
+    std::vector<attached_source> sources_;
 
     std::thread thread_;
     mutable std::mutex mutex_;  // guards waiters_, stopping_, flush_requested_, stats_

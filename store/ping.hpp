@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace progressd::store {
 
@@ -13,7 +15,7 @@ enum class ping_event : std::uint8_t { update, start, end, complete };
 struct ping {
     std::string context_id;
     std::string content_id;
-    std::string collection_id;  // recorded by the catalog (later); validated now
+    std::string collection_id;  // learned by the catalog, names the implicit enrolment (store/ping_effects)
     ping_event event = ping_event::update;
     std::optional<double> position_seconds;
     std::optional<double> duration_seconds;
@@ -24,6 +26,8 @@ struct ping {
     std::optional<std::int64_t> ts;  // client timestamp, ms since epoch
     std::optional<std::string> mimetype;
     std::optional<std::string> details;  // serialized JSON object
+    std::vector<std::pair<double, double>> segments;  // [from, to] seconds actually played
+    std::string content_type;  // the catalog's type, when a completion rule needs it (else empty)
 };
 
 }  // namespace progressd::store

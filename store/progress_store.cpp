@@ -112,6 +112,21 @@ std::optional<progress_record> progress_store::find(std::string_view user_id, st
     return found->second.value;
 }
 
+std::vector<std::optional<progress_record>> progress_store::find_many(std::string_view user_id,
+                                                                      std::string_view context_id,
+                                                                      const std::vector<std::string>& content_ids) const {
+    std::vector<std::optional<progress_record>> found(content_ids.size());
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end()) return found;
+    for (std::size_t i = 0; i < content_ids.size(); ++i) {
+        auto record = user->second.find(key_less::view{context_id, content_ids[i]});
+        if (record != user->second.end()) found[i] = record->second.value;
+    }
+    return found;
+}
+
 std::optional<std::uint64_t> progress_store::erase(std::string_view user_id, std::string_view context_id,
                                                    std::string_view content_id) {
     shard& s = shard_for(user_id);
@@ -144,6 +159,63 @@ user_page progress_store::list_user(std::string_view user_id, std::size_t offset
         page.records.emplace_back(it->first, it->second.value);
     }
     return page;
+}
+
+erased_user progress_store::erase_user(std::string_view user_id) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end()) return {};
+    erased_user result{user->second.size(), generation_.load(std::memory_order_acquire)};
+    // A queued key is written as a tombstone anyway once its record is gone.
+    for (const auto& [key, stored] : user->second) {
+        if (!stored.dirty) s.mark_dirty(user_id, key, nullptr);
+    }
+    s.record_count -= user->second.size();
+    s.users.erase(user);
+    return result;
+}
+
+std::vector<std::pair<record_key, progress_record>> progress_store::continue_watching(std::string_view user_id,
+                                                                                      std::size_t limit) const {
+    std::vector<std::pair<record_key, progress_record>> listing;
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end() || limit == 0) return listing;
+    std::vector<user_records::const_iterator> candidates;
+    for (auto it = user->second.cbegin(); it != user->second.cend(); ++it) {
+        const auto& record = it->second.value;
+        if (record.status == progress_status::in_progress && !record.hidden) candidates.push_back(it);
+    }
+    // Newest first; equal times by key, so the order is stable across calls.
+    auto newer = [](const auto& a, const auto& b) {
+        if (a->second.value.last_accessed_at != b->second.value.last_accessed_at) {
+            return a->second.value.last_accessed_at > b->second.value.last_accessed_at;
+        }
+        return a->first < b->first;
+    };
+    const std::size_t count = std::min(limit, candidates.size());
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count), candidates.end(), newer);
+    listing.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) listing.emplace_back(candidates[i]->first, candidates[i]->second.value);
+    return listing;
+}
+
+std::optional<std::uint64_t> progress_store::hide(std::string_view user_id, std::string_view content_id) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end()) return std::nullopt;
+    bool changed = false;
+    for (auto& [key, stored] : user->second) {
+        if (key.content_id != content_id || stored.value.hidden) continue;
+        stored.value.hidden = true;
+        s.mark_dirty(user_id, key, &stored);
+        changed = true;
+    }
+    if (!changed) return std::nullopt;
+    return generation_.load(std::memory_order_acquire);
 }
 
 store_stats progress_store::stats() const {

@@ -14,6 +14,7 @@
 // bumps it before taking any shard lock, so a write is always collected by the batch whose
 // generation it was given, or by an earlier one.
 
+#include "store/erasure.hpp"
 #include "store/merge.hpp"
 #include "store/ping.hpp"
 #include "store/record.hpp"
@@ -63,12 +64,27 @@ public:
     std::optional<progress_record> find(std::string_view user_id, std::string_view context_id,
                                         std::string_view content_id) const;
 
+    // The user's records of several contents in one context, read under one lock; the result is
+    // aligned with content_ids (nullopt where there is no record).
+    std::vector<std::optional<progress_record>> find_many(std::string_view user_id, std::string_view context_id,
+                                                          const std::vector<std::string>& content_ids) const;
+
     // Removes the record; returns the generation after which the removal is durable, or nullopt
     // when there was no such record.
     std::optional<std::uint64_t> erase(std::string_view user_id, std::string_view context_id,
                                        std::string_view content_id);
 
     user_page list_user(std::string_view user_id, std::size_t offset, std::size_t limit) const;
+    // Removes every record of the user (tombstones for the persister).
+    erased_user erase_user(std::string_view user_id);
+
+    // Continue watching (SPEC §2 rule 7): the user's in-progress records that are not hidden,
+    // last accessed first, at most `limit`.
+    std::vector<std::pair<record_key, progress_record>> continue_watching(std::string_view user_id,
+                                                                          std::size_t limit) const;
+    // Hides the user's records of `content_id` (in every context) from continue watching until
+    // their next ping. Returns the generation when a record changed.
+    std::optional<std::uint64_t> hide(std::string_view user_id, std::string_view content_id);
 
     store_stats stats() const;
     std::size_t shard_count() const { return shard_count_; }
@@ -80,6 +96,8 @@ public:
     // Persister interface (see the header comment).
     std::uint64_t begin_flush() { return generation_.fetch_add(1, std::memory_order_acq_rel); }
     std::uint64_t current_generation() const { return generation_.load(std::memory_order_acquire); }
+    // The counter itself, for the other dirty sources (catalog, enrolments) that share it.
+    const std::atomic<std::uint64_t>& generation_counter() const { return generation_; }
     std::size_t collect_dirty(std::size_t shard_index, const dirty_visitor& visit);
 
 private:

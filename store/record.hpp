@@ -4,6 +4,8 @@
 // Records are plain values. The store owns them inside its shards and hands out copies; nothing
 // outside a shard lock ever sees a reference to a stored record.
 
+#include "store/coverage.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -46,6 +48,8 @@ struct progress_record {
     std::string mimetype;
     std::string details;  // opaque JSON text, ≤ 4 KiB
     replay_window replay;
+    coverage_map watched{};  // rule 6: which 1 % slots were played
+    bool hidden = false;     // rule 7: hidden from continue watching until the next ping
 };
 
 // What the hot path returns: enough to answer a ping without copying the whole record.

@@ -10,6 +10,11 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "the record encoding assumes a little-endian host");
 
 constexpr std::uint8_t record_format = 1;
+// Optional sections after the fixed fields, each a tag then its payload, in increasing tag order,
+// each present only when it holds something.
+constexpr std::uint8_t coverage_section = 1;  // two words: the watched-coverage map
+constexpr std::uint8_t flags_section = 2;     // one byte: bit 0 hidden from continue watching
+constexpr std::uint8_t flag_hidden = 1;
 
 class writer {
 public:
@@ -103,6 +108,15 @@ void encode_record(std::string& out, const progress_record& record) {
     w.put(record.replay.seen_bits);
     w.put_string<std::uint16_t>(record.mimetype);
     w.put_string<std::uint32_t>(record.details);
+    if (record.watched[0] != 0 || record.watched[1] != 0) {
+        w.put(coverage_section);
+        w.put(record.watched[0]);
+        w.put(record.watched[1]);
+    }
+    if (record.hidden) {
+        w.put(flags_section);
+        w.put(flag_hidden);
+    }
 }
 
 std::optional<progress_record> decode_record(std::string_view bytes) {
@@ -120,8 +134,25 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
                           r.get(record.last_accessed_at) && r.get(record.updated_at) && r.get(record.completed_at) &&
                           r.get(record.replay.session_hash) && r.get(record.replay.highest_seq) &&
                           r.get(record.replay.seen_bits) && r.get_string<std::uint16_t>(record.mimetype) &&
-                          r.get_string<std::uint32_t>(record.details) && r.at_end();
+                          r.get_string<std::uint32_t>(record.details);
     if (!complete || status > static_cast<std::uint8_t>(progress_status::completed)) return std::nullopt;
+    std::uint8_t last_section = 0;
+    while (!r.at_end()) {
+        std::uint8_t section = 0;
+        if (!r.get(section) || section <= last_section) return std::nullopt;
+        last_section = section;
+        if (section == coverage_section) {
+            const bool valid = r.get(record.watched[0]) && r.get(record.watched[1]) &&
+                               (record.watched[0] != 0 || record.watched[1] != 0) && valid_coverage(record.watched);
+            if (!valid) return std::nullopt;
+        } else if (section == flags_section) {
+            std::uint8_t flags = 0;
+            if (!r.get(flags) || flags != flag_hidden) return std::nullopt;
+            record.hidden = true;
+        } else {
+            return std::nullopt;
+        }
+    }
     record.status = static_cast<progress_status>(status);
     return record;
 }

@@ -4,7 +4,9 @@
 // Key: user_id '\0' context_id '\0' content_id. Ids never contain '\0' (store/ids.hpp), so the
 // key splits unambiguously, and all of one user's records sort together in LMDB.
 // Value: a version byte, then the fixed-size fields little-endian, then the two strings with
-// length prefixes. Decoding checks every length, so a damaged value is reported, never trusted.
+// length prefixes, then optional tagged sections in increasing tag order, each present only when
+// it holds something (so a record without them encodes as it always did): 0x01 and the two words
+// of the watched-coverage map; 0x02 and a flags byte (hidden from continue watching). Decoding checks every length and tag, so a damaged value is reported, never trusted.
 
 #include "store/record.hpp"
 

@@ -1,7 +1,11 @@
 #pragma once
-// Start-up: loads every record in LMDB into the store, before readiness turns 200.
+// Start-up: loads every record, catalog entry and enrolment in LMDB into memory, before readiness
+// turns 200.
 
 #include "common/log.hpp"
+#include "store/catalog.hpp"
+#include "store/assessments.hpp"
+#include "store/enrolments.hpp"
 #include "store/lmdb.hpp"
 #include "store/progress_store.hpp"
 
@@ -16,7 +20,12 @@ struct recovery_result {
     std::chrono::milliseconds duration{0};
 };
 
-// Throws lmdb_error when LMDB itself cannot be read.
+// Each throws lmdb_error when LMDB itself cannot be read.
 recovery_result recover(const lmdb_environment& environment, progress_store& store, const logger& log);
+recovery_result recover_catalog(const lmdb_environment& environment, catalog& contents, const logger& log);
+recovery_result recover_enrolments(const lmdb_environment& environment, enrolment_store& enrolments,
+                                   const logger& log);
+recovery_result recover_assessments(const lmdb_environment& environment, assessment_store& assessments,
+                                    const logger& log);
 
 }  // namespace progressd::store

@@ -215,6 +215,12 @@ BOOST_AUTO_TEST_CASE(access_times_track_first_and_last) {
     BOOST_TEST(record.updated_at == 200);
 }
 
+BOOST_AUTO_TEST_CASE(only_the_first_ping_on_a_record_is_a_first_access) {
+    progress_record record;
+    BOOST_TEST(merge(record, at(1, 600), rules, 100).first_access);
+    BOOST_TEST(!merge(record, at(2, 600), rules, 200).first_access);
+}
+
 BOOST_AUTO_TEST_CASE(mimetype_and_details_follow_the_last_report) {
     progress_record record;
     ping p = at(1, 600);

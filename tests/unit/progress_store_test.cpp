@@ -159,4 +159,76 @@ BOOST_AUTO_TEST_CASE(concurrent_writers_on_many_users_lose_nothing) {
     BOOST_TEST(record->time_spent_seconds == double(per_thread / 50));
 }
 
+BOOST_AUTO_TEST_CASE(find_many_reads_one_context_aligned_with_the_ids) {
+    progress_store store(8, {});
+    store.apply_ping("u1", watch("a", 10, "ctx"), 1);
+    store.apply_ping("u1", watch("b", 20, "ctx"), 1);
+    store.apply_ping("u1", watch("c", 30), 1);
+    const auto found = store.find_many("u1", "ctx", {"b", "c", "a"});
+    BOOST_REQUIRE(found.size() == 3u);
+    BOOST_TEST(found[0]->position_seconds == 20.0);
+    BOOST_TEST(!found[1]);  // c is in the organic context
+    BOOST_TEST(found[2]->position_seconds == 10.0);
+    BOOST_TEST(!store.find_many("nobody", "", {"a"})[0]);
+}
+
+BOOST_AUTO_TEST_CASE(continue_watching_lists_in_progress_records_newest_first) {
+    progress_store store(8, {});
+    store.apply_ping("u1", watch("old", 10), 100);
+    store.apply_ping("u1", watch("new", 10, "ctx"), 300);
+    store.apply_ping("u1", watch("mid", 10), 200);
+    store.apply_ping("u1", watch("done", 100), 400);  // completed: not in the list
+    auto listing = store.continue_watching("u1", 10);
+    BOOST_REQUIRE(listing.size() == 3u);
+    BOOST_TEST(listing[0].first.content_id == "new");
+    BOOST_TEST(listing[1].first.content_id == "mid");
+    BOOST_TEST(listing[2].first.content_id == "old");
+    BOOST_TEST(store.continue_watching("u1", 1).size() == 1u);
+    BOOST_TEST(store.continue_watching("nobody", 5).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_hidden_record_leaves_the_list_until_its_next_ping) {
+    progress_store store(8, {});
+    store.apply_ping("u1", watch("a", 10), 100);
+    store.apply_ping("u1", watch("a", 10, "ctx"), 110);
+    store.apply_ping("u1", watch("b", 10), 200);
+    std::vector<std::string> seen;
+    collect_all(store, seen);
+    BOOST_TEST(store.hide("u1", "a").has_value());
+    BOOST_TEST(!store.hide("u1", "a").has_value());  // already hidden
+    BOOST_TEST(!store.hide("u1", "zzz").has_value());
+    seen.clear();
+    BOOST_TEST(collect_all(store, seen) == 2u);  // both contexts' records are dirty
+    auto listing = store.continue_watching("u1", 10);
+    BOOST_REQUIRE(listing.size() == 1u);
+    BOOST_TEST(listing[0].first.content_id == "b");
+    BOOST_TEST(store.find("u1", "", "a")->hidden);
+    BOOST_TEST(store.find("u1", "", "a")->progress_percent == 10.0);  // progress kept
+    store.apply_ping("u1", watch("a", 12), 300);
+    listing = store.continue_watching("u1", 10);
+    BOOST_REQUIRE(listing.size() == 2u);
+    BOOST_TEST(listing[0].first.content_id == "a");
+}
+
+BOOST_AUTO_TEST_CASE(erase_user_removes_every_record_with_tombstones) {
+    progress_store store(8, {});
+    store.apply_ping("u1", watch("a", 10), 1);
+    store.apply_ping("u1", watch("b", 10, "ctx"), 1);
+    store.apply_ping("u2", watch("a", 10), 1);
+    std::vector<std::string> seen;
+    collect_all(store, seen);
+    store.apply_ping("u1", watch("a", 20), 2);  // dirty again before the erase
+    const auto erased = store.erase_user("u1");
+    BOOST_TEST(erased.count == 2u);
+    BOOST_TEST(erased.generation != 0u);
+    BOOST_TEST(store.erase_user("u1").count == 0u);
+    BOOST_TEST(store.list_user("u1", 0, 10).total == 0u);
+    BOOST_TEST(store.stats().records == 1u);
+    seen.clear();
+    BOOST_TEST(collect_all(store, seen) == 2u);
+    std::sort(seen.begin(), seen.end());
+    BOOST_TEST(seen[0] == "u1//a (deleted)");
+    BOOST_TEST(seen[1] == "u1/ctx/b (deleted)");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

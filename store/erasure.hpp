@@ -1,0 +1,14 @@
+#pragma once
+// What erasing one user's data from a store removed (SPEC §4, DELETE /v1/users/{user_id}).
+
+#include <cstddef>
+#include <cstdint>
+
+namespace progressd::store {
+
+struct erased_user {
+    std::size_t count = 0;         // entries removed
+    std::uint64_t generation = 0;  // durable once committed; 0 when nothing was removed
+};
+
+}  // namespace progressd::store
