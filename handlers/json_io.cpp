@@ -27,21 +27,6 @@ bool is_json_media_type(std::string_view content_type) {
 
 }  // namespace
 
-std::optional<api_error> parse_json_object(const http_request& request, boost::json::object& out) {
-    const auto content_type = request[http::field::content_type];
-    if (!content_type.empty() && !is_json_media_type(content_type)) {
-        return api_error::field(error_code::unsupported_media_type, "Content-Type", "must be application/json");
-    }
-    boost::json::parse_options options;
-    options.max_depth = 32;
-    boost::system::error_code ec;
-    auto value = boost::json::parse(request.body(), ec, out.storage(), options);
-    if (ec) return api_error::field(error_code::malformed_json, "body", "is not valid JSON: " + ec.message());
-    if (!value.is_object()) return api_error::field(error_code::validation, "body", "must be a JSON object");
-    out = std::move(value.as_object());
-    return std::nullopt;
-}
-
 std::optional<api_error> parse_json_body(const http_request& request, boost::json::value& out) {
     const auto content_type = request[http::field::content_type];
     if (!content_type.empty() && !is_json_media_type(content_type)) {
@@ -50,8 +35,16 @@ std::optional<api_error> parse_json_body(const http_request& request, boost::jso
     boost::json::parse_options options;
     options.max_depth = 32;
     boost::system::error_code ec;
-    out = boost::json::parse(request.body(), ec, {}, options);
+    out = boost::json::parse(request.body(), ec, out.storage(), options);
     if (ec) return api_error::field(error_code::malformed_json, "body", "is not valid JSON: " + ec.message());
+    return std::nullopt;
+}
+
+std::optional<api_error> parse_json_object(const http_request& request, boost::json::object& out) {
+    boost::json::value value(out.storage());
+    if (auto error = parse_json_body(request, value)) return error;
+    if (!value.is_object()) return api_error::field(error_code::validation, "body", "must be a JSON object");
+    out = std::move(value.as_object());
     return std::nullopt;
 }
 

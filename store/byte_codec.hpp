@@ -1,6 +1,6 @@
 #pragma once
 // Little-endian fixed-size fields and length-prefixed strings: the building blocks of the LMDB
-// value encodings of the catalog and the enrolments. Reading checks every length, so a damaged
+// value encodings of records, the catalog, enrolments and assessments. Reading checks every length, so a damaged
 // value is reported (false), never trusted.
 
 #include <bit>

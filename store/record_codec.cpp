@@ -1,13 +1,11 @@
 #include "store/record_codec.hpp"
 
-#include <bit>
+#include "store/byte_codec.hpp"
+
 #include <cstdint>
-#include <cstring>
 
 namespace progressd::store {
 namespace {
-
-static_assert(std::endian::native == std::endian::little, "the record encoding assumes a little-endian host");
 
 constexpr std::uint8_t record_format = 1;
 // Optional sections after the fixed fields, each a tag then its payload, in increasing tag order,
@@ -15,54 +13,6 @@ constexpr std::uint8_t record_format = 1;
 constexpr std::uint8_t coverage_section = 1;  // two words: the watched-coverage map
 constexpr std::uint8_t flags_section = 2;     // one byte: bit 0 hidden from continue watching
 constexpr std::uint8_t flag_hidden = 1;
-
-class writer {
-public:
-    explicit writer(std::string& out) : out_(out) {}
-
-    template <class T>
-    void put(T value) {
-        char bytes[sizeof(T)];
-        std::memcpy(bytes, &value, sizeof(T));
-        out_.append(bytes, sizeof(T));
-    }
-
-    template <class Length>
-    void put_string(std::string_view text) {
-        put(static_cast<Length>(text.size()));
-        out_.append(text);
-    }
-
-private:
-    std::string& out_;
-};
-
-class reader {
-public:
-    explicit reader(std::string_view bytes) : rest_(bytes) {}
-
-    template <class T>
-    bool get(T& value) {
-        if (rest_.size() < sizeof(T)) return false;
-        std::memcpy(&value, rest_.data(), sizeof(T));
-        rest_.remove_prefix(sizeof(T));
-        return true;
-    }
-
-    template <class Length>
-    bool get_string(std::string& text) {
-        Length length{};
-        if (!get(length) || rest_.size() < length) return false;
-        text.assign(rest_.data(), length);
-        rest_.remove_prefix(length);
-        return true;
-    }
-
-    bool at_end() const { return rest_.empty(); }
-
-private:
-    std::string_view rest_;
-};
 
 }  // namespace
 
@@ -89,7 +39,7 @@ std::optional<decoded_key> decode_key(std::string_view bytes) {
 void encode_record(std::string& out, const progress_record& record) {
     out.clear();
     out.reserve(128 + record.mimetype.size() + record.details.size());
-    writer w(out);
+    byte_writer w(out);
     w.put(record_format);
     out.append(reinterpret_cast<const char*>(record.record_id.data()), record.record_id.size());
     w.put(static_cast<std::uint8_t>(record.status));
@@ -120,7 +70,7 @@ void encode_record(std::string& out, const progress_record& record) {
 }
 
 std::optional<progress_record> decode_record(std::string_view bytes) {
-    reader r(bytes);
+    byte_reader r(bytes);
     progress_record record;
     std::uint8_t format = 0;
     std::uint8_t status = 0;
