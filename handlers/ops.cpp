@@ -9,6 +9,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cmath>
 #include <cstdio>
 
 namespace progressd {
@@ -65,9 +66,14 @@ public:
             out_ += labels;
             out_ += '}';
         }
-        char number[32];
-        std::snprintf(number, sizeof number, " %.17g\n", value);
-        out_ += number;
+        // Shortest exact form: 0.000799, not 0.00079900000000000001. Prometheus reads both.
+        out_ += ' ';
+        if (std::isfinite(value)) {
+            append_json_number(out_, value);
+        } else {
+            out_ += std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
+        }
+        out_ += '\n';
     }
     std::string take() { return std::move(out_); }
 
