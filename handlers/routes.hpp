@@ -22,6 +22,8 @@ void register_native_enrolment_routes(router& routes, services& context);
 void register_native_assessment_routes(router& routes, services& context);
 void register_native_continue_routes(router& routes, services& context);
 void register_native_user_data_routes(router& routes, services& context);
+void register_education_routes(router& routes, services& context);
+void register_musora_routes(router& routes, services& context);
 
 inline void register_all_routes(router& routes, services& context) {
     register_ops_routes(routes, context);
@@ -33,6 +35,8 @@ inline void register_all_routes(router& routes, services& context) {
     register_native_assessment_routes(routes, context);
     register_native_continue_routes(routes, context);
     register_native_user_data_routes(routes, context);
+    register_education_routes(routes, context);
+    register_musora_routes(routes, context);
 }
 
 }  // namespace progressd

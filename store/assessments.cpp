@@ -97,6 +97,28 @@ assessment_store::submit_result assessment_store::submit(std::string_view user_i
     return {state, generation_.load(std::memory_order_acquire)};
 }
 
+assessment_store::update_result assessment_store::update(std::string_view user_id, const record_key& key,
+                                                         const std::function<void(assessment_state&)>& change) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    const bool existed = user != s.users.end() && user->second.contains(key);
+    assessment_state state = existed ? user->second.at(key) : assessment_state{};
+    change(state);
+    // An empty state is no quiz: removed when it existed, never created.
+    if (state.attempt_count == 0 && state.attempts.empty()) {
+        if (!existed) return {};
+        user->second.erase(key);
+        if (user->second.empty()) s.users.erase(user);
+        s.dirty.push_back({std::string(user_id), key});
+        return {std::nullopt, generation_.load(std::memory_order_acquire)};
+    }
+    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_states{}).first;
+    user->second.insert_or_assign(key, state);
+    s.dirty.push_back({std::string(user_id), key});
+    return {std::move(state), generation_.load(std::memory_order_acquire)};
+}
+
 std::optional<assessment_state> assessment_store::find(std::string_view user_id, const record_key& key) const {
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);

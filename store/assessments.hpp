@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,15 @@ public:
         std::uint64_t generation = 0;
     };
     submit_result submit(std::string_view user_id, const record_key& key, assessment_attempt attempt);
+    // Runs `change` on the state of (user, key) under the shard lock (an empty state when there
+    // is none); a state left without attempts is removed. Returns the state after the change
+    // (nullopt when removed) and the generation when anything was written.
+    struct update_result {
+        std::optional<assessment_state> state;
+        std::optional<std::uint64_t> generation;
+    };
+    update_result update(std::string_view user_id, const record_key& key,
+                         const std::function<void(assessment_state&)>& change);
     std::optional<assessment_state> find(std::string_view user_id, const record_key& key) const;
     // Every state of the user, ordered by (context_id, content_id).
     std::vector<std::pair<record_key, assessment_state>> list_user(std::string_view user_id) const;

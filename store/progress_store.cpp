@@ -101,6 +101,24 @@ apply_result progress_store::apply_ping(std::string_view user_id, const ping& ob
     return result;
 }
 
+overwrite_result progress_store::overwrite(std::string_view user_id, const record_key& key,
+                                           const record_overwrite& write, std::int64_t now_ms) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    auto user = s.users.find(user_id);
+    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_records{}).first;
+    auto& records = user->second;
+    auto found = records.find(key);
+    if (found == records.end()) {
+        found = records.emplace(key, stored_record{}).first;
+        found->second.value.record_id = s.new_record_id();
+        ++s.record_count;
+    }
+    overwrite_record(found->second.value, write, now_ms);
+    s.mark_dirty(user_id, found->first, &found->second);
+    return {found->second.value, generation_.load(std::memory_order_acquire)};
+}
+
 std::optional<progress_record> progress_store::find(std::string_view user_id, std::string_view context_id,
                                                     std::string_view content_id) const {
     shard& s = shard_for(user_id);

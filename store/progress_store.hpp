@@ -16,6 +16,7 @@
 
 #include "store/erasure.hpp"
 #include "store/merge.hpp"
+#include "store/overwrite.hpp"
 #include "store/ping.hpp"
 #include "store/record.hpp"
 
@@ -34,6 +35,11 @@ struct apply_result {
     merge_outcome outcome;
     record_summary summary;
     std::uint64_t generation = 0;  // durable once the persister has committed this generation
+};
+
+struct overwrite_result {
+    progress_record record;  // after the write
+    std::uint64_t generation = 0;
 };
 
 struct user_page {
@@ -60,6 +66,10 @@ public:
 
     // The hot path: merges one ping into (user, ping.context_id, ping.content_id).
     apply_result apply_ping(std::string_view user_id, const ping& observation, std::int64_t now_ms);
+
+    // An authoritative write (store/overwrite.hpp) to (user, key), creating the record if absent.
+    overwrite_result overwrite(std::string_view user_id, const record_key& key, const record_overwrite& write,
+                               std::int64_t now_ms);
 
     std::optional<progress_record> find(std::string_view user_id, std::string_view context_id,
                                         std::string_view content_id) const;

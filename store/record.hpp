@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace progressd::store {
@@ -32,6 +33,20 @@ struct replay_window {
     std::uint64_t seen_bits = 0;  // bit i: highest_seq - i was applied
 };
 
+// What a learner writes about a content (SPEC §1: notes, bookmarked, metadata), set only by
+// authoritative writes (the Education API's PUT). Few records ever have any, so a record holds
+// them behind a pointer (null: none) instead of paying for three fields on every record the
+// players write. Immutable once shared: a writer replaces the pointer, never edits through it,
+// so copies of a record handed out of a shard stay valid.
+struct record_annotations {
+    std::string notes;     // ≤ 4 KiB
+    bool bookmarked = false;
+    std::string metadata;  // a serialized JSON object, ≤ 4 KiB; empty: none
+
+    bool empty() const { return notes.empty() && !bookmarked && metadata.empty(); }
+    friend bool operator==(const record_annotations&, const record_annotations&) = default;
+};
+
 struct progress_record {
     std::array<std::uint8_t, 16> record_id{};  // UUIDv4, assigned at creation
     progress_status status = progress_status::not_started;
@@ -50,6 +65,7 @@ struct progress_record {
     replay_window replay;
     coverage_map watched{};  // rule 6: which 1 % slots were played
     bool hidden = false;     // rule 7: hidden from continue watching until the next ping
+    std::shared_ptr<const record_annotations> annotations;  // null: none
 };
 
 // What the hot path returns: enough to answer a ping without copying the whole record.

@@ -13,6 +13,8 @@ constexpr std::uint8_t record_format = 1;
 constexpr std::uint8_t coverage_section = 1;  // two words: the watched-coverage map
 constexpr std::uint8_t flags_section = 2;     // one byte: bit 0 hidden from continue watching
 constexpr std::uint8_t flag_hidden = 1;
+constexpr std::uint8_t annotations_section = 3;  // flags byte (bit 0 bookmarked), notes, metadata
+constexpr std::uint8_t flag_bookmarked = 1;
 
 }  // namespace
 
@@ -67,6 +69,12 @@ void encode_record(std::string& out, const progress_record& record) {
         w.put(flags_section);
         w.put(flag_hidden);
     }
+    if (record.annotations && !record.annotations->empty()) {
+        w.put(annotations_section);
+        w.put(record.annotations->bookmarked ? flag_bookmarked : std::uint8_t{0});
+        w.put_string<std::uint16_t>(record.annotations->notes);
+        w.put_string<std::uint16_t>(record.annotations->metadata);
+    }
 }
 
 std::optional<progress_record> decode_record(std::string_view bytes) {
@@ -99,6 +107,15 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
             std::uint8_t flags = 0;
             if (!r.get(flags) || flags != flag_hidden) return std::nullopt;
             record.hidden = true;
+        } else if (section == annotations_section) {
+            auto annotations = std::make_shared<record_annotations>();
+            std::uint8_t flags = 0;
+            const bool valid = r.get(flags) && (flags & ~flag_bookmarked) == 0 &&
+                               r.get_string<std::uint16_t>(annotations->notes) &&
+                               r.get_string<std::uint16_t>(annotations->metadata);
+            annotations->bookmarked = flags == flag_bookmarked;
+            if (!valid || annotations->empty()) return std::nullopt;
+            record.annotations = std::move(annotations);
         } else {
             return std::nullopt;
         }

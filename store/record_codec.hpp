@@ -6,7 +6,9 @@
 // Value: a version byte, then the fixed-size fields little-endian, then the two strings with
 // length prefixes, then optional tagged sections in increasing tag order, each present only when
 // it holds something (so a record without them encodes as it always did): 0x01 and the two words
-// of the watched-coverage map; 0x02 and a flags byte (hidden from continue watching). Decoding checks every length and tag, so a damaged value is reported, never trusted.
+// of the watched-coverage map; 0x02 and a flags byte (hidden from continue watching); 0x03 and the learner's
+// annotations (a flags byte, bit 0 bookmarked, then notes and metadata with length prefixes).
+// Decoding checks every length and tag, so a damaged value is reported, never trusted.
 
 #include "store/record.hpp"
 

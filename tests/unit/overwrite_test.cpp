@@ -1,0 +1,137 @@
+#include "store/overwrite.hpp"
+
+#include "store/record_codec.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace progressd::store;
+
+namespace {
+
+int status_of(const progress_record& record) { return static_cast<int>(record.status); }
+
+progress_record completed_record() {
+    progress_record record;
+    record.status = progress_status::completed;
+    record.progress_percent = 100;
+    record.completed_at = 500;
+    record.first_accessed_at = 100;
+    return record;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(overwrite_suite)
+
+BOOST_AUTO_TEST_CASE(an_empty_write_only_touches_updated_at) {
+    progress_record record;
+    overwrite_record(record, {}, 1000);
+    BOOST_TEST(status_of(record) == 0);
+    BOOST_TEST(record.updated_at == 1000);
+    BOOST_TEST(record.first_accessed_at == 0);
+    BOOST_TEST(record.last_accessed_at == 0);
+    BOOST_TEST(!record.annotations);
+}
+
+BOOST_AUTO_TEST_CASE(progress_starts_a_record) {
+    progress_record record;
+    overwrite_record(record, {.progress_percent = 40.0, .position_seconds = 12.0}, 1000);
+    BOOST_TEST(status_of(record) == 1);
+    BOOST_TEST(record.progress_percent == 40.0);
+    BOOST_TEST(record.position_seconds == 12.0);
+    BOOST_TEST(record.first_accessed_at == 1000);
+    BOOST_TEST(record.last_accessed_at == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(lower_percent_uncompletes) {
+    auto record = completed_record();
+    overwrite_record(record, {.progress_percent = 30.0}, 1000);
+    BOOST_TEST(status_of(record) == 1);
+    BOOST_TEST(record.progress_percent == 30.0);
+    BOOST_TEST(record.completed_at == 0);
+    BOOST_TEST(record.first_accessed_at == 100);
+}
+
+BOOST_AUTO_TEST_CASE(explicit_status_wins_and_completed_reports_100) {
+    progress_record record;
+    overwrite_record(record, {.status = progress_status::completed, .progress_percent = 20.0}, 1000);
+    BOOST_TEST(status_of(record) == 2);
+    BOOST_TEST(record.progress_percent == 100.0);
+    BOOST_TEST(record.completed_at == 1000);
+    // completed_at is kept by a second completion.
+    overwrite_record(record, {.status = progress_status::completed}, 2000);
+    BOOST_TEST(record.completed_at == 1000);
+    overwrite_record(record, {.status = progress_status::not_started, .progress_percent = 0.0}, 3000);
+    BOOST_TEST(status_of(record) == 0);
+    BOOST_TEST(record.completed_at == 0);
+    BOOST_TEST(record.progress_percent == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(full_percent_without_status_completes) {
+    progress_record record;
+    overwrite_record(record, {.progress_percent = 100.0}, 1000);
+    BOOST_TEST(status_of(record) == 2);
+    BOOST_TEST(record.completed_at == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(annotations_are_copied_on_write_and_cleared_when_empty) {
+    progress_record record;
+    overwrite_record(record, {.notes = std::string("hi"), .bookmarked = true}, 1000);
+    BOOST_REQUIRE(record.annotations);
+    const auto shared = record.annotations;  // a copy handed out earlier
+    overwrite_record(record, {.metadata = std::string(R"({"a":1})")}, 2000);
+    BOOST_TEST(shared->metadata.empty());  // never edited through
+    BOOST_TEST(record.annotations->notes == "hi");
+    BOOST_TEST(record.annotations->metadata == R"({"a":1})");
+    overwrite_record(record, {.notes = std::string(), .bookmarked = false, .metadata = std::string()}, 3000);
+    BOOST_TEST(!record.annotations);
+}
+
+BOOST_AUTO_TEST_CASE(annotations_round_trip_through_the_codec) {
+    progress_record record;
+    overwrite_record(record, {.notes = std::string("n"), .bookmarked = true, .metadata = std::string("{}x")}, 1000);
+    record.hidden = true;
+    std::string bytes;
+    encode_record(bytes, record);
+    auto decoded = decode_record(bytes);
+    BOOST_REQUIRE(decoded);
+    BOOST_REQUIRE(decoded->annotations);
+    BOOST_TEST((*decoded->annotations == *record.annotations));
+    BOOST_TEST(decoded->hidden);
+    // A record without annotations encodes as before: no section.
+    progress_record plain;
+    std::string plain_bytes;
+    encode_record(plain_bytes, plain);
+    BOOST_TEST(bytes.size() > plain_bytes.size());
+    BOOST_TEST(!decode_record(plain_bytes)->annotations);
+}
+
+BOOST_AUTO_TEST_CASE(quiz_score_makes_an_attempt) {
+    assessment_state state;
+    overwrite_quiz(state, {.score_percent = 80.0}, 1000);
+    BOOST_REQUIRE(state.last());
+    BOOST_TEST(state.attempt_count == 1u);
+    BOOST_TEST(state.last()->score == 80.0);
+    BOOST_TEST(state.last()->max_score == 100.0);
+    BOOST_TEST(state.last()->attempt_id == authoritative_attempt_id);
+    BOOST_TEST(!state.passed());
+}
+
+BOOST_AUTO_TEST_CASE(quiz_attempts_and_passed_are_exact) {
+    assessment_state state;
+    record_attempt(state, {"a1", 5, 10, 1, true});
+    record_attempt(state, {"a2", 3, 10, 2, false});
+    record_attempt(state, {"a3", 4, 10, 3, false});
+    overwrite_quiz(state, {.attempts = 2u}, 1000);
+    BOOST_TEST(state.attempt_count == 2u);
+    BOOST_TEST(state.attempts.size() == 2u);
+    BOOST_TEST(state.attempts.front().attempt_id == "a2");
+    overwrite_quiz(state, {.passed = true}, 1000);
+    BOOST_TEST(state.passed());
+    overwrite_quiz(state, {.passed = false}, 1000);
+    BOOST_TEST(!state.passed());
+    overwrite_quiz(state, {.attempts = 0u}, 1000);
+    BOOST_TEST(is_empty_quiz(state));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
