@@ -83,6 +83,10 @@ net::awaitable<void> run_connection(tcp::endpoint endpoint, std::unique_ptr<requ
     }
 
     const next_request request = source->next();
+    if (request.part_count == 0) {  // the source is done (fill): this connection ends
+      control.finished.fetch_add(1);
+      break;
+    }
     if (request.due != clock_type::time_point{}) {
       while (clock_type::now() < request.due && !stopping(control)) {
         timer.expires_at(std::min(request.due, clock_type::now() + timer_slice));

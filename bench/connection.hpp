@@ -27,6 +27,7 @@ enum class phase : int { warmup, measuring, stopping };
 struct run_control {
   std::atomic<phase> current{phase::warmup};
   std::atomic<unsigned> active{0};  // connections whose coroutine has not returned yet
+  std::atomic<unsigned> finished{0};  // connections whose source ran out (the fill profile)
 };
 
 // What one generator thread saw. Counts marked "measured" cover only answers that arrived while

@@ -19,6 +19,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "bench/connection.hpp"
+#include "bench/fill.hpp"
 #include "bench/options.hpp"
 #include "bench/players.hpp"
 #include "bench/report.hpp"
@@ -37,6 +38,13 @@ void raise_fd_limit() {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
   }
+}
+
+// Sleeps until `deadline`, or until every connection's source has run out (the fill profile).
+void sleep_until(clock_type::time_point deadline, const run_control& control, unsigned connections) {
+  while (clock_type::now() < deadline && control.finished.load() < connections)
+    std::this_thread::sleep_for(std::min<clock_type::duration>(std::chrono::milliseconds(10),
+                                                               deadline - clock_type::now()));
 }
 
 double seconds_since(clock_type::time_point start) {
@@ -58,6 +66,9 @@ int run(const options& o) {
     std::fprintf(stderr, "progress-bench: %u player tokens, %u steps x %u contents, %.1f MiB in %.2f s\n",
                  o.users, players->steps(), o.contents, static_cast<double>(players->bytes()) / (1 << 20),
                  seconds_since(build_start));
+  } else if (o.profile == profile::fill) {
+    std::fprintf(stderr, "progress-bench: fill: %llu records in batches of %u, built as they are sent\n",
+                 static_cast<unsigned long long>(o.users) * o.contents, o.batch_size);
   } else {
     pool = std::make_unique<request_pool>(o);
     std::fprintf(stderr, "progress-bench: %zu requests pre-built (%.1f MiB) in %.2f s%s\n", pool->size(),
@@ -74,7 +85,8 @@ int run(const options& o) {
   for (unsigned i = 0; i < o.connections; ++i) {
     const unsigned t = i % o.threads;
     auto source = players ? players->make_source(i, o.connections, start + o.warmup / 2)
-                          : pool->make_source(i, o.connections);
+                  : pool  ? pool->make_source(i, o.connections)
+                          : make_fill_source(o, i, o.connections);
     net::co_spawn(*contexts[t], run_connection(endpoint, std::move(source), stats[t], control),
                   [&stats, t](std::exception_ptr e) {
                     if (!e) return;
@@ -89,10 +101,10 @@ int run(const options& o) {
   std::vector<std::thread> threads;
   for (auto& ctx : contexts) threads.emplace_back([&ctx] { ctx->run(); });
 
-  std::this_thread::sleep_until(start + o.warmup);
+  sleep_until(start + o.warmup, control, o.connections);
   control.current = phase::measuring;
   const auto measure_start = clock_type::now();
-  std::this_thread::sleep_until(measure_start + o.duration);
+  sleep_until(measure_start + o.duration, control, o.connections);
   control.current = phase::stopping;
   const double duration_s = seconds_since(measure_start);
 

@@ -29,6 +29,7 @@ const char* to_string(profile p) {
     case profile::players: return "players";
     case profile::batch: return "batch";
     case profile::mixed: return "mixed";
+    case profile::fill: return "fill";
   }
   return "?";
 }
@@ -66,7 +67,8 @@ parse_result parse_options(int argc, char** argv) {
   const std::map<std::string, profile> profiles{{"pings", profile::pings},
                                                 {"players", profile::players},
                                                 {"batch", profile::batch},
-                                                {"mixed", profile::mixed}};
+                                                {"mixed", profile::mixed},
+                                                {"fill", profile::fill}};
 
   app.add_option("--url", url, "server address, http://HOST:PORT[/path]")->capture_default_str();
   app.add_option("--connections,-c", o.connections, "keep-alive connections")
@@ -77,8 +79,9 @@ parse_result parse_options(int argc, char** argv) {
   app.add_option("--warmup", warmup, "warm-up before measuring (not counted in figures)")
       ->capture_default_str();
   std::string profile_name = "pings";
-  app.add_option("--profile", profile_name, "workload: pings | players | batch | mixed")
-      ->check(CLI::IsMember({"pings", "players", "batch", "mixed"}))->capture_default_str();
+  app.add_option("--profile", profile_name,
+                 "workload: pings | players | batch | mixed | fill (every user x content once, then stop)")
+      ->check(CLI::IsMember({"pings", "players", "batch", "mixed", "fill"}))->capture_default_str();
   app.add_option("--users", o.users, "distinct users (user-%06d)")
       ->check(CLI::Range(1u, 100'000'000u))->capture_default_str();
   app.add_option("--contents", o.contents, "distinct contents (content-%04d)")

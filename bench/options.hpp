@@ -8,7 +8,7 @@
 
 namespace bench {
 
-enum class profile { pings, players, batch, mixed };
+enum class profile { pings, players, batch, mixed, fill };
 
 struct options {
   std::string host = "127.0.0.1";

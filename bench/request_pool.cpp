@@ -19,7 +19,8 @@ namespace {
 
 constexpr long long fixed_ts = 1'700'000'000'123;  // as post.lua: one timestamp for every ping
 
-// One ping body for a service principal, shaped like post.lua's.
+}  // namespace
+
 void append_ping(std::string& out, unsigned user, unsigned content, unsigned position) {
   char buf[256];
   const int n = std::snprintf(buf, sizeof buf,
@@ -29,6 +30,8 @@ void append_ping(std::string& out, unsigned user, unsigned content, unsigned pos
                               user, content, position, fixed_ts);
   out.append(buf, static_cast<std::size_t>(n));
 }
+
+namespace {
 
 void append_post(std::string& arena, const std::string& path, const std::string& headers,
                  const std::string& body) {

@@ -22,6 +22,10 @@
 
 namespace bench {
 
+// Appends one ping body for a service principal, shaped like post.lua's: user-%06u, content-%04u,
+// position_seconds POSITION.5, duration 600, delta 5, a fixed ts.
+void append_ping(std::string& out, unsigned user, unsigned content, unsigned position);
+
 class request_pool {
  public:
   enum class kind : std::uint8_t { ping, batch, read };
