@@ -5,6 +5,7 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 namespace progressd::store {
@@ -257,9 +258,16 @@ void progress_store::load(std::string_view user_id, record_key key, const progre
 }
 
 std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_visitor& visit) {
+    // A shard can hold tens of thousands of dirty keys after a burst; holding its lock for the
+    // whole walk would stall every ping to it for milliseconds. So the lock is let go every few
+    // entries. Keys appended meanwhile (by index, so a reallocation is harmless) are collected
+    // in this same pass: earlier than their generation needs, which is allowed.
+    constexpr std::size_t entries_per_hold = 128;
     shard& s = shards_[shard_index];
-    std::lock_guard lock(s.mutex);
-    for (const auto& entry : s.dirty) {
+    std::unique_lock lock(s.mutex);
+    std::size_t index = 0;
+    while (index < s.dirty.size()) {
+        const dirty_key& entry = s.dirty[index];
         const stored_record* record = nullptr;
         if (auto user = s.users.find(entry.user_id); user != s.users.end()) {
             if (auto found = user->second.find(entry.key); found != user->second.end()) {
@@ -268,10 +276,14 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
             }
         }
         visit(entry.user_id, entry.key, record ? &record->value : nullptr);
+        if (++index % entries_per_hold == 0) {
+            lock.unlock();
+            std::this_thread::yield();  // on a shared core, let a waiting I/O thread take the lock
+            lock.lock();
+        }
     }
-    const std::size_t collected = s.dirty.size();
     s.dirty.clear();
-    return collected;
+    return index;
 }
 
 }  // namespace progressd::store

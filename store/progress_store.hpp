@@ -108,6 +108,9 @@ public:
     std::uint64_t current_generation() const { return generation_.load(std::memory_order_acquire); }
     // The counter itself, for the other dirty sources (catalog, enrolments) that share it.
     const std::atomic<std::uint64_t>& generation_counter() const { return generation_; }
+    // Visits (and clears) the shard's dirty keys, letting the lock go every few entries so pings
+    // are not held up; each visit still runs under the lock. Keys dirtied during the walk are
+    // collected too.
     std::size_t collect_dirty(std::size_t shard_index, const dirty_visitor& visit);
 
 private:
