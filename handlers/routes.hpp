@@ -24,6 +24,7 @@ void register_native_continue_routes(router& routes, services& context);
 void register_native_user_data_routes(router& routes, services& context);
 void register_education_routes(router& routes, services& context);
 void register_musora_routes(router& routes, services& context);
+void register_skilljar_routes(router& routes, services& context);
 void register_sunbird_routes(router& routes, services& context);
 
 inline void register_all_routes(router& routes, services& context) {
@@ -38,6 +39,7 @@ inline void register_all_routes(router& routes, services& context) {
     register_native_user_data_routes(routes, context);
     register_education_routes(routes, context);
     register_musora_routes(routes, context);
+    register_skilljar_routes(routes, context);
     register_sunbird_routes(routes, context);
 }
 

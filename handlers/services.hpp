@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace progressd {
@@ -35,6 +36,8 @@ struct services {
     const std::vector<std::unique_ptr<thread_metrics>>& metrics;  // one per I/O thread
     bool sync_durability = false;
     bool completion_by_type = false;  // a completion rule names a content type: pings need it
+    // Signs Skilljar lesson-progress ids and progress tokens (handlers/skilljar_mapping.hpp).
+    std::string progress_token_key{};
 };
 
 }  // namespace progressd

@@ -10,6 +10,7 @@
 #include "handlers/router.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
+#include "handlers/skilljar_mapping.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "store/catalog.hpp"
@@ -35,9 +36,12 @@ std::string read_file(const std::string& path) {
     return text.str();
 }
 
-auth::authenticator make_authenticator(const server_config& config) {
-    auto secret = config.jwt_hs256_secret_file.empty() ? auth::load_or_create_hs256_secret(config.data_dir)
-                                                       : auth::load_hs256_secret(config.jwt_hs256_secret_file);
+std::string load_hs256_secret(const server_config& config) {
+    return config.jwt_hs256_secret_file.empty() ? auth::load_or_create_hs256_secret(config.data_dir)
+                                                : auth::load_hs256_secret(config.jwt_hs256_secret_file);
+}
+
+auth::authenticator make_authenticator(const server_config& config, std::string secret) {
     auto public_key = config.jwt_rs256_public_key_file.empty() ? std::string() : read_file(config.jwt_rs256_public_key_file);
     auto keys = config.api_keys_file.empty() ? auth::api_keys() : auth::api_keys::load(config.api_keys_file);
     return auth::authenticator(auth::jwt_verifier(std::move(secret), std::move(public_key)), std::move(keys));
@@ -45,7 +49,8 @@ auth::authenticator make_authenticator(const server_config& config) {
 
 int serve(const server_config& config, const logger& log) {
     std::filesystem::create_directories(config.data_dir);
-    const auto authenticator = make_authenticator(config);
+    const std::string hs256_secret = load_hs256_secret(config);
+    const auto authenticator = make_authenticator(config, hs256_secret);
     // A bad catalog file stops the start before anything listens: it is a deployment mistake.
     std::vector<store::content_entry> catalog_file;
     if (!config.catalog_file.empty()) {
@@ -75,6 +80,9 @@ int serve(const server_config& config, const logger& log) {
                      assessments, status,
                      metrics, config.durability == store::durability_mode::sync,
                      store.rules().has_type_overrides()};
+
+    // Skilljar's signed ids use a key derived from the HS256 secret: no second secret to manage.
+    context.progress_token_key = skilljar::derive_token_key(hs256_secret);
 
     router routes(authenticator);
     register_all_routes(routes, context);

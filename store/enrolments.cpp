@@ -2,7 +2,9 @@
 
 #include "store/enrolment_codec.hpp"
 
+#include <algorithm>
 #include <functional>
+#include <tuple>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -107,6 +109,25 @@ std::vector<std::pair<enrolment_key, enrolment>> enrolment_store::list_user(std:
     if (user == s.users.end()) return listing;
     listing.assign(user->second.begin(), user->second.end());
     return listing;
+}
+
+std::vector<enrolment_store::collection_member> enrolment_store::list_collection(
+    std::string_view collection_id) const {
+    std::vector<collection_member> members;
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+        const shard& s = shards_[i];
+        std::lock_guard lock(s.mutex);
+        for (const auto& [user_id, keys] : s.users) {
+            for (auto it = keys.lower_bound(key_less::view{collection_id, std::string_view()});
+                 it != keys.end() && it->first.collection_id == collection_id; ++it) {
+                members.push_back({user_id, it->first.context_id, it->second});
+            }
+        }
+    }
+    std::sort(members.begin(), members.end(), [](const collection_member& a, const collection_member& b) {
+        return std::tie(a.user_id, a.context_id) < std::tie(b.user_id, b.context_id);
+    });
+    return members;
 }
 
 std::optional<std::uint64_t> enrolment_store::erase(std::string_view user_id, std::string_view collection_id,

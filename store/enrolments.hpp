@@ -73,6 +73,14 @@ public:
                                   std::string_view context_id) const;
     // Ordered by (collection_id, context_id).
     std::vector<std::pair<enrolment_key, enrolment>> list_user(std::string_view user_id) const;
+    // Every user's enrolments in `collection_id` (any context), ordered by (user_id, context_id).
+    // Visits every shard in turn (one lock at a time): an administrative listing, not a hot path.
+    struct collection_member {
+        std::string user_id;
+        std::string context_id;
+        enrolment value;
+    };
+    std::vector<collection_member> list_collection(std::string_view collection_id) const;
     // nullopt when there was nothing to remove.
     std::optional<std::uint64_t> erase(std::string_view user_id, std::string_view collection_id,
                                        std::string_view context_id);

@@ -169,4 +169,20 @@ BOOST_AUTO_TEST_CASE(persisted_through_the_persister_and_recovered) {
     fs::remove_all(dir);
 }
 
+BOOST_FIXTURE_TEST_CASE(list_collection_spans_users_and_contexts, fixture) {
+    enrolments.ensure("u2", "course", "", 100);
+    enrolments.ensure("u1", "course", "b", 100);
+    enrolments.ensure("u1", "course", "", 100);
+    enrolments.ensure("u1", "course-2", "", 100);
+    enrolments.ensure("u3", "other", "", 100);
+    const auto members = enrolments.list_collection("course");
+    BOOST_TEST_REQUIRE(members.size() == 3u);
+    BOOST_TEST(members[0].user_id == "u1");
+    BOOST_TEST(members[0].context_id == "");
+    BOOST_TEST(members[1].user_id == "u1");
+    BOOST_TEST(members[1].context_id == "b");
+    BOOST_TEST(members[2].user_id == "u2");
+    BOOST_TEST(enrolments.list_collection("none").empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
