@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <functional>
@@ -14,6 +15,45 @@ namespace {
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// The length of the well-formed UTF-8 sequence at `at` (Unicode table 3-7), 0 when none starts there.
+std::size_t utf8_length(std::string_view text, std::size_t at) {
+    const auto byte = [&](std::size_t i) { return at + i < text.size() ? static_cast<unsigned char>(text[at + i]) : 0u; };
+    const unsigned lead = byte(0);
+    const auto tail = [&](std::size_t i, unsigned low = 0x80, unsigned high = 0xBF) {
+        return byte(i) >= low && byte(i) <= high;
+    };
+    if (lead < 0x80) return 1;
+    if (lead >= 0xC2 && lead <= 0xDF) return tail(1) ? 2 : 0;
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        const bool second = lead == 0xE0 ? tail(1, 0xA0) : lead == 0xED ? tail(1, 0x80, 0x9F) : tail(1);
+        return second && tail(2) ? 3 : 0;
+    }
+    if (lead >= 0xF0 && lead <= 0xF4) {
+        const bool second = lead == 0xF0 ? tail(1, 0x90) : lead == 0xF4 ? tail(1, 0x80, 0x8F) : tail(1);
+        return second && tail(2) && tail(3) ? 4 : 0;
+    }
+    return 0;
+}
+
+// Path parameters are raw bytes (Beast passes obs-text through, percent-decoding makes any byte):
+// echoed into a JSON body as they are, one invalid byte makes the whole body invalid JSON. Each
+// byte outside a well-formed sequence becomes U+FFFD, as Starlette decodes a path.
+std::string valid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = utf8_length(text, i);
+        if (length == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(text.substr(i, length));
+            i += length;
+        }
+    }
+    return out;
+}
 
 validation_error field_error(std::string_view field, std::string msg, std::string type, boost::json::value input,
                              boost::json::object ctx = {}) {
@@ -97,7 +137,8 @@ std::optional<std::string> canonical_uuid(std::string_view text, std::string& re
     for (std::size_t i = 0; i < body.size(); ++i) {
         if (!is_hex(body[i]) && body[i] != '-') {
             reason = "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `" +
-                     std::string(1, body[i]) + "` at " + std::to_string(offset + i + 1);
+                     valid_utf8(body.substr(i, std::max<std::size_t>(1, utf8_length(body, i)))) + "` at " +
+                     std::to_string(offset + i + 1);
             return std::nullopt;
         }
     }
@@ -141,8 +182,9 @@ std::optional<std::string> canonical_uuid(std::string_view text, std::string& re
 
 validation_error uuid_error(std::string_view location, std::string_view name, std::string_view input,
                             std::string_view reason) {
-    return {boost::json::array{location, name}, "Input should be a valid UUID, " + std::string(reason),
-            "uuid_parsing", boost::json::string(input), boost::json::object{{"error", reason}}};
+    const std::string valid_reason = valid_utf8(reason);
+    return {boost::json::array{location, name}, "Input should be a valid UUID, " + valid_reason, "uuid_parsing",
+            boost::json::string(valid_utf8(input)), boost::json::object{{"error", valid_reason}}};
 }
 
 boost::json::value iso8601_utc(std::int64_t ms) {

@@ -295,7 +295,8 @@ class ProgressdServer:
         self.start()
 
     def close(self):
-        """Stop whatever still runs and remove the temp dir."""
+        """Stop whatever still runs and remove the temp dir. Fails when a sanitizer reported
+        anything during any run (sanitizer builds: the report may not have stopped the test)."""
         self.close_connections()
         if self.alive():
             self.process.kill()
@@ -304,6 +305,16 @@ class ProgressdServer:
             self._drainer.join(5)
             self.process.stderr.close()
         self._tmp.cleanup()
+        reports = self.sanitizer_reports()
+        if reports:
+            raise AssertionError("a sanitizer reported a finding in progressd:\n" + "\n".join(reports[:40]))
+
+    def sanitizer_reports(self):
+        """stderr lines from ASan, UBSan, LSan or TSan, with what follows them (the stack)."""
+        for index, line in enumerate(self.stderr_lines):
+            if "Sanitizer" in line or "runtime error:" in line:
+                return self.stderr_lines[index:]
+        return []
 
     def __enter__(self):
         return self

@@ -1,6 +1,7 @@
 #include "handlers/education_mapping.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
 using namespace progressd;
@@ -40,6 +41,26 @@ BOOST_AUTO_TEST_CASE(uuid_error_is_fastapis_shape) {
     BOOST_TEST(entry.at("msg") == "Input should be a valid UUID, bad");
     BOOST_TEST(entry.at("input") == "abc");
     BOOST_TEST(entry.at("ctx") == boost::json::parse(R"({"error":"bad"})"));
+}
+
+// Found by fuzz/router_fuzz (fuzz/corpus/router/crash-education-invalid-utf8): a path parameter
+// holding a byte that is not UTF-8 (raw, or percent-encoded) was echoed into the 422 body as is,
+// and a multi-byte character was cut to its first byte: the body was not valid JSON.
+BOOST_AUTO_TEST_CASE(uuid_errors_stay_valid_utf8_whatever_the_path_holds) {
+    for (const std::string input : {"3f2c7a10-0000-4000-\xaa" "000-000000000001", "\xc3\xa9t\xc3", "\xed\xa0\x80",
+                                    "caf\xc3\xa9-0000-4000-8000-000000000001"}) {
+        std::string reason;
+        BOOST_REQUIRE(!canonical_uuid(input, reason));
+        const auto text = boost::json::serialize(validation_body({uuid_error("path", "course_id", input, reason)}));
+        boost::system::error_code ec;
+        static_cast<void>(boost::json::parse(text, ec));
+        BOOST_TEST(!ec, "not JSON: " << text);
+    }
+    std::string reason;
+    BOOST_REQUIRE(!canonical_uuid("caf\xc3\xa9", reason));
+    BOOST_TEST(reason.find("found `\xc3\xa9` at 4") != std::string::npos, reason);
+    const auto body = validation_body({uuid_error("path", "course_id", "a\xaa", reason)});
+    BOOST_TEST(body.at("detail").as_array().at(0).at("input") == "a\xef\xbf\xbd");
 }
 
 BOOST_AUTO_TEST_CASE(times_statuses_and_minutes) {

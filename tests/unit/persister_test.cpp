@@ -1,5 +1,6 @@
 #include "store/persister.hpp"
 
+#include "store/catalog.hpp"
 #include "store/record_codec.hpp"
 #include "store/recovery.hpp"
 
@@ -243,6 +244,93 @@ BOOST_AUTO_TEST_CASE(a_map_at_its_cap_fails_the_batch_but_keeps_the_records_in_m
     BOOST_TEST(!writer.stop());  // it retries on stop, still cannot fit the batch, and says so
     // The batch failed as a whole: LMDB holds none of it.
     BOOST_TEST(recovered_records(environment) == 0u);
+}
+
+// Everything that runs at once in the server, at once here: sync writers waiting on the
+// persister, erasures and hides, catalog writes and lock-free catalog reads, readers and stats,
+// flush requests. Built for ThreadSanitizer (the TSan CI build runs this suite); in any build it
+// checks that, after stop(), LMDB holds exactly what memory holds.
+BOOST_AUTO_TEST_CASE(concurrent_writers_readers_catalog_and_flushes_agree_with_lmdb) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    progress_store store(4, {});
+    catalog contents(store.generation_counter());
+    persister writer(store, environment, {durability_mode::sync, 5ms}, quiet);
+    writer.attach(contents, environment.catalog());
+    writer.start();
+
+    constexpr int operations = 300;
+    std::atomic<int> failed{0};
+    std::atomic<bool> writing{true};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t) {
+        threads.emplace_back([&, t] {
+            std::mt19937 random(t);
+            for (int i = 0; i < operations; ++i) {
+                const std::string user = "user-" + std::to_string(random() % 6);
+                const std::string content = "c" + std::to_string(random() % 20);
+                std::uint64_t generation = 0;
+                switch (random() % 8) {
+                    case 0: generation = store.erase(user, "", content).value_or(0); break;
+                    case 1: generation = store.hide(user, content).value_or(0); break;
+                    case 2: if (random() % 8 == 0) generation = store.erase_user(user).generation; break;
+                    default: generation = store.apply_ping(user, watch(content, i + 1.0), i).generation; break;
+                }
+                if (generation == 0 || random() % 4 != 0) continue;
+                auto done = durable(writer, generation);
+                if (done.wait_for(10s) != std::future_status::ready || !done.get()) ++failed;
+            }
+        });
+    }
+    threads.emplace_back([&] {
+        for (int i = 0; i < operations; ++i) {
+            content_entry entry;
+            entry.id = "course-" + std::to_string(i % 7);
+            entry.type = "course";
+            entry.children = {"c" + std::to_string(i % 20)};
+            contents.put(std::move(entry), i);
+            contents.learn("learned-" + std::to_string(i % 3), "c" + std::to_string(i % 20), i);
+            if (i % 50 == 0) contents.erase("course-" + std::to_string(i % 7));
+        }
+    });
+    std::size_t seen = 0;  // what the reader read, so nothing is optimised away
+    threads.emplace_back([&] {
+        catalog_cache cache;
+        while (writing.load()) {
+            seen += cache.get(contents).size() + store.stats().records + store.list_user("user-1", 0, 5).total;
+            seen += store.continue_watching("user-2", 10).size() + store.find("user-3", "", "c1").has_value();
+            seen += writer.stats().records_written + writer.healthy();
+            writer.request_flush();
+        }
+    });
+    for (std::size_t i = 0; i + 1 < threads.size(); ++i) threads[i].join();
+    writing = false;
+    threads.back().join();
+    BOOST_TEST_MESSAGE("reader summed " << seen);
+
+    BOOST_TEST(failed.load() == 0);
+    BOOST_TEST(writer.stop());
+    BOOST_TEST(writer.healthy());
+    progress_store reloaded(4, {});
+    BOOST_TEST(recover(environment, reloaded, quiet).corrupt == 0u);
+    BOOST_TEST(reloaded.stats().records == store.stats().records);
+    for (int u = 0; u < 6; ++u) {
+        const std::string user = "user-" + std::to_string(u);
+        const auto page = store.list_user(user, 0, 1000);
+        BOOST_TEST(reloaded.list_user(user, 0, 1000).total == page.total);
+        for (const auto& [key, record] : page.records) {
+            const auto back = reloaded.find(user, key.context_id, key.content_id);
+            BOOST_REQUIRE(back.has_value());
+            std::string expected;
+            std::string actual;
+            encode_record(expected, record);
+            encode_record(actual, *back);
+            BOOST_TEST(actual == expected, user << "/" << key.content_id << " differs in LMDB");
+        }
+    }
+    catalog reloaded_contents(reloaded.generation_counter());
+    BOOST_TEST(recover_catalog(environment, reloaded_contents, quiet).corrupt == 0u);
+    BOOST_TEST(reloaded_contents.snapshot()->size() == contents.snapshot()->size());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

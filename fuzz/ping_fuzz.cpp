@@ -1,0 +1,69 @@
+// Harness: the native ping's JSON path, as POST /v1/progress runs it. The input is the request
+// body: parse_json_object into a stack arena, parse_ping for a user token and for a service key,
+// then the merge into a store. A ping that is accepted must leave a record that survives the trip
+// through LMDB's encoding: decode(encode(record)) gives back the same bytes, otherwise it would be
+// dropped as corrupt at the next start.
+
+#include "handlers/json_io.hpp"
+#include "handlers/native_ping.hpp"
+#include "store/progress_store.hpp"
+#include "store/record_codec.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+
+using namespace progressd;
+
+namespace {
+
+constexpr std::int64_t now_ms = 1'700'000'000'000;
+
+void require(bool condition, const char* what) {
+    if (condition) return;
+    std::fprintf(stderr, "ping_fuzz: %s\n", what);
+    std::abort();
+}
+
+void check_round_trip(const store::progress_store& store, const parsed_ping& parsed) {
+    const auto& ping = parsed.observation;
+    const auto record = store.find(parsed.user_id, ping.context_id, ping.content_id);
+    require(record.has_value(), "an applied ping left no record");
+    std::string encoded;
+    store::encode_record(encoded, *record);
+    const auto decoded = store::decode_record(encoded);
+    require(decoded.has_value(), "a record made by a ping does not decode");
+    std::string again;
+    store::encode_record(again, *decoded);
+    require(again == encoded, "a record made by a ping changes through encode/decode");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    http_request request{http::verb::post, "/v1/progress", 11};
+    request.set(http::field::content_type, "application/json");
+    request.body().assign(reinterpret_cast<const char*>(data), size);
+
+    // The same arena the handler uses: a DOM that outgrows it must spill to the heap correctly.
+    unsigned char arena_bytes[4096];
+    boost::json::monotonic_resource arena(arena_bytes, sizeof arena_bytes);
+    boost::json::object body(&arena);
+    if (parse_json_object(request, body)) return 0;
+
+    const auth::principal user{auth::principal::kind::user, "fuzz-user"};
+    const auth::principal service{auth::principal::kind::service, {}};
+    store::progress_store store(1, store::merge_rules{});
+    for (const auth::principal* principal : {&user, &service}) {
+        parsed_ping parsed;
+        if (parse_ping(body, *principal, {}, parsed)) continue;
+        // Twice: the second is a replay or a later observation of the same record.
+        for (int i = 0; i < 2; ++i) {
+            store.apply_ping(parsed.user_id, parsed.observation, now_ms + i * 1000);
+            check_round_trip(store, parsed);
+        }
+    }
+    return 0;
+}
