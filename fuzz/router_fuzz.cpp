@@ -51,7 +51,6 @@ void require(bool condition, const char* what, std::string_view detail = {}) {
 // What stays the same across inputs: the authenticator, the tokens, and an LMDB environment the
 // persister is constructed over (it is never started: nothing is written).
 struct fixture {
-    std::filesystem::path dir;
     std::optional<store::lmdb_environment> environment;
     auth::authenticator authenticator{auth::jwt_verifier(secret), auth::api_keys({service_key})};
     std::string alice = auth::sign_hs256(secret, "alice", now_ms / 1000 - 60, 0);
@@ -59,16 +58,13 @@ struct fixture {
     std::string basic = auth::base64_encode(service_key + ":");
     logger quiet{log_level::error};
 
+    // The directory goes as soon as LMDB has its files open: a run that stops at a crash leaves
+    // nothing behind.
     fixture() {
         std::string pattern = (std::filesystem::temp_directory_path() / "progressd-router-fuzz-XXXXXX").string();
         require(mkdtemp(pattern.data()) != nullptr, "mkdtemp failed");
-        dir = pattern;
-        environment.emplace(store::open_data_dir(dir.string(), std::size_t{1} << 20));
-    }
-    ~fixture() {
-        environment.reset();
-        std::error_code ignored;
-        std::filesystem::remove_all(dir, ignored);
+        environment.emplace(store::open_data_dir(pattern, std::size_t{1} << 20));
+        std::filesystem::remove_all(pattern);
     }
 };
 

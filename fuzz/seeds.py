@@ -69,6 +69,12 @@ def request(method, target, body=None, auth="Bearer @key", headers=()):
     return text
 
 
+def sunbird(api_id, body):
+    """Sunbird's request envelope (docs/compat-sunbird.md)."""
+    return {"id": api_id, "ver": "v1", "ts": "2021-06-23 05:37:40:575+0000",
+            "params": {"msgid": "5e763bc2-b072-440d-916e-da787881b1b9"}, "request": body}
+
+
 def script(*requests):
     return "\n%%\n".join(requests)
 
@@ -140,6 +146,46 @@ ROUTER = {
                 headers=["Content-Type: application/x-www-form-urlencoded; charset=UTF-8"]),
         request("PUT", "/musora-api/reset?content_id=292038", auth="Bearer @user"),
         request("PUT", "/musora-api/reset", {"content_id": 292040}, auth="Bearer @user")),
+    "skilljar": script(
+        request("POST", "/v1/contents:import", [{"id": "cdefghi345678", "type": "course",
+                                                 "children": ["abcdefg123456", "bcdefga234567"]},
+                                                {"id": "abcdefg123456", "type": "HTML", "duration_seconds": 60},
+                                                {"id": "bcdefga234567", "type": "QUIZ"}]),
+        request("GET", "/v1/ping", auth="Basic @basic"),
+        request("GET", "/v1/users/alice/published-courses", auth="Basic @basic"),
+        request("PATCH", "/v1/users/alice/published-courses/cdefghi345678/lessons/abcdefg123456",
+                {"lesson_progress": {"completed_at": "2015-06-03T01:02:03.012345Z"}}, auth="Basic @basic"),
+        request("GET", "/v1/users/alice/published-courses/cdefghi345678/lessons?page=1", auth="Basic @basic"),
+        request("POST", "/v1/progress-tokens",
+                {"user_id": "alice", "course_id": "cdefghi345678", "lesson_id": "bcdefga234567"}),
+        request("POST", "/v1/domains/d/published-courses/cdefghi345678/enrollments", {"user_id": "alice"},
+                auth="Basic @basic"),
+        request("GET", "/v1/domains/d/published-courses/cdefghi345678/enrollments", auth="Basic @basic")),
+    "sunbird": script(
+        request("POST", "/v1/contents:import", [{"id": "collection_123", "type": "course",
+                                                 "children": ["content_123", "quiz_1"]},
+                                                {"id": "content_123", "type": "video", "duration_seconds": 600},
+                                                {"id": "quiz_1", "type": "quiz"}]),
+        request("POST", "/v1/view/start", sunbird("api.view.start", {"contentId": "content_123",
+                                                                      "collectionId": "collection_123",
+                                                                      "contextId": "context_123"}),
+                auth="Bearer @user"),
+        request("POST", "/v1/view/update", sunbird("api.view.update", {"contentId": "content_123", "timespent": 10,
+                                                                        "progressDetails": {"mimetype": "application/pdf",
+                                                                                            "progress": 20}}),
+                auth="Bearer @user"),
+        request("POST", "/v1/view/end", sunbird("api.view.end", {"contentId": "content_123"}), auth="Bearer @user"),
+        request("POST", "/v1/view/read", sunbird("api.view.read", {"contentIds": ["content_123", "x"]}),
+                auth="Bearer @user"),
+        request("POST", "/v1/assessment/submit",
+                sunbird("api.assess.submit", {"contentId": "quiz_1", "collectionId": "collection_123",
+                                              "contextId": "context_123", "attemptId": "a1", "assessments": []}),
+                auth="Bearer @user"),
+        request("POST", "/v1/summary/read", sunbird("api.summary.read", {"userId": "alice",
+                                                                          "collectionId": "collection_123",
+                                                                          "contextId": "context_123"}),
+                auth="Bearer @user"),
+        request("GET", "/v1/summary/list/alice", auth="Bearer @user")),
     "errors": script(request("POST", "/v1/progress", "{", auth="Bearer @user"),
                      request("POST", "/v1/progress", PING, headers=["Content-Type: text/plain"]),
                      request("PATCH", "/v1/progress/x"), request("GET", "/v1/nope"),
