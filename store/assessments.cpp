@@ -1,5 +1,6 @@
 #include "store/assessments.hpp"
 
+#include "store/sharding.hpp"
 #include "store/assessment_codec.hpp"
 #include "store/record_codec.hpp"
 
@@ -12,11 +13,6 @@
 
 namespace progressd::store {
 namespace {
-
-struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
-};
 
 using user_states = std::map<record_key, assessment_state>;
 
@@ -74,15 +70,13 @@ struct alignas(64) assessment_store::shard {
 
 assessment_store::assessment_store(std::size_t shard_count, const std::atomic<std::uint64_t>& generation)
     : shard_count_(shard_count), generation_(generation), shards_(new shard[shard_count]) {
-    if (shard_count == 0 || (shard_count & (shard_count - 1)) != 0) {
-        throw std::invalid_argument("shard count must be a power of two");
-    }
+    check_shard_count(shard_count);
 }
 
 assessment_store::~assessment_store() = default;
 
 assessment_store::shard& assessment_store::shard_for(std::string_view user_id) const {
-    return shards_[std::hash<std::string_view>{}(user_id) & (shard_count_ - 1)];
+    return shards_[shard_index(user_id, shard_count_)];
 }
 
 assessment_store::submit_result assessment_store::submit(std::string_view user_id, const record_key& key,

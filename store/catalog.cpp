@@ -1,5 +1,6 @@
 #include "store/catalog.hpp"
 
+#include "store/sharding.hpp"
 #include "store/catalog_codec.hpp"
 
 #include <algorithm>
@@ -8,11 +9,6 @@
 
 namespace progressd::store {
 namespace {
-
-struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
-};
 
 template <class T>
 using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;

@@ -1,5 +1,6 @@
 #include "store/enrolments.hpp"
 
+#include "store/sharding.hpp"
 #include "store/enrolment_codec.hpp"
 
 #include <algorithm>
@@ -12,11 +13,6 @@
 
 namespace progressd::store {
 namespace {
-
-struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
-};
 
 // Orders keys and lets lookups use string_views without building a key.
 struct key_less {
@@ -47,15 +43,13 @@ struct alignas(64) enrolment_store::shard {
 
 enrolment_store::enrolment_store(std::size_t shard_count, const std::atomic<std::uint64_t>& generation)
     : shard_count_(shard_count), generation_(generation), shards_(new shard[shard_count]) {
-    if (shard_count == 0 || (shard_count & (shard_count - 1)) != 0) {
-        throw std::invalid_argument("shard count must be a power of two");
-    }
+    check_shard_count(shard_count);
 }
 
 enrolment_store::~enrolment_store() = default;
 
 enrolment_store::shard& enrolment_store::shard_for(std::string_view user_id) const {
-    return shards_[std::hash<std::string_view>{}(user_id) & (shard_count_ - 1)];
+    return shards_[shard_index(user_id, shard_count_)];
 }
 
 std::optional<std::uint64_t> enrolment_store::ensure(std::string_view user_id, std::string_view collection_id,

@@ -1,5 +1,7 @@
 #include "store/progress_store.hpp"
 
+#include "store/sharding.hpp"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -10,11 +12,6 @@
 
 namespace progressd::store {
 namespace {
-
-struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
-};
 
 // Orders record keys and lets lookups use string_views without building a key.
 struct key_less {
@@ -69,15 +66,13 @@ struct alignas(64) progress_store::shard {
 
 progress_store::progress_store(std::size_t shard_count, merge_rules rules)
     : shard_count_(shard_count), rules_(rules), shards_(new shard[shard_count]) {
-    if (shard_count == 0 || (shard_count & (shard_count - 1)) != 0) {
-        throw std::invalid_argument("shard count must be a power of two");
-    }
+    check_shard_count(shard_count);
 }
 
 progress_store::~progress_store() = default;
 
 progress_store::shard& progress_store::shard_for(std::string_view user_id) const {
-    return shards_[std::hash<std::string_view>{}(user_id) & (shard_count_ - 1)];
+    return shards_[shard_index(user_id, shard_count_)];
 }
 
 apply_result progress_store::apply_ping(std::string_view user_id, const ping& observation, std::int64_t now_ms) {
