@@ -110,9 +110,11 @@ overwrite_result progress_store::overwrite(std::string_view user_id, const recor
         found->second.value.record_id = s.new_record_id();
         ++s.record_count;
     }
+    const bool was_completed = found->second.value.status == progress_status::completed;
     overwrite_record(found->second.value, write, now_ms);
     s.mark_dirty(user_id, found->first, &found->second);
-    return {found->second.value, generation_.load(std::memory_order_acquire)};
+    const bool is_completed = found->second.value.status == progress_status::completed;
+    return {found->second.value, generation_.load(std::memory_order_acquire), is_completed && !was_completed};
 }
 
 std::optional<progress_record> progress_store::find(std::string_view user_id, std::string_view context_id,

@@ -40,6 +40,7 @@ struct apply_result {
 struct overwrite_result {
     progress_record record;  // after the write
     std::uint64_t generation = 0;
+    bool became_completed = false;  // the write completed a record that was not completed
 };
 
 struct user_page {
