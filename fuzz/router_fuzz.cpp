@@ -163,11 +163,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     store::catalog catalog(records.generation_counter());
     store::enrolment_store enrolments(2, records.generation_counter());
     store::assessment_store assessments(2, records.generation_counter());
+    store::webhook_registry webhooks(records.generation_counter());
+    store::event_outbox outbox(records.generation_counter(), {});
     store::persister persister(records, *f.environment, {}, f.quiet);
     server_status status;
     status.loaded = true;
     std::vector<std::unique_ptr<thread_metrics>> metrics;
-    services context{records, persister, catalog, enrolments, assessments, status, metrics, false, false};
+    services context{records, persister, catalog, enrolments, assessments, webhooks, outbox, status, metrics, false, false};
     router routes(f.authenticator);
     register_all_routes(routes, context);
     metrics.push_back(std::make_unique<thread_metrics>(routes.route_count()));

@@ -54,6 +54,22 @@ boost::json::object node_progress_to_json(const store::node_progress& node) {
     return json;
 }
 
+user_collection aggregate_user_collection(services& context, const store::catalog_snapshot& catalog,
+                                          std::string_view user_id, std::string_view context_id,
+                                          std::string_view collection_id) {
+    const auto ids = store::collection_contents(catalog, collection_id);
+    auto found = context.store.find_many(user_id, context_id, ids);
+    user_collection result;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (found[i]) result.records.emplace(ids[i], std::move(*found[i]));
+    }
+    result.node = store::aggregate_collection(catalog, collection_id, [&](std::string_view id) {
+        auto record = result.records.find(std::string(id));
+        return record == result.records.end() ? nullptr : &record->second;
+    });
+    return result;
+}
+
 std::optional<boost::json::object> collection_progress_json(services& context, thread_context& thread,
                                                             std::string_view user_id, std::string_view context_id,
                                                             std::string_view collection_id) {
@@ -61,16 +77,7 @@ std::optional<boost::json::object> collection_progress_json(services& context, t
     const auto snapshot = thread.catalog.shared(context.catalog);
     if (!store::is_known_collection(*snapshot, collection_id)) return std::nullopt;
 
-    const auto ids = store::collection_contents(*snapshot, collection_id);
-    const auto found = context.store.find_many(user_id, context_id, ids);
-    std::unordered_map<std::string_view, const store::progress_record*> records;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (found[i]) records.emplace(ids[i], &*found[i]);
-    }
-    const auto progress = store::aggregate_collection(*snapshot, collection_id, [&](std::string_view id) {
-        auto record = records.find(id);
-        return record == records.end() ? nullptr : record->second;
-    });
+    const auto progress = aggregate_user_collection(context, *snapshot, user_id, context_id, collection_id).node;
 
     auto node = node_progress_to_json(progress);
     boost::json::object json{{"user_id", user_id}, {"context_id", context_id}, {"collection_id", collection_id}};

@@ -5,11 +5,14 @@
 // answers the parent's aggregate.
 
 #include "store/aggregate.hpp"
+#include "store/record.hpp"
 
 #include <boost/json/object.hpp>
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace progressd {
 
@@ -17,6 +20,15 @@ struct services;
 struct thread_context;
 
 boost::json::object node_progress_to_json(const store::node_progress& node);
+
+// A user's records under a collection (one context, read under one lock) and their aggregate.
+struct user_collection {
+    store::node_progress node;
+    std::unordered_map<std::string, store::progress_record> records;  // by content id
+};
+user_collection aggregate_user_collection(services& context, const store::catalog_snapshot& catalog,
+                                          std::string_view user_id, std::string_view context_id,
+                                          std::string_view collection_id);
 
 // The aggregate of the parent collection of `content_id` (store::catalog_snapshot::parent_of), or
 // nullopt when it has none: what a reset answers.

@@ -9,6 +9,7 @@
 #include "handlers/json_io.hpp"
 #include "handlers/json_text.hpp"
 #include "handlers/native_access.hpp"
+#include "handlers/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
@@ -199,11 +200,11 @@ handler_result put_lesson_progress(services& context, request_context& request) 
     }
 
     const store::record_key key{subject.context_id, ids[1]};
-    auto written = context.store.overwrite(subject.user_id, key, update.record, request.now_ms);
+    auto written = overwrite_with_events(context, request, subject.user_id, key, update.record);
     std::uint64_t generation = written.generation;
     std::optional<store::assessment_state> quiz;
     if (update.quiz.any()) {
-        auto result = context.assessments.update(subject.user_id, key, [&](store::assessment_state& state) {
+        auto result = update_quiz_with_events(context, request, subject.user_id, key, [&](store::assessment_state& state) {
             store::overwrite_quiz(state, update.quiz, request.now_ms);
         });
         quiz = std::move(result.state);

@@ -7,6 +7,7 @@
 #include "handlers/native_access.hpp"
 #include "handlers/ping_effects.hpp"
 #include "handlers/problem.hpp"
+#include "handlers/progress_events.hpp"
 #include "handlers/record_json.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
@@ -140,7 +141,8 @@ handler_result post_assessment(services& context, request_context& request) {
     prepare_ping(context, request, ping);
     const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
     const auto generation =
-        std::max(submitted.generation, apply_ping_effects(context, request, parsed.user_id, ping, applied));
+        std::max({submitted.generation, apply_ping_effects(context, request, parsed.user_id, ping, applied),
+                  publish_quiz_attempt(context, request, parsed.user_id, key, attempt)});
 
     auto json = state_to_json(parsed.user_id, key, submitted.state);
     json["attempt"] = attempt_to_json(attempt);

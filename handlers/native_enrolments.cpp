@@ -5,6 +5,7 @@
 #include "handlers/json_io.hpp"
 #include "handlers/native_access.hpp"
 #include "handlers/problem.hpp"
+#include "handlers/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "store/ids.hpp"
@@ -93,7 +94,7 @@ handler_result put_enrolment(services& context, request_context& request) {
     store::enrolment_update update;
     if (auto error = parse_update(request.request, update)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
-    const auto written = context.enrolments.put(user_id, key, update, request.now_ms);
+    const auto written = put_enrolment_with_events(context, request, user_id, key, update);
     auto response = json_response(written.created ? http::status::created : http::status::ok,
                                   enrolment_to_json(user_id, key, written.stored, request.now_ms));
     return durable_native(context, std::move(response), written.generation);

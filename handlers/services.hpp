@@ -8,8 +8,10 @@
 #include "store/assessments.hpp"
 #include "store/catalog.hpp"
 #include "store/enrolments.hpp"
+#include "store/outbox.hpp"
 #include "store/persister.hpp"
 #include "store/progress_store.hpp"
+#include "store/webhooks.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -32,6 +34,8 @@ struct services {
     store::catalog& catalog;
     store::enrolment_store& enrolments;
     store::assessment_store& assessments;
+    store::webhook_registry& webhooks;
+    store::event_outbox& outbox;
     server_status& status;
     const std::vector<std::unique_ptr<thread_metrics>>& metrics;  // one per I/O thread
     bool sync_durability = false;

@@ -8,10 +8,12 @@
 
 #include "handlers/skilljar_family.hpp"
 
+#include "handlers/collection_progress.hpp"
 #include "handlers/education_mapping.hpp"
 #include "handlers/json_io.hpp"
 #include "handlers/native_access.hpp"
 #include "handlers/problem.hpp"
+#include "handlers/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "store/ids.hpp"
@@ -78,6 +80,11 @@ handler_result finish(const services& context, http_response response, std::uint
     return result;
 }
 
+handler_result finish_durable(services& context, http_response response, std::uint64_t generation) {
+    context.persister.request_flush();  // snapshot mode would otherwise wait for the next interval
+    return {std::move(response), generation, not_durable};
+}
+
 std::optional<api_error> admit(const services& context, const request_context& request, bool write) {
     if (auto refused = require_service(*request.principal, "the Skilljar API")) return refused;
     return write ? refuse_if_unwritable(context) : refuse_while_loading(context);
@@ -100,24 +107,9 @@ std::optional<page_request> read_page(const request_context& request, std::size_
 
 namespace {
 
-struct course_state {
-    store::node_progress course;
-    std::unordered_map<std::string, store::progress_record> records;
-};
-
-course_state aggregate(services& context, const store::catalog_snapshot& catalog, std::string_view user_id,
-                       std::string_view course_id) {
-    const auto ids = store::collection_contents(catalog, course_id);
-    auto found = context.store.find_many(user_id, "", ids);
-    course_state state;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (found[i]) state.records.emplace(ids[i], std::move(*found[i]));
-    }
-    state.course = store::aggregate_collection(catalog, course_id, [&](std::string_view id) {
-        auto record = state.records.find(std::string(id));
-        return record == state.records.end() ? nullptr : &record->second;
-    });
-    return state;
+user_collection aggregate(services& context, const store::catalog_snapshot& catalog, std::string_view user_id,
+                          std::string_view course_id) {
+    return aggregate_user_collection(context, catalog, user_id, "", course_id);
 }
 
 std::int64_t enrolled_at(services& context, std::string_view user_id, std::string_view course_id) {
@@ -132,7 +124,7 @@ boost::json::object course_json(services& context, const store::catalog_snapshot
                                 std::string_view course_id) {
     const auto state = aggregate(context, catalog, user_id, course_id);
     const auto verdict = context.assessments.find(user_id, store::record_key{"", std::string(course_id)});
-    return course_to_json({course_id, &state.course, enrolled_at(context, user_id, course_id), verdict ? &*verdict : nullptr});
+    return course_to_json({course_id, &state.node, enrolled_at(context, user_id, course_id), verdict ? &*verdict : nullptr});
 }
 
 bool valid_user(std::string_view user_id) { return store::is_valid_id(user_id); }
@@ -184,19 +176,19 @@ handler_result update_course(services& context, request_context& request) {
         return fail({error_code::not_found, {}, {}, {}});
     }
 
-    std::uint64_t generation = context.enrolments.ensure(user_id, course_id, "", request.now_ms).value_or(0);
+    std::uint64_t generation = ensure_enrolment_with_events(context, request, user_id, course_id, "").value_or(0);
     if (update.completed_at) {
         // Completing a course completes its required lessons; null un-completes every lesson
         // (the course's completion is derived from them, never stored on its own).
         const bool complete = update.completed_at->has_value();
         const auto state = aggregate(context, *catalog, user_id, course_id);
-        for (const auto* lesson : education::course_lessons(state.course, complete)) {
+        for (const auto* lesson : education::course_lessons(state.node, complete)) {
             const bool completed = lesson->status == store::progress_status::completed;
             if (completed == complete) continue;
             store::record_overwrite write;
             write.status = complete ? store::progress_status::completed : store::progress_status::in_progress;
-            generation = std::max(generation,
-                                  context.store.overwrite(user_id, {"", lesson->content_id}, write, request.now_ms).generation);
+            generation = std::max(
+                generation, overwrite_with_events(context, request, user_id, {"", lesson->content_id}, write).generation);
         }
     }
     if (update.success) {
@@ -222,7 +214,7 @@ handler_result list_lessons(services& context, request_context& request) {
         return fail({error_code::not_found, {}, {}, {}});
     }
     const auto state = aggregate(context, *catalog, user_id, course_id);
-    const auto lessons = education::course_lessons(state.course, false);
+    const auto lessons = education::course_lessons(state.node, false);
     if (!page_exists(*page, lessons.size())) return {detail_response(http::status::not_found, "Invalid page.")};
     boost::json::array results;
     const std::size_t first = (page->page - 1) * page->page_size;
@@ -253,7 +245,7 @@ handler_result write_lesson(services& context, request_context& request, const t
 
     const store::record_key key{"", subject.lesson_id};
     std::uint64_t generation =
-        context.enrolments.ensure(subject.user_id, subject.course_id, "", request.now_ms).value_or(0);
+        ensure_enrolment_with_events(context, request, subject.user_id, subject.course_id, "").value_or(0);
     store::record_overwrite write;
     if (update.completes()) write.status = store::progress_status::completed;
     if (update.uncompletes()) write.status = store::progress_status::in_progress;
@@ -274,17 +266,17 @@ handler_result write_lesson(services& context, request_context& request, const t
         write.metadata = metadata.empty() ? std::string() : boost::json::serialize(metadata);
     }
     if (write.status || write.metadata) {
-        generation = std::max(generation, context.store.overwrite(subject.user_id, key, write, request.now_ms).generation);
+        generation = std::max(generation, overwrite_with_events(context, request, subject.user_id, key, write).generation);
     }
     if (update.touches_quiz()) {
-        auto result = context.assessments.update(subject.user_id, key, [&](store::assessment_state& state) {
+        auto result = update_quiz_with_events(context, request, subject.user_id, key, [&](store::assessment_state& state) {
             apply_quiz(state, update, request.now_ms);
         });
         generation = std::max(generation, result.generation.value_or(0));
     }
 
     const auto state = aggregate(context, *catalog, subject.user_id, subject.course_id);
-    const auto lessons = education::course_lessons(state.course, false);
+    const auto lessons = education::course_lessons(state.node, false);
     const auto at = std::find_if(lessons.begin(), lessons.end(),
                                  [&](const store::node_progress* lesson) { return lesson->content_id == subject.lesson_id; });
     if (at == lessons.end()) return fail({error_code::not_found, {}, {}, {}});
@@ -388,6 +380,7 @@ void register_skilljar_routes(router& routes, services& context) {
     routes.add(http::verb::get, "/v1/users/{user_id}/published-courses/{course_id}/lessons",
                bind_handler(context, list_lessons), options);
     register_enrollment_routes(routes, context, options);
+    register_webhook_routes(routes, context, options);
     routes.add(http::verb::post, "/v1/progress-tokens", bind_handler(context, mint_tokens));
 }
 

@@ -8,6 +8,7 @@
 // repeated create land on the same key even when two of them race.
 
 #include "handlers/json_io.hpp"
+#include "handlers/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/skilljar_family.hpp"
@@ -60,8 +61,8 @@ handler_result create_enrollment(services& context, request_context& request) {
     }
     // An implicit enrolment (made by progress) becomes this explicit one.
     const std::string context_id = organic_taken ? enrollment_context(enrolled_at) : std::string();
-    const auto written = context.enrolments.put(create.user_id, {course_id, context_id},
-                                                {enrolled_at, create.expires_at, create.active}, request.now_ms);
+    const auto written = put_enrolment_with_events(context, request, create.user_id, {course_id, context_id},
+                                                   {enrolled_at, create.expires_at, create.active});
     return finish(context,
                   json_response(http::status::created, enrollment_to_json(create.user_id, context_id, written.stored)),
                   written.generation);
@@ -87,8 +88,8 @@ handler_result update_enrollment(services& context, request_context& request) {
     if (!id || !context.enrolments.find(id->first, request.params[1], id->second)) {
         return fail({error_code::not_found, {}, {}, {}});
     }
-    const auto written = context.enrolments.put(id->first, {std::string(request.params[1]), id->second}, update,
-                                                request.now_ms);
+    const auto written =
+        put_enrolment_with_events(context, request, id->first, {std::string(request.params[1]), id->second}, update);
     return finish(context, json_response(http::status::ok, enrollment_to_json(id->first, id->second, written.stored)),
                   written.generation);
 }

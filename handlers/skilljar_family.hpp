@@ -26,6 +26,8 @@ handler_result fail(const api_error& error);
 handler_result invalid(const field_errors& errors);
 // In sync durability the answer waits for `generation` (0: nothing written).
 handler_result finish(const services& context, http_response response, std::uint64_t generation);
+// The answer waits for `generation` in either durability mode: for rare administrative writes.
+handler_result finish_durable(services& context, http_response response, std::uint64_t generation);
 
 // Every Skilljar endpoint is for services; reads wait for recovery, writes for healthy persistence.
 std::optional<api_error> admit(const services& context, const request_context& request, bool write);
@@ -37,5 +39,6 @@ std::string base_url(const request_context& request);
 std::optional<page_request> read_page(const request_context& request, std::size_t default_size, bool sized);
 
 void register_enrollment_routes(router& routes, services& context, const route_options& options);
+void register_webhook_routes(router& routes, services& context, const route_options& options);
 
 }  // namespace progressd::skilljar

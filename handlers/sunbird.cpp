@@ -7,6 +7,7 @@
 #include "handlers/json_io.hpp"
 #include "handlers/native_access.hpp"
 #include "handlers/ping_effects.hpp"
+#include "handlers/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/sunbird_call.hpp"
@@ -278,7 +279,7 @@ handler_result assessment_submit(services& context, request_context& request) {
     const double percent = pass_percent(request.thread.catalog.get(context.catalog).find(content_id));
     attempt.passed = attempt.max_score > 0 && attempt.score / attempt.max_score * 100 >= percent;
     const store::record_key key{context_id, content_id};
-    const auto submitted = context.assessments.submit(user_id, key, std::move(attempt));
+    const auto submitted = context.assessments.submit(user_id, key, attempt);
 
     // The assessed content's record: started by any attempt, completed once one has passed.
     store::ping ping;
@@ -289,7 +290,8 @@ handler_result assessment_submit(services& context, request_context& request) {
     prepare_ping(context, request, ping);
     const auto applied = context.store.apply_ping(user_id, ping, request.now_ms);
     const auto generation =
-        std::max(submitted.generation, apply_ping_effects(context, request, user_id, ping, applied));
+        std::max({submitted.generation, apply_ping_effects(context, request, user_id, ping, applied),
+                  publish_quiz_attempt(context, request, user_id, key, attempt)});
     return current.ok(context, boost::json::object{{content_id, "Score Updated"}}, generation);
 }
 

@@ -36,6 +36,8 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     long request_s = 10;
     std::size_t map_mb = 1024;
     std::size_t max_map_mb = 0;
+    long webhook_retry_ms = 1000;
+    long webhook_timeout_ms = 10000;
 
     auto flag = [&app](const std::string& name, auto& target, const std::string& help, const std::string& env) {
         return app.add_option(name, target, help)->envname(env)->capture_default_str();
@@ -76,6 +78,14 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     flag("--lmdb-map-size-mb", map_mb, "initial LMDB map size (grows when full)", "PROGRESSD_LMDB_MAP_SIZE_MB")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
     flag("--lmdb-max-map-size-mb", max_map_mb, "LMDB map size ceiling (0: none)", "PROGRESSD_LMDB_MAX_MAP_SIZE_MB");
+    flag("--webhook-retry-ms", webhook_retry_ms, "first wait before a failed webhook delivery is retried (doubles, up to 1 h)",
+         "PROGRESSD_WEBHOOK_RETRY_MS")
+        ->check(CLI::Range(1l, 3600000l));
+    flag("--webhook-max-attempts", config.webhook_retry.max_attempts,
+         "attempts per webhook delivery before the webhook is deactivated", "PROGRESSD_WEBHOOK_MAX_ATTEMPTS")
+        ->check(CLI::Range(1u, 1000u));
+    flag("--webhook-timeout-ms", webhook_timeout_ms, "deadline of one webhook delivery attempt", "PROGRESSD_WEBHOOK_TIMEOUT_MS")
+        ->check(CLI::Range(1l, 600000l));
     flag("--log-level", level, "trace | debug | info | warn | error", "PROGRESSD_LOG_LEVEL")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
@@ -118,6 +128,8 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     config.request_timeout = std::chrono::seconds(request_s);
     config.lmdb_map_size = map_mb << 20;
     config.lmdb_max_map_size = max_map_mb << 20;
+    config.webhook_retry.first_backoff = std::chrono::milliseconds(webhook_retry_ms);
+    config.webhook_timeout = std::chrono::milliseconds(webhook_timeout_ms);
     return config;
 }
 

@@ -3,6 +3,7 @@
 // variables (SPEC §9), then passed down by const&.
 
 #include "common/log.hpp"
+#include "store/outbox.hpp"
 #include "store/persister.hpp"
 
 #include <chrono>
@@ -38,6 +39,8 @@ struct server_config {
     std::size_t lmdb_map_size = std::size_t{1} << 30;
     std::size_t lmdb_max_map_size = 0;  // 0: grow without limit
     log_level log = log_level::info;
+    store::retry_policy webhook_retry{};  // docs/webhooks.md, "Delivery"
+    std::chrono::milliseconds webhook_timeout{10000};
 };
 
 // Either the configuration or the exit code to leave with (after --help, or a bad flag, which

@@ -13,6 +13,7 @@
 #include "handlers/skilljar_mapping.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
+#include "server/webhook_sender.hpp"
 #include "store/catalog.hpp"
 #include "store/lmdb.hpp"
 #include "store/persister.hpp"
@@ -68,18 +69,20 @@ int serve(const server_config& config, const logger& log) {
     store::catalog catalog(store.generation_counter());
     store::enrolment_store enrolments(config.shards, store.generation_counter());
     store::assessment_store assessments(config.shards, store.generation_counter());
+    store::webhook_registry webhooks(store.generation_counter());
+    store::event_outbox outbox(store.generation_counter(), config.webhook_retry);
     store::persister persister(store, environment,
                                {config.durability, config.flush_interval, config.lmdb_max_map_size}, log);
     persister.attach(catalog, environment.catalog());
     persister.attach(enrolments, environment.enrolments());
     persister.attach(assessments, environment.assessments());
+    persister.attach(webhooks, environment.webhooks());
+    persister.attach(outbox, environment.outbox());
+    webhook_sender sender(webhooks, outbox, persister, log, {.attempt_timeout = config.webhook_timeout});
     server_status status;
     std::vector<std::unique_ptr<thread_metrics>> metrics;
-    services context{store,   persister,
-                     catalog, enrolments,
-                     assessments, status,
-                     metrics, config.durability == store::durability_mode::sync,
-                     store.rules().has_type_overrides()};
+    services context{store,    persister, catalog, enrolments, assessments, webhooks, outbox, status, metrics,
+                     config.durability == store::durability_mode::sync, store.rules().has_type_overrides()};
 
     // Skilljar's signed ids use a key derived from the HS256 secret: no second secret to manage.
     context.progress_token_key = skilljar::derive_token_key(hs256_secret);
@@ -99,10 +102,13 @@ int serve(const server_config& config, const logger& log) {
             const auto contents = store::recover_catalog(environment, catalog, log);
             const auto enrolled = store::recover_enrolments(environment, enrolments, log);
             const auto assessed = store::recover_assessments(environment, assessments, log);
+            const auto hooks = store::recover_webhooks(environment, webhooks, log);
+            const auto pending = store::recover_outbox(environment, outbox, log);
             // The file is applied over what LMDB held: it wins for the ids it names.
             const std::size_t file_entries = catalog_file.size();
             if (!catalog_file.empty()) catalog.put_all(std::move(catalog_file), wall_clock_ms());
             persister.start();
+            sender.start();
             status.loaded.store(true, std::memory_order_release);
             log.info("ready", {{"listen", std::string_view(address)},
                                {"records", std::int64_t(recovered.records)},
@@ -114,6 +120,9 @@ int serve(const server_config& config, const logger& log) {
                                {"corrupt_enrolments_skipped", std::int64_t(enrolled.corrupt)},
                                {"assessments", std::int64_t(assessed.records)},
                                {"corrupt_assessments_skipped", std::int64_t(assessed.corrupt)},
+                               {"webhooks", std::int64_t(hooks.records)},
+                               {"pending_webhook_deliveries", std::int64_t(pending.records)},
+                               {"corrupt_webhook_entries_skipped", std::int64_t(hooks.corrupt + pending.corrupt)},
                                {"recovery_ms", std::int64_t(recovered.duration.count())},
                                {"durability", config.durability == store::durability_mode::sync ? "sync" : "snapshot"},
                                {"threads", std::int64_t(config.threads)}});
@@ -125,6 +134,7 @@ int serve(const server_config& config, const logger& log) {
     });
     http_server.run();
     loader.join();
+    sender.stop();  // before the last flush, so the outbox it leaves is the one written
     const bool flushed = persister.stop();
     log.info("stopped", {{"records", std::int64_t(store.stats().records)}, {"all_flushed", flushed}});
     return load_failed || !flushed ? 1 : 0;

@@ -133,7 +133,8 @@ lmdb_environment open_data_dir(const std::string& data_dir, std::size_t initial_
     MDB_txn* raw = nullptr;
     check("mdb_txn_begin", mdb_txn_begin(guard.env, nullptr, 0, &raw));
     lmdb_transaction txn(raw);
-    // Databases added after format 1 (catalog, enrolments, assessments) are created when absent:
+    // Databases added after format 1 (catalog, enrolments, assessments, webhooks, outbox) are
+    // created when absent:
     // an older data dir simply has none of them yet, so the format version stays.
     lmdb_databases databases;
     check("mdb_dbi_open(records)", mdb_dbi_open(txn.get(), "records", MDB_CREATE, &databases.records));
@@ -141,6 +142,8 @@ lmdb_environment open_data_dir(const std::string& data_dir, std::size_t initial_
     check("mdb_dbi_open(catalog)", mdb_dbi_open(txn.get(), "catalog", MDB_CREATE, &databases.catalog));
     check("mdb_dbi_open(enrolments)", mdb_dbi_open(txn.get(), "enrolments", MDB_CREATE, &databases.enrolments));
     check("mdb_dbi_open(assessments)", mdb_dbi_open(txn.get(), "assessments", MDB_CREATE, &databases.assessments));
+    check("mdb_dbi_open(webhooks)", mdb_dbi_open(txn.get(), "webhooks", MDB_CREATE, &databases.webhooks));
+    check("mdb_dbi_open(outbox)", mdb_dbi_open(txn.get(), "outbox", MDB_CREATE, &databases.outbox));
     check_format_version(txn.get(), databases.meta);
     check("mdb_txn_commit", txn.commit());
 

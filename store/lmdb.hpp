@@ -57,6 +57,8 @@ struct lmdb_databases {
     MDB_dbi catalog = 0;
     MDB_dbi enrolments = 0;
     MDB_dbi assessments = 0;
+    MDB_dbi webhooks = 0;
+    MDB_dbi outbox = 0;
 };
 
 // The data dir's LMDB environment plus the named databases progressd uses. Also holds an
@@ -74,6 +76,8 @@ public:
     MDB_dbi catalog() const { return databases_.catalog; }  // key: content id; value: catalog_codec's value
     MDB_dbi enrolments() const { return databases_.enrolments; }  // enrolment_codec's key and value
     MDB_dbi assessments() const { return databases_.assessments; }  // record key; assessment_codec's value
+    MDB_dbi webhooks() const { return databases_.webhooks; }  // key: webhook id; value: event_codec's
+    MDB_dbi outbox() const { return databases_.outbox; }      // key: event_outbox::key_of; value: event_codec's
 
     // Each returns an LMDB status code; `out` is valid when it is MDB_SUCCESS.
     int begin_read(lmdb_transaction& out) const;

@@ -3,6 +3,7 @@
 #include "store/assessment_codec.hpp"
 #include "store/catalog_codec.hpp"
 #include "store/enrolment_codec.hpp"
+#include "store/event_codec.hpp"
 #include "store/ids.hpp"
 #include "store/record_codec.hpp"
 
@@ -128,6 +129,24 @@ recovery_result recover_assessments(const lmdb_environment& environment, assessm
                                      record_key{std::string(parts->context_id), std::string(parts->content_id)},
                                      std::move(*decoded));
                     return true;
+                });
+}
+
+recovery_result recover_webhooks(const lmdb_environment& environment, webhook_registry& webhooks, const logger& log) {
+    return scan(environment, environment.webhooks(), "corrupt_webhook_skipped", log,
+                [&](std::string_view key, std::string_view value) {
+                    auto decoded = decode_webhook(key, value);
+                    if (decoded) webhooks.load(std::move(*decoded));
+                    return decoded.has_value();
+                });
+}
+
+recovery_result recover_outbox(const lmdb_environment& environment, event_outbox& outbox, const logger& log) {
+    return scan(environment, environment.outbox(), "corrupt_delivery_skipped", log,
+                [&](std::string_view key, std::string_view value) {
+                    auto decoded = decode_delivery(value);
+                    if (decoded) outbox.load(std::string(key), std::move(*decoded));
+                    return decoded.has_value();
                 });
 }
 

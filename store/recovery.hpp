@@ -1,5 +1,5 @@
 #pragma once
-// Start-up: loads every record, catalog entry and enrolment in LMDB into memory, before readiness
+// Start-up: loads every record, catalog entry, enrolment, assessment, webhook and pending delivery in LMDB into memory, before readiness
 // turns 200.
 
 #include "common/log.hpp"
@@ -7,6 +7,8 @@
 #include "store/assessments.hpp"
 #include "store/enrolments.hpp"
 #include "store/lmdb.hpp"
+#include "store/outbox.hpp"
+#include "store/webhooks.hpp"
 #include "store/progress_store.hpp"
 
 #include <chrono>
@@ -27,5 +29,7 @@ recovery_result recover_enrolments(const lmdb_environment& environment, enrolmen
                                    const logger& log);
 recovery_result recover_assessments(const lmdb_environment& environment, assessment_store& assessments,
                                     const logger& log);
+recovery_result recover_webhooks(const lmdb_environment& environment, webhook_registry& webhooks, const logger& log);
+recovery_result recover_outbox(const lmdb_environment& environment, event_outbox& outbox, const logger& log);
 
 }  // namespace progressd::store

@@ -1,0 +1,160 @@
+#include "handlers/progress_events.hpp"
+
+#include "handlers/collection_progress.hpp"
+#include "handlers/router.hpp"
+#include "handlers/services.hpp"
+#include "store/aggregate.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <random>
+
+namespace progressd {
+namespace {
+
+// Random, so ids never repeat across restarts without keeping a counter.
+std::string new_event_id() {
+    std::array<unsigned char, 16> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+        // Still unique enough to deduplicate on; the event matters more than the id's quality.
+        std::random_device fallback;
+        for (auto& byte : bytes) byte = static_cast<unsigned char>(fallback());
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string id;
+    id.reserve(bytes.size() * 2);
+    for (const auto byte : bytes) {
+        id.push_back(hex[byte >> 4]);
+        id.push_back(hex[byte & 15]);
+    }
+    return id;
+}
+
+store::progress_event make_event(store::event_type type, std::string_view user_id, std::string_view context_id,
+                                 std::string_view course_id, std::string_view content_id) {
+    store::progress_event event;
+    event.type = type;
+    event.user_id = std::string(user_id);
+    event.context_id = std::string(context_id);
+    event.course_id = std::string(course_id);
+    event.content_id = std::string(content_id);
+    return event;
+}
+
+std::uint64_t publish(services& context, store::progress_event event, std::int64_t now_ms) {
+    const auto targets = context.webhooks.targets_for(event.type);
+    if (targets.empty()) return 0;
+    event.id = new_event_id();
+    event.occurred_at = now_ms;
+    return context.outbox.publish(event, targets, now_ms);
+}
+
+// The content's outermost collection: what the events call its course. Bounded like the
+// aggregation, so a cycle in the catalog cannot loop.
+std::string course_of(const store::catalog_snapshot& catalog, std::string_view content_id) {
+    std::string_view top;
+    std::string_view at = content_id;
+    for (std::size_t depth = 0; depth < store::max_aggregate_depth; ++depth) {
+        const auto parent = catalog.parent_of(at);
+        if (!parent || *parent == content_id) break;
+        top = *parent;
+        at = *parent;
+    }
+    return std::string(top);
+}
+
+// Whether `content_id` is a leaf under `node` reached through required children only.
+bool counts_toward(const store::node_progress& node, std::string_view content_id) {
+    return std::any_of(node.children.begin(), node.children.end(), [&](const store::node_progress& child) {
+        if (child.optional) return false;
+        return child.collection ? counts_toward(child, content_id) : child.content_id == content_id;
+    });
+}
+
+}  // namespace
+
+std::uint64_t publish_record_completed(services& context, request_context& request, std::string_view user_id,
+                                       const store::record_key& key) {
+    if (!context.webhooks.any_active()) return 0;
+    const auto catalog = request.thread.catalog.shared(context.catalog);
+    const std::string course_id = course_of(*catalog, key.content_id);
+
+    std::uint64_t generation =
+        publish(context, make_event(store::event_type::lesson_completion, user_id, key.context_id, course_id, key.content_id),
+                request.now_ms);
+    if (course_id.empty()) return generation;
+
+    // The lesson completed the course when the course is now complete and the lesson counts
+    // toward it (a required leaf): before, that lesson was not completed, so neither was the
+    // course. Two lessons completing at once on two threads may both see it: at least once
+    // allows that.
+    const auto course = aggregate_user_collection(context, *catalog, user_id, key.context_id, course_id);
+    if (course.node.status == store::progress_status::completed && counts_toward(course.node, key.content_id)) {
+        generation = std::max(generation, publish(context,
+                                                  make_event(store::event_type::course_completion, user_id,
+                                                             key.context_id, course_id, {}),
+                                                  request.now_ms));
+    }
+    return generation;
+}
+
+std::uint64_t publish_quiz_attempt(services& context, request_context& request, std::string_view user_id,
+                                   const store::record_key& key, const store::assessment_attempt& attempt) {
+    if (!context.webhooks.any_active()) return 0;
+    const auto catalog = request.thread.catalog.shared(context.catalog);
+    auto event = make_event(store::event_type::quiz_completion, user_id, key.context_id,
+                            course_of(*catalog, key.content_id), key.content_id);
+    event.quiz = store::quiz_outcome{attempt.attempt_id, attempt.score, attempt.max_score, attempt.passed};
+    return publish(context, std::move(event), request.now_ms);
+}
+
+std::uint64_t publish_enrolment(services& context, request_context& request, std::string_view user_id,
+                                std::string_view collection_id, std::string_view context_id) {
+    if (!context.webhooks.any_active()) return 0;
+    return publish(context,
+                   make_event(store::event_type::course_enrollment, user_id, context_id, collection_id, {}),
+                   request.now_ms);
+}
+
+store::overwrite_result overwrite_with_events(services& context, request_context& request, std::string_view user_id,
+                                              const store::record_key& key, const store::record_overwrite& write) {
+    auto written = context.store.overwrite(user_id, key, write, request.now_ms);
+    if (written.became_completed) {
+        written.generation = std::max(written.generation, publish_record_completed(context, request, user_id, key));
+    }
+    return written;
+}
+
+store::assessment_store::update_result update_quiz_with_events(services& context, request_context& request,
+                                                               std::string_view user_id, const store::record_key& key,
+                                                               const std::function<void(store::assessment_state&)>& change) {
+    auto result = context.assessments.update(user_id, key, change);
+    // The newest attempt is the one the write made or changed (store/overwrite.hpp).
+    if (result.generation && result.state && result.state->last()) {
+        result.generation =
+            std::max(*result.generation, publish_quiz_attempt(context, request, user_id, key, *result.state->last()));
+    }
+    return result;
+}
+
+std::optional<std::uint64_t> ensure_enrolment_with_events(services& context, request_context& request,
+                                                          std::string_view user_id, std::string_view collection_id,
+                                                          std::string_view context_id) {
+    auto created = context.enrolments.ensure(user_id, collection_id, context_id, request.now_ms);
+    if (created) *created = std::max(*created, publish_enrolment(context, request, user_id, collection_id, context_id));
+    return created;
+}
+
+store::enrolment_write put_enrolment_with_events(services& context, request_context& request, std::string_view user_id,
+                                                 const store::enrolment_key& key, const store::enrolment_update& update) {
+    auto written = context.enrolments.put(user_id, key, update, request.now_ms);
+    if (written.created) {
+        written.generation = std::max(written.generation,
+                                      publish_enrolment(context, request, user_id, key.collection_id, key.context_id));
+    }
+    return written;
+}
+
+}  // namespace progressd

@@ -1,0 +1,117 @@
+#include "store/outbox.hpp"
+
+#include "store/event_codec.hpp"
+
+#include <algorithm>
+
+namespace progressd::store {
+
+std::chrono::milliseconds retry_policy::backoff_after(std::uint32_t failures) const {
+    auto wait = first_backoff;
+    for (std::uint32_t i = 1; i < failures && wait < max_backoff; ++i) wait *= 2;
+    return std::min(wait, max_backoff);
+}
+
+event_outbox::event_outbox(const std::atomic<std::uint64_t>& generation, retry_policy policy)
+    : generation_(generation), policy_(policy) {}
+
+std::string event_outbox::key_of(const progress_event& event, std::string_view webhook_id) {
+    std::string key = event.id;
+    key += '/';
+    key += webhook_id;
+    return key;
+}
+
+std::uint64_t event_outbox::publish(const progress_event& event, const webhook_list& targets, std::int64_t now_ms) {
+    if (targets.empty()) return 0;
+    std::lock_guard lock(mutex_);
+    const std::uint64_t generation = generation_.load(std::memory_order_acquire);
+    for (const auto& target : targets) {
+        auto key = key_of(event, target.id);
+        dirty_.insert(key);
+        entries_.insert_or_assign(std::move(key), entry{delivery{target.id, event, 0, now_ms, {}}, generation, false});
+    }
+    return generation;
+}
+
+std::vector<event_outbox::due_delivery> event_outbox::take_due(std::int64_t now_ms, std::uint64_t durable_generation,
+                                                               std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::int64_t, decltype(entries_)::iterator>> due;
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+        const entry& candidate = it->second;
+        if (candidate.in_flight || candidate.value.next_attempt_at > now_ms || candidate.generation > durable_generation) {
+            continue;
+        }
+        due.emplace_back(candidate.value.next_attempt_at, it);
+    }
+    const std::size_t count = std::min(limit, due.size());
+    std::partial_sort(due.begin(), due.begin() + static_cast<std::ptrdiff_t>(count), due.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<due_delivery> taken;
+    taken.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        due[i].second->second.in_flight = true;
+        taken.push_back({due[i].second->first, due[i].second->second.value});
+    }
+    return taken;
+}
+
+bool event_outbox::finish(const std::string& key, delivery_outcome outcome, std::int64_t now_ms, std::string error) {
+    std::lock_guard lock(mutex_);
+    auto found = entries_.find(key);
+    if (found == entries_.end()) return false;  // dropped meanwhile (its webhook went away)
+    dirty_.insert(key);
+    if (outcome != delivery_outcome::failed) {
+        entries_.erase(found);
+        return false;
+    }
+    delivery& value = found->second.value;
+    ++value.attempts;
+    value.last_error = std::move(error);
+    if (value.attempts >= policy_.max_attempts) {
+        entries_.erase(found);
+        return true;
+    }
+    value.next_attempt_at = now_ms + policy_.backoff_after(value.attempts).count();
+    found->second.in_flight = false;
+    return false;
+}
+
+std::size_t event_outbox::drop_webhook(std::string_view webhook_id) {
+    std::lock_guard lock(mutex_);
+    std::size_t dropped = 0;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        if (it->second.value.webhook_id == webhook_id) {
+            dirty_.insert(it->first);
+            it = entries_.erase(it);
+            ++dropped;
+        } else {
+            ++it;
+        }
+    }
+    return dropped;
+}
+
+std::size_t event_outbox::size() const {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+}
+
+void event_outbox::load(std::string key, delivery value) {
+    std::lock_guard lock(mutex_);
+    entries_.insert_or_assign(std::move(key), entry{std::move(value), 0, false});
+}
+
+std::size_t event_outbox::collect_changes(const change_visitor& emit) {
+    std::lock_guard lock(mutex_);
+    const std::size_t count = dirty_.size();
+    for (const auto& key : dirty_) {
+        auto found = entries_.find(key);
+        emit(key, found == entries_.end() ? std::nullopt : std::optional<std::string>(encode_delivery(found->second.value)));
+    }
+    dirty_.clear();
+    return count;
+}
+
+}  // namespace progressd::store

@@ -1,0 +1,94 @@
+#include "store/webhooks.hpp"
+
+#include "store/event_codec.hpp"
+
+#include <algorithm>
+
+namespace progressd::store {
+
+webhook_registry::webhook_registry(const std::atomic<std::uint64_t>& generation)
+    : generation_(generation), snapshot_(std::make_shared<const webhook_list>()) {}
+
+std::shared_ptr<const webhook_list> webhook_registry::snapshot() const {
+    std::lock_guard lock(mutex_);
+    return snapshot_;
+}
+
+std::optional<webhook> webhook_registry::find(std::string_view id) const {
+    std::lock_guard lock(mutex_);
+    auto found = hooks_.find(id);
+    if (found == hooks_.end()) return std::nullopt;
+    return found->second;
+}
+
+webhook_list webhook_registry::targets_for(event_type type) const {
+    const auto all = snapshot();
+    webhook_list targets;
+    for (const auto& hook : *all) {
+        if (!hook.wants(type)) continue;
+        const bool same_url_taken = std::any_of(targets.begin(), targets.end(),
+                                                [&](const webhook& taken) { return taken.target_url == hook.target_url; });
+        if (!same_url_taken) targets.push_back(hook);
+    }
+    return targets;
+}
+
+std::optional<std::uint64_t> webhook_registry::create(webhook value) {
+    std::lock_guard lock(mutex_);
+    if (hooks_.size() >= max_webhooks || hooks_.contains(value.id)) return std::nullopt;
+    const std::string id = value.id;
+    hooks_.emplace(id, std::move(value));
+    return changed(id);
+}
+
+std::optional<std::uint64_t> webhook_registry::update(std::string_view id, const std::function<void(webhook&)>& change) {
+    std::lock_guard lock(mutex_);
+    auto found = hooks_.find(id);
+    if (found == hooks_.end()) return std::nullopt;
+    change(found->second);
+    found->second.id = found->first;  // the id is the key: a change cannot move it
+    return changed(found->first);
+}
+
+std::optional<std::uint64_t> webhook_registry::remove(std::string_view id) {
+    std::lock_guard lock(mutex_);
+    auto found = hooks_.find(id);
+    if (found == hooks_.end()) return std::nullopt;
+    const std::string key = found->first;
+    hooks_.erase(found);
+    return changed(key);
+}
+
+void webhook_registry::load(webhook value) {
+    std::lock_guard lock(mutex_);
+    const std::string id = value.id;
+    hooks_.insert_or_assign(id, std::move(value));
+    republish();
+}
+
+std::uint64_t webhook_registry::changed(const std::string& id) {
+    dirty_.insert(id);
+    republish();
+    return generation_.load(std::memory_order_acquire);
+}
+
+void webhook_registry::republish() {
+    auto list = std::make_shared<webhook_list>();
+    for (const auto& [key, hook] : hooks_) list->push_back(hook);
+    any_active_.store(std::any_of(list->begin(), list->end(), [](const webhook& hook) { return hook.active; }),
+                      std::memory_order_release);
+    snapshot_ = std::move(list);
+}
+
+std::size_t webhook_registry::collect_changes(const change_visitor& emit) {
+    std::lock_guard lock(mutex_);
+    const std::size_t count = dirty_.size();
+    for (const auto& id : dirty_) {
+        auto found = hooks_.find(id);
+        emit(id, found == hooks_.end() ? std::nullopt : std::optional<std::string>(encode_webhook(found->second)));
+    }
+    dirty_.clear();
+    return count;
+}
+
+}  // namespace progressd::store
