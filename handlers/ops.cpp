@@ -158,6 +158,15 @@ handler_result metrics(services& context, const router& routes) {
     out.family("lmdb_used_bytes", "gauge", "LMDB pages in use, bytes.");
     out.sample("lmdb_used_bytes", {}, static_cast<double>(persistence.used_bytes));
 
+    const auto webhooks = context.outbox.stats();
+    out.family("webhook_deliveries_pending", "gauge", "Webhook deliveries in the outbox, waiting or being retried.");
+    out.sample("webhook_deliveries_pending", {}, static_cast<double>(webhooks.pending));
+    out.family("webhook_deliveries_total", "counter",
+               "Webhook delivery outcomes: delivered, failed (an attempt to retry), dropped (given up).");
+    out.sample("webhook_deliveries_total", "result=\"delivered\"", static_cast<double>(webhooks.delivered));
+    out.sample("webhook_deliveries_total", "result=\"failed\"", static_cast<double>(webhooks.failed_attempts));
+    out.sample("webhook_deliveries_total", "result=\"dropped\"", static_cast<double>(webhooks.dropped));
+
     std::uint64_t opened = 0;
     for (const auto& thread : context.metrics) opened += thread->connections_opened();
     out.family("connections", "gauge", "Open client connections.");

@@ -63,13 +63,16 @@ bool event_outbox::finish(const std::string& key, delivery_outcome outcome, std:
     if (found == entries_.end()) return false;  // dropped meanwhile (its webhook went away)
     dirty_.insert(key);
     if (outcome != delivery_outcome::failed) {
+        ++(outcome == delivery_outcome::delivered ? counters_.delivered : counters_.dropped);
         entries_.erase(found);
         return false;
     }
+    ++counters_.failed_attempts;
     delivery& value = found->second.value;
     ++value.attempts;
     value.last_error = std::move(error);
     if (value.attempts >= policy_.max_attempts) {
+        ++counters_.dropped;
         entries_.erase(found);
         return true;
     }
@@ -86,6 +89,7 @@ std::size_t event_outbox::drop_webhook(std::string_view webhook_id) {
             dirty_.insert(it->first);
             it = entries_.erase(it);
             ++dropped;
+            ++counters_.dropped;
         } else {
             ++it;
         }
@@ -96,6 +100,13 @@ std::size_t event_outbox::drop_webhook(std::string_view webhook_id) {
 std::size_t event_outbox::size() const {
     std::lock_guard lock(mutex_);
     return entries_.size();
+}
+
+outbox_stats event_outbox::stats() const {
+    std::lock_guard lock(mutex_);
+    outbox_stats result = counters_;
+    result.pending = entries_.size();
+    return result;
 }
 
 void event_outbox::load(std::string key, delivery value) {

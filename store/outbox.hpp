@@ -45,6 +45,13 @@ struct delivery {
     friend bool operator==(const delivery&, const delivery&) = default;
 };
 
+struct outbox_stats {
+    std::size_t pending = 0;
+    std::uint64_t delivered = 0;        // accepted by their receivers
+    std::uint64_t failed_attempts = 0;  // attempts that will be (or were last) retried
+    std::uint64_t dropped = 0;          // given up: attempts exhausted, webhook gone or deactivated
+};
+
 // What the sender reports for one attempt.
 enum class delivery_outcome : std::uint8_t { delivered, failed, abandoned };
 
@@ -72,6 +79,7 @@ public:
     std::size_t drop_webhook(std::string_view webhook_id);
 
     std::size_t size() const;
+    outbox_stats stats() const;
 
     void load(std::string key, delivery value);  // recovery: clean (durable already), due when it was
 
@@ -91,6 +99,7 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, entry, std::less<>> entries_;
     std::set<std::string, std::less<>> dirty_;
+    outbox_stats counters_;  // pending is filled in by stats()
 };
 
 }  // namespace progressd::store

@@ -9,6 +9,7 @@ import hmac
 import http.server
 import json
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -319,6 +320,12 @@ class WebhookDeliveryTest(WebhookCase):
         event = self.receiver.wait_for(lambda d: d["payload"]["user"]["id"] == user)[0]
         self.assertEqual(self.receiver.attempts, 3)
         self.assertEqual(event["type"], "COURSE_ENROLLMENT")
+        metrics = self.server.metrics_text()
+        failed = re.search(r'^progressd_webhook_deliveries_total\{result="failed"\} (\d+)', metrics, re.M)
+        delivered = re.search(r'^progressd_webhook_deliveries_total\{result="delivered"\} (\d+)', metrics, re.M)
+        self.assertGreaterEqual(int(failed.group(1)), 2)
+        self.assertGreaterEqual(int(delivered.group(1)), 1)
+        self.assertRegex(metrics, r"(?m)^progressd_webhook_deliveries_pending \d+")
 
 
 class WebhookDeactivationTest(WebhookCase):

@@ -142,6 +142,8 @@ BOOST_AUTO_TEST_CASE(deliveries_wait_for_durability_then_retry_with_backoff) {
     BOOST_REQUIRE(due.size() == 1u);
     BOOST_TEST(box.finish(due[0].key, delivery_outcome::failed, 1550));  // the 4th: the last allowed
     BOOST_TEST(box.size() == 1u);
+    BOOST_TEST(box.stats().failed_attempts == 4u);
+    BOOST_TEST(box.stats().dropped == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(delivered_and_dropped_deliveries_leave_tombstones) {
@@ -157,6 +159,11 @@ BOOST_AUTO_TEST_CASE(delivered_and_dropped_deliveries_leave_tombstones) {
     }
     BOOST_TEST(box.drop_webhook("a") == 2u);
     BOOST_TEST(box.size() == 0u);
+    const auto stats = box.stats();
+    BOOST_TEST(stats.pending == 0u);
+    BOOST_TEST(stats.delivered == 1u);
+    BOOST_TEST(stats.dropped == 2u);
+    BOOST_TEST(stats.failed_attempts == 0u);
     const auto changes = collect(box);
     BOOST_TEST(changes.size() == 3u);
     for (const auto& [key, value] : changes) BOOST_TEST(value.empty());
