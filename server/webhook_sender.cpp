@@ -98,7 +98,15 @@ struct webhook_sender::state {
             const auto durable = persister.stats().durable_generation;
             for (auto& due : outbox.take_due(wall_clock_ms(), durable, options.max_in_flight - in_flight)) {
                 ++in_flight;
-                net::co_spawn(io, deliver(std::move(due)), net::detached);
+                const std::string key = due.key;
+                // Errors are values inside deliver(); this catches the unexpected (an allocation
+                // failure), so the delivery is retried instead of staying in flight for good.
+                net::co_spawn(io, deliver(std::move(due)), [this, key](std::exception_ptr error) {
+                    --in_flight;
+                    if (!error) return;
+                    outbox.finish(key, store::delivery_outcome::failed, wall_clock_ms(), "internal error");
+                    log.error("webhook_delivery_crashed", {{"key", std::string_view(key)}});
+                });
             }
         }
     }
@@ -108,11 +116,9 @@ struct webhook_sender::state {
         const auto target = hook ? skilljar::parse_http_url(hook->target_url) : std::nullopt;
         if (!hook || !hook->active || !target) {
             outbox.finish(due.key, store::delivery_outcome::abandoned, wall_clock_ms());
-            --in_flight;
             co_return;
         }
         const auto result = co_await post_once(*target, *hook, due.value.event, options.attempt_timeout);
-        --in_flight;
         const auto type = store::event_type_name(due.value.event.type);
         if (result.delivered) {
             outbox.finish(due.key, store::delivery_outcome::delivered, wall_clock_ms());
