@@ -311,6 +311,23 @@ class WebhookDeliveryTest(WebhookCase):
         finally:
             other.close()
 
+    def test_sunbird_view_end_fires_completion_and_enrolment_in_its_batch(self):
+        self.create({"target_url": self.receiver.url})
+        user = unique("sb-user")
+        body = {"id": "api.view.end", "ver": "v1", "ts": "2026-01-02 03:04:05:678+0000", "params": {"msgid": "m1"},
+                "request": {"contentId": LESSONS[0], "collectionId": COURSE, "contextId": "batch-9"}}
+        status, _, raw, _ = self.server.request("POST", "/v1/view/end", body,
+                                                headers={"x-authenticated-user-token": self.server.user_token(user)})
+        self.assertEqual(status, 200, raw)
+        lesson = self.receiver.wait_for(lambda d: d["type"] == "LESSON_COMPLETION"
+                                        and d["payload"]["user"]["id"] == user)[0]
+        self.assertEqual(lesson["payload"]["context_id"], "batch-9")
+        self.assertEqual(lesson["payload"]["course"], {"id": COURSE})
+        enrolled = self.receiver.wait_for(lambda d: d["type"] == "COURSE_ENROLLMENT"
+                                          and d["payload"]["user"]["id"] == user)[0]
+        self.assertEqual((enrolled["payload"]["course"], enrolled["payload"]["context_id"]),
+                         ({"id": COURSE}, "batch-9"))
+
     def test_failed_deliveries_are_retried_with_the_same_event(self):
         self.create({"target_url": self.receiver.url, "event_type": "COURSE_ENROLLMENT"})
         self.receiver.fail_next = 2
