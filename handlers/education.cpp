@@ -17,7 +17,6 @@
 
 #include <boost/json/parse.hpp>
 
-#include <unordered_map>
 
 namespace progressd {
 namespace {
@@ -108,27 +107,11 @@ std::vector<education::validation_error> read_uuids(const request_context& reque
 }
 
 // The user's aggregate of the course, or nullopt when the catalog knows no such collection.
-// `records` receives the lessons' records (the aggregate holds only what it needs).
-struct course_view {
-    store::node_progress course;
-    std::unordered_map<std::string, store::progress_record> records;
-};
-
-std::optional<course_view> view_course(services& context, thread_context& thread, const scope& subject,
-                                       std::string_view course_id) {
+std::optional<user_collection> view_course(services& context, thread_context& thread, const scope& subject,
+                                           std::string_view course_id) {
     const auto snapshot = thread.catalog.shared(context.catalog);
     if (!store::is_known_collection(*snapshot, course_id)) return std::nullopt;
-    const auto ids = store::collection_contents(*snapshot, course_id);
-    auto found = context.store.find_many(subject.user_id, subject.context_id, ids);
-    course_view view;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (found[i]) view.records.emplace(ids[i], std::move(*found[i]));
-    }
-    view.course = store::aggregate_collection(*snapshot, course_id, [&](std::string_view id) {
-        auto record = view.records.find(std::string(id));
-        return record == view.records.end() ? nullptr : &record->second;
-    });
-    return view;
+    return aggregate_user_collection(context, *snapshot, subject.user_id, subject.context_id, course_id);
 }
 
 handler_result get_course_progress(services& context, request_context& request) {
@@ -141,7 +124,7 @@ handler_result get_course_progress(services& context, request_context& request) 
     if (!view) return {detail_response(http::status::not_found, "Course not found")};
 
     boost::json::array lessons;
-    for (const auto* lesson : education::course_lessons(view->course, false)) {
+    for (const auto* lesson : education::course_lessons(view->node, false)) {
         auto record = view->records.find(lesson->content_id);
         if (record == view->records.end()) continue;  // lessons never touched have no record
         const store::record_key key{subject.context_id, lesson->content_id};
@@ -160,7 +143,7 @@ handler_result get_course_summary(services& context, request_context& request) {
     if (auto loading = refuse_while_loading(context)) return fail(*loading);
     auto view = view_course(context, request.thread, subject, ids[0]);
     if (!view) return {detail_response(http::status::not_found, "Course not found")};
-    return {json_response(http::status::ok, education::summary_to_json(ids[0], view->course))};
+    return {json_response(http::status::ok, education::summary_to_json(ids[0], view->node))};
 }
 
 handler_result put_lesson_progress(services& context, request_context& request) {

@@ -4,6 +4,7 @@
 // shape lives in musora_mapping.*. Errors are written the way the platform's Laravel back end
 // writes them: {"message": …} and, for validation, "errors": {field: [messages]}.
 
+#include "handlers/collection_progress.hpp"
 #include "handlers/json_io.hpp"
 #include "handlers/musora_mapping.hpp"
 #include "handlers/native_access.hpp"
@@ -15,7 +16,6 @@
 
 #include <boost/json/array.hpp>
 
-#include <unordered_map>
 
 namespace progressd {
 namespace {
@@ -112,17 +112,8 @@ handler_result put_reset(services& context, request_context& request) {
     const auto snapshot = request.thread.catalog.shared(context.catalog);
     if (const auto parent = snapshot->parent_of(content_id)) {
         const std::string parent_id(*parent);
-        const auto ids = store::collection_contents(*snapshot, parent_id);
-        auto found = context.store.find_many(user_id, key.context_id, ids);
-        std::unordered_map<std::string_view, const store::progress_record*> records;
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            if (found[i]) records.emplace(ids[i], &*found[i]);
-        }
-        const auto progress = store::aggregate_collection(*snapshot, parent_id, [&](std::string_view id) {
-            auto record = records.find(id);
-            return record == records.end() ? nullptr : record->second;
-        });
-        response = json_response(http::status::ok, musora::parent_to_json(*snapshot, progress));
+        const auto parent_progress = aggregate_user_collection(context, *snapshot, user_id, key.context_id, parent_id);
+        response = json_response(http::status::ok, musora::parent_to_json(*snapshot, parent_progress.node));
     }
 
     handler_result result{std::move(response)};
