@@ -239,6 +239,10 @@ class WebhookDeliveryTest(WebhookCase):
                                         and d["payload"]["user"]["id"] == user)
         self.assertEqual(len(course), 1)
         self.assertEqual(course[0]["payload"]["course"], {"id": COURSE})
+        # Deliveries run concurrently, so the second lesson's event may come after the course's.
+        self.receiver.wait_for(lambda d: d["type"] == "LESSON_COMPLETION" and d["payload"]["user"]["id"] == user
+                               and d["payload"]["lesson"] == {"id": LESSONS[1]})
+        time.sleep(0.3)  # let any duplicate arrive before counting
         lessons = [d["payload"]["lesson"]["id"] for d in self.receiver.events("LESSON_COMPLETION")
                    if d["payload"]["user"]["id"] == user]
         self.assertEqual(sorted(lessons), sorted(LESSONS))
@@ -299,6 +303,8 @@ class WebhookDeliveryTest(WebhookCase):
             self.assertEqual(enrolled[0]["payload"]["context_id"], "b7")
             self.assertEqual(enrolled[0]["payload"]["course"], {"id": COURSE})
 
+            self.receiver.wait_for(lambda d: d["type"] == "LESSON_COMPLETION" and d["payload"]["user"]["id"] == user
+                                   and d["payload"]["lesson"] == {"id": "wh-quiz"})
             time.sleep(0.5)  # let any duplicate arrive before counting
             lesson_events = [d for d in self.receiver.events("LESSON_COMPLETION")
                              if d["payload"]["user"]["id"] == user]
@@ -337,9 +343,15 @@ class WebhookDeliveryTest(WebhookCase):
         event = self.receiver.wait_for(lambda d: d["payload"]["user"]["id"] == user)[0]
         self.assertEqual(self.receiver.attempts, 3)
         self.assertEqual(event["type"], "COURSE_ENROLLMENT")
-        metrics = self.server.metrics_text()
-        failed = re.search(r'^progressd_webhook_deliveries_total\{result="failed"\} (\d+)', metrics, re.M)
-        delivered = re.search(r'^progressd_webhook_deliveries_total\{result="delivered"\} (\d+)', metrics, re.M)
+        # The receiver saw the event before the sender read its answer: poll the counters.
+        deadline = time.time() + 10
+        while True:
+            metrics = self.server.metrics_text()
+            failed = re.search(r'^progressd_webhook_deliveries_total\{result="failed"\} (\d+)', metrics, re.M)
+            delivered = re.search(r'^progressd_webhook_deliveries_total\{result="delivered"\} (\d+)', metrics, re.M)
+            if int(delivered.group(1)) >= 1 or time.time() > deadline:
+                break
+            time.sleep(0.05)
         self.assertGreaterEqual(int(failed.group(1)), 2)
         self.assertGreaterEqual(int(delivered.group(1)), 1)
         self.assertRegex(metrics, r"(?m)^progressd_webhook_deliveries_pending \d+")
