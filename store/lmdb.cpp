@@ -2,11 +2,15 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string>
+#include <fstream>
+#include <cstdio>
 #include <utility>
 
 namespace progressd::store {
@@ -73,6 +77,26 @@ std::size_t lmdb_environment::used_bytes() const {
 }
 
 int lmdb_environment::set_map_size(std::size_t bytes) { return mdb_env_set_mapsize(env_, bytes); }
+
+void lmdb_environment::release_mapped_pages() const {
+    // LMDB does not say where it mapped the file (me_mapaddr is set only with MDB_FIXEDMAP), so
+    // the mapping is found by the file's name in /proc/self/maps.
+    const char* dir = nullptr;
+    if (mdb_env_get_path(env_, &dir) != MDB_SUCCESS || dir == nullptr) return;
+    std::error_code ec;
+    const auto file = std::filesystem::canonical(std::filesystem::path(dir) / "data.mdb", ec);
+    if (ec) return;
+    std::ifstream maps("/proc/self/maps");
+    const std::string suffix = " " + file.string();
+    for (std::string line; std::getline(maps, line);) {
+        if (line.size() < suffix.size() || line.compare(line.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+        unsigned long long begin = 0;
+        unsigned long long end = 0;
+        if (std::sscanf(line.c_str(), "%llx-%llx", &begin, &end) != 2 || end <= begin) continue;
+        // Advice only: a failure leaves the pages resident, which costs memory, not correctness.
+        ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+    }
+}
 
 namespace {
 

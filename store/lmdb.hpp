@@ -86,6 +86,11 @@ public:
     std::size_t map_size() const;
     std::size_t used_bytes() const;
     int set_map_size(std::size_t bytes);  // only while no transaction of this process is open
+    // Drops the map's pages from this process's resident set: recovery reads every page once and
+    // then never again (the store serves from memory), yet those file pages would count in RSS as
+    // long as they stay mapped, ~170 bytes per record. They stay in the page cache, so a later
+    // access is a minor fault. Not while another thread may call set_map_size.
+    void release_mapped_pages() const;
 
 private:
     MDB_env* env_;

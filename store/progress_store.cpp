@@ -1,9 +1,11 @@
 #include "store/progress_store.hpp"
 
+#include "store/intern_table.hpp"
+#include "store/packed_record.hpp"
 #include "store/sharding.hpp"
+#include "store/user_records.hpp"
 
 #include <algorithm>
-#include <map>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -13,43 +15,111 @@
 namespace progressd::store {
 namespace {
 
-// Orders record keys and lets lookups use string_views without building a key.
-struct key_less {
-    using is_transparent = void;
-    using view = std::pair<std::string_view, std::string_view>;
-    static view as_view(const record_key& key) { return {key.context_id, key.content_id}; }
-    static view as_view(const view& key) { return key; }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const { return as_view(a) < as_view(b); }
+// A removed record's key until the persister has written its tombstone. It keeps the two string
+// references its record held, so the ids still name the strings when it is collected.
+struct erased_key {
+    intern_table::id context = intern_table::empty_id;
+    intern_table::id content = intern_table::empty_id;
 };
 
-struct stored_record {
-    progress_record value;
-    bool dirty = false;  // already queued in the shard's dirty list
-};
-
-using user_records = std::map<record_key, stored_record, key_less>;
-
-struct dirty_key {
-    std::string user_id;
-    record_key key;
+// Dirty tracking is per user, not per record: a dirty record sets its flag and queues its user
+// once (a string per dirty user instead of three per dirty record, ~100 bytes a record when every
+// record is dirty). An entry whose records are all gone stays until its tombstones are
+// collected; only collect_dirty removes entries, so a pointer to one stays valid across the
+// moments collect_dirty lets the lock go.
+struct user_entry {
+    user_records records;
+    std::vector<erased_key> erased;
+    bool queued = false;  // in the shard's dirty_users
 };
 
 }  // namespace
 
 struct alignas(64) progress_store::shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, user_records, string_hash, std::equal_to<>> users;
-    std::vector<dirty_key> dirty;
+    intern_table strings;  // context, content and mimetype strings of this shard's records
+    std::unordered_map<std::string, user_entry, string_hash, std::equal_to<>> users;
+    std::vector<std::string> dirty_users;
     std::size_t record_count = 0;
+    std::size_t user_count = 0;   // users with at least one record
+    std::size_t dirty_count = 0;  // dirty records plus tombstones not yet collected
     std::mt19937_64 random{std::random_device{}()};
+    progress_record scratch;  // apply_ping's working copy (see take_into)
 
-    void mark_dirty(std::string_view user_id, const record_key& key, stored_record* record) {
-        if (record) {
-            if (record->dirty) return;
-            record->dirty = true;
+    user_entry& user_for_write(std::string_view user_id) {
+        auto user = users.find(user_id);
+        if (user == users.end()) user = users.emplace(std::string(user_id), user_entry{}).first;
+        return user->second;
+    }
+
+    const user_entry* user_for_read(std::string_view user_id) const {
+        auto user = users.find(user_id);
+        return user == users.end() || user->second.records.empty() ? nullptr : &user->second;
+    }
+
+    void queue(std::string_view user_id, user_entry& user) {
+        if (user.queued) return;
+        user.queued = true;
+        dirty_users.emplace_back(user_id);
+    }
+
+    void mark_dirty(std::string_view user_id, user_entry& user, packed_record& record) {
+        if (record.dirty) return;
+        record.dirty = true;
+        ++dirty_count;
+        queue(user_id, user);
+    }
+
+    // The record of (context, content) in `user`, or nullopt. A string no record uses is not in
+    // the table: then there is no such record, found without searching.
+    std::optional<std::size_t> lookup(const user_entry& user, std::string_view context_id,
+                                      std::string_view content_id) const {
+        const auto context = strings.find(context_id);
+        const auto content = context ? strings.find(content_id) : std::nullopt;
+        if (!content) return std::nullopt;
+        const auto at = user.records.locate(*context, *content);
+        return at.found ? std::optional<std::size_t>(at.index) : std::nullopt;
+    }
+
+    // The record of (context, content), created (clean, with a new id) when absent. Each string
+    // is hashed once: a new record of known strings takes its references by id.
+    packed_record& find_or_create(user_entry& user, std::string_view context_id, std::string_view content_id) {
+        const auto known_context = strings.find(context_id);
+        const auto known_content = known_context ? strings.find(content_id) : std::nullopt;
+        if (!known_content) {
+            const intern_table::id context = strings.acquire(context_id);
+            const intern_table::id content = strings.acquire(content_id);
+            return create(user, user.records.locate(context, content).index, context, content);
         }
-        dirty.push_back({std::string(user_id), key});
+        const auto at = user.records.locate(*known_context, *known_content);
+        if (at.found) return user.records[at.index];
+        strings.add_ref(*known_context);
+        strings.add_ref(*known_content);
+        return create(user, at.index, *known_context, *known_content);
+    }
+
+    // Inserts a new clean record at `index`; it takes over one reference to each id.
+    packed_record& create(user_entry& user, std::size_t index, intern_table::id context, intern_table::id content) {
+        packed_record fresh;
+        fresh.context = context;
+        fresh.content = content;
+        fresh.record_id = new_record_id();
+        if (user.records.empty()) ++user_count;
+        ++record_count;
+        return user.records.insert(index, std::move(fresh));
+    }
+
+    // Removes the record at `index`, leaving a tombstone for the persister. A dirty record's
+    // pending write becomes that tombstone, so the dirty count does not change for it.
+    void remove(std::string_view user_id, user_entry& user, std::size_t index) {
+        packed_record& record = user.records[index];
+        strings.release(record.mimetype);
+        user.erased.push_back({record.context, record.content});  // the key's references move here
+        if (!record.dirty) ++dirty_count;
+        user.records.erase(index);
+        --record_count;
+        if (user.records.empty()) --user_count;
+        queue(user_id, user);
     }
 
     std::array<std::uint8_t, 16> new_record_id() {
@@ -61,6 +131,10 @@ struct alignas(64) progress_store::shard {
         id[6] = static_cast<std::uint8_t>((id[6] & 0x0f) | 0x40);  // version 4
         id[8] = static_cast<std::uint8_t>((id[8] & 0x3f) | 0x80);  // RFC 4122 variant
         return id;
+    }
+
+    record_key key_of(const packed_record& record) const {
+        return {std::string(strings.text(record.context)), std::string(strings.text(record.content))};
     }
 };
 
@@ -78,22 +152,20 @@ progress_store::shard& progress_store::shard_for(std::string_view user_id) const
 apply_result progress_store::apply_ping(std::string_view user_id, const ping& observation, std::int64_t now_ms) {
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_records{}).first;
+    user_entry& user = s.user_for_write(user_id);
+    packed_record& stored = s.find_or_create(user, observation.context_id, observation.content_id);
 
-    auto& records = user->second;
-    auto found = records.find(key_less::view{observation.context_id, observation.content_id});
-    if (found == records.end()) {
-        found = records.emplace(record_key{observation.context_id, observation.content_id}, stored_record{}).first;
-        found->second.value.record_id = s.new_record_id();
-        ++s.record_count;
-    }
-
+    // The merge rules work on a progress_record: unpack into the shard's scratch record (moving
+    // the rare strings, not copying), merge, pack back; no allocation. What this layout costs a
+    // ping, in instructions, is in bench/README.md ("Compact records").
+    progress_record& record = s.scratch;
+    take_into(stored, s.strings, record);
     apply_result result;
-    result.outcome = merge(found->second.value, observation, rules_, now_ms);
-    result.summary = summarize(found->second.value);
+    result.outcome = merge(record, observation, rules_, now_ms);
+    result.summary = summarize(record);
+    pack(stored, std::move(record), s.strings);
     result.generation = generation_.load(std::memory_order_acquire);
-    if (!result.outcome.duplicate) s.mark_dirty(user_id, found->first, &found->second);
+    if (!result.outcome.duplicate) s.mark_dirty(user_id, user, stored);
     return result;
 }
 
@@ -101,31 +173,27 @@ overwrite_result progress_store::overwrite(std::string_view user_id, const recor
                                            const record_overwrite& write, std::int64_t now_ms) {
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_records{}).first;
-    auto& records = user->second;
-    auto found = records.find(key);
-    if (found == records.end()) {
-        found = records.emplace(key, stored_record{}).first;
-        found->second.value.record_id = s.new_record_id();
-        ++s.record_count;
-    }
-    const bool was_completed = found->second.value.status == progress_status::completed;
-    overwrite_record(found->second.value, write, now_ms);
-    s.mark_dirty(user_id, found->first, &found->second);
-    const bool is_completed = found->second.value.status == progress_status::completed;
-    return {found->second.value, generation_.load(std::memory_order_acquire), is_completed && !was_completed};
+    user_entry& user = s.user_for_write(user_id);
+    packed_record& stored = s.find_or_create(user, key.context_id, key.content_id);
+
+    progress_record record = take(stored, s.strings);
+    const bool was_completed = record.status == progress_status::completed;
+    overwrite_record(record, write, now_ms);
+    const bool is_completed = record.status == progress_status::completed;
+    pack(stored, progress_record(record), s.strings);
+    s.mark_dirty(user_id, user, stored);
+    return {std::move(record), generation_.load(std::memory_order_acquire), is_completed && !was_completed};
 }
 
 std::optional<progress_record> progress_store::find(std::string_view user_id, std::string_view context_id,
                                                     std::string_view content_id) const {
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) return std::nullopt;
-    auto found = user->second.find(key_less::view{context_id, content_id});
-    if (found == user->second.end()) return std::nullopt;
-    return found->second.value;
+    const user_entry* user = s.user_for_read(user_id);
+    if (!user) return std::nullopt;
+    const auto index = s.lookup(*user, context_id, content_id);
+    if (!index) return std::nullopt;
+    return unpack(user->records[*index], s.strings);
 }
 
 std::vector<std::optional<progress_record>> progress_store::find_many(std::string_view user_id,
@@ -134,11 +202,10 @@ std::vector<std::optional<progress_record>> progress_store::find_many(std::strin
     std::vector<std::optional<progress_record>> found(content_ids.size());
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) return found;
+    const user_entry* user = s.user_for_read(user_id);
+    if (!user) return found;
     for (std::size_t i = 0; i < content_ids.size(); ++i) {
-        auto record = user->second.find(key_less::view{context_id, content_ids[i]});
-        if (record != user->second.end()) found[i] = record->second.value;
+        if (const auto index = s.lookup(*user, context_id, content_ids[i])) found[i] = unpack(user->records[*index], s.strings);
     }
     return found;
 }
@@ -149,16 +216,9 @@ std::optional<std::uint64_t> progress_store::erase(std::string_view user_id, std
     std::lock_guard lock(s.mutex);
     auto user = s.users.find(user_id);
     if (user == s.users.end()) return std::nullopt;
-    auto found = user->second.find(key_less::view{context_id, content_id});
-    if (found == user->second.end()) return std::nullopt;
-
-    const record_key key = found->first;
-    const bool already_queued = found->second.dirty;
-    user->second.erase(found);
-    --s.record_count;
-    // A queued key is written as a tombstone anyway once its record is gone.
-    if (!already_queued) s.mark_dirty(user_id, key, nullptr);
-    if (user->second.empty()) s.users.erase(user);
+    const auto index = s.lookup(user->second, context_id, content_id);
+    if (!index) return std::nullopt;
+    s.remove(user_id, user->second, *index);
     return generation_.load(std::memory_order_acquire);
 }
 
@@ -166,13 +226,11 @@ user_page progress_store::list_user(std::string_view user_id, std::size_t offset
     user_page page;
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) return page;
-    page.total = user->second.size();
-    if (offset >= page.total) return page;
-    auto it = std::next(user->second.begin(), static_cast<std::ptrdiff_t>(offset));
-    for (; it != user->second.end() && page.records.size() < limit; ++it) {
-        page.records.emplace_back(it->first, it->second.value);
+    const user_entry* user = s.user_for_read(user_id);
+    if (!user) return page;
+    page.total = user->records.size();
+    for (const std::size_t i : user->records.key_order(s.strings, offset, limit)) {
+        page.records.emplace_back(s.key_of(user->records[i]), unpack(user->records[i], s.strings));
     }
     return page;
 }
@@ -181,14 +239,11 @@ erased_user progress_store::erase_user(std::string_view user_id) {
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);
     auto user = s.users.find(user_id);
-    if (user == s.users.end()) return {};
-    erased_user result{user->second.size(), generation_.load(std::memory_order_acquire)};
-    // A queued key is written as a tombstone anyway once its record is gone.
-    for (const auto& [key, stored] : user->second) {
-        if (!stored.dirty) s.mark_dirty(user_id, key, nullptr);
-    }
-    s.record_count -= user->second.size();
-    s.users.erase(user);
+    if (user == s.users.end() || user->second.records.empty()) return {};
+    user_entry& entry = user->second;
+    erased_user result{entry.records.size(), generation_.load(std::memory_order_acquire)};
+    // From the back: each removal then shifts nothing.
+    while (!entry.records.empty()) s.remove(user_id, entry, entry.records.size() - 1);
     return result;
 }
 
@@ -197,24 +252,26 @@ std::vector<std::pair<record_key, progress_record>> progress_store::continue_wat
     std::vector<std::pair<record_key, progress_record>> listing;
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end() || limit == 0) return listing;
-    std::vector<user_records::const_iterator> candidates;
-    for (auto it = user->second.cbegin(); it != user->second.cend(); ++it) {
-        const auto& record = it->second.value;
-        if (record.status == progress_status::in_progress && !record.hidden) candidates.push_back(it);
+    const user_entry* user = s.user_for_read(user_id);
+    if (!user || limit == 0) return listing;
+    const user_records& records = user->records;
+    std::vector<std::size_t> candidates;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (records[i].status == progress_status::in_progress && !records[i].hidden) candidates.push_back(i);
     }
     // Newest first; equal times by key, so the order is stable across calls.
-    auto newer = [](const auto& a, const auto& b) {
-        if (a->second.value.last_accessed_at != b->second.value.last_accessed_at) {
-            return a->second.value.last_accessed_at > b->second.value.last_accessed_at;
+    auto newer = [&records, &s](std::size_t a, std::size_t b) {
+        if (records[a].last_accessed_at != records[b].last_accessed_at) {
+            return records[a].last_accessed_at > records[b].last_accessed_at;
         }
-        return a->first < b->first;
+        return key_text_less(s.strings, records[a], records[b]);
     };
     const std::size_t count = std::min(limit, candidates.size());
     std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count), candidates.end(), newer);
     listing.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) listing.emplace_back(candidates[i]->first, candidates[i]->second.value);
+    for (std::size_t i = 0; i < count; ++i) {
+        listing.emplace_back(s.key_of(records[candidates[i]]), unpack(records[candidates[i]], s.strings));
+    }
     return listing;
 }
 
@@ -222,12 +279,13 @@ std::optional<std::uint64_t> progress_store::hide(std::string_view user_id, std:
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);
     auto user = s.users.find(user_id);
-    if (user == s.users.end()) return std::nullopt;
+    const auto content = s.strings.find(content_id);
+    if (user == s.users.end() || !content) return std::nullopt;
     bool changed = false;
-    for (auto& [key, stored] : user->second) {
-        if (key.content_id != content_id || stored.value.hidden) continue;
-        stored.value.hidden = true;
-        s.mark_dirty(user_id, key, &stored);
+    for (auto& record : user->second.records) {
+        if (record.content != *content || record.hidden) continue;
+        record.hidden = true;
+        s.mark_dirty(user_id, user->second, record);
         changed = true;
     }
     if (!changed) return std::nullopt;
@@ -239,8 +297,8 @@ store_stats progress_store::stats() const {
     for (std::size_t i = 0; i < shard_count_; ++i) {
         std::lock_guard lock(shards_[i].mutex);
         totals.records += shards_[i].record_count;
-        totals.users += shards_[i].users.size();
-        totals.dirty += shards_[i].dirty.size();
+        totals.users += shards_[i].user_count;
+        totals.dirty += shards_[i].dirty_count;
     }
     return totals;
 }
@@ -248,39 +306,74 @@ store_stats progress_store::stats() const {
 void progress_store::load(std::string_view user_id, record_key key, const progress_record& record) {
     shard& s = shard_for(user_id);
     std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_records{}).first;
-    auto [it, inserted] = user->second.insert_or_assign(std::move(key), stored_record{record, false});
-    if (inserted) ++s.record_count;
+    user_entry& user = s.user_for_write(user_id);
+    packed_record& stored = s.find_or_create(user, key.context_id, key.content_id);
+    pack(stored, progress_record(record), s.strings);
 }
 
 std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_visitor& visit) {
-    // A shard can hold tens of thousands of dirty keys after a burst; holding its lock for the
+    // A shard can hold tens of thousands of dirty records after a burst; holding its lock for the
     // whole walk would stall every ping to it for milliseconds. So the lock is let go every few
-    // entries. Keys appended meanwhile (by index, so a reallocation is harmless) are collected
-    // in this same pass: earlier than their generation needs, which is allowed.
-    constexpr std::size_t entries_per_hold = 128;
+    // visits. Whatever changes a user meanwhile marks it dirty again, which queues it again at
+    // the end of dirty_users (its queued flag is cleared before its walk): walked by index, so a
+    // reallocation is harmless, and collected in this same pass — earlier than its generation
+    // needs, which is allowed. That is also why resuming a user's walk at the same index after a
+    // pause is safe: a record that shifted below it was moved by a change that re-queued the user.
+    constexpr std::size_t visits_per_hold = 128;
     shard& s = shards_[shard_index];
     std::unique_lock lock(s.mutex);
-    std::size_t index = 0;
-    while (index < s.dirty.size()) {
-        const dirty_key& entry = s.dirty[index];
-        const stored_record* record = nullptr;
-        if (auto user = s.users.find(entry.user_id); user != s.users.end()) {
-            if (auto found = user->second.find(entry.key); found != user->second.end()) {
-                found->second.dirty = false;
-                record = &found->second;
+    std::size_t visits = 0;
+    record_key key;  // scratch, reused across visits so their strings keep their capacity
+    progress_record scratch;
+    const auto visited = [&] {
+        if (++visits % visits_per_hold != 0) return;
+        lock.unlock();
+        std::this_thread::yield();  // on a shared core, let a waiting I/O thread take the lock
+        lock.lock();
+    };
+    for (std::size_t next = 0; next < s.dirty_users.size(); ++next) {
+        const std::string user_id = std::move(s.dirty_users[next]);
+        auto found = s.users.find(user_id);
+        if (found == s.users.end()) continue;
+        user_entry& user = found->second;  // stays valid across the pauses (see user_entry)
+        user.queued = false;
+
+        while (!user.erased.empty()) {
+            const erased_key erased = user.erased.back();
+            user.erased.pop_back();
+            --s.dirty_count;
+            key.context_id.assign(s.strings.text(erased.context));
+            key.content_id.assign(s.strings.text(erased.content));
+            // Re-created since (with the same ids: the tombstone kept the strings): its current
+            // value is what LMDB must end with.
+            const auto at = user.records.locate(erased.context, erased.content);
+            s.strings.release(erased.context);
+            s.strings.release(erased.content);
+            if (at.found) {
+                packed_record& record = user.records[at.index];
+                if (record.dirty) --s.dirty_count;
+                record.dirty = false;
+                unpack_into(record, s.strings, scratch);
             }
+            visit(user_id, key, at.found ? &scratch : nullptr);
+            visited();
         }
-        visit(entry.user_id, entry.key, record ? &record->value : nullptr);
-        if (++index % entries_per_hold == 0) {
-            lock.unlock();
-            std::this_thread::yield();  // on a shared core, let a waiting I/O thread take the lock
-            lock.lock();
+        for (std::size_t i = 0; i < user.records.size(); ++i) {
+            packed_record& record = user.records[i];
+            if (!record.dirty) continue;
+            record.dirty = false;
+            --s.dirty_count;
+            key.context_id.assign(s.strings.text(record.context));
+            key.content_id.assign(s.strings.text(record.content));
+            unpack_into(record, s.strings, scratch);
+            visit(user_id, key, &scratch);
+            visited();
         }
+        if (user.records.empty() && user.erased.empty() && !user.queued) s.users.erase(user_id);
     }
-    s.dirty.clear();
-    return index;
+    // Freed rather than cleared: after a burst it would keep its peak size for good.
+    std::vector<std::string>().swap(s.dirty_users);
+    return visits;
 }
 
 }  // namespace progressd::store

@@ -45,6 +45,7 @@ recovery_result scan(const lmdb_environment& environment, MDB_dbi database, std:
         }
     }
     if (rc != MDB_NOTFOUND) throw lmdb_error("mdb_cursor_get", rc);
+    environment.release_mapped_pages();
     result.duration =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     return result;
@@ -83,6 +84,7 @@ recovery_result recover(const lmdb_environment& environment, progress_store& sto
         ++result.records;
     }
     if (rc != MDB_NOTFOUND) throw lmdb_error("mdb_cursor_get", rc);
+    environment.release_mapped_pages();
 
     result.duration =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);

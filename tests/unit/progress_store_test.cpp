@@ -2,12 +2,19 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
 using namespace progressd::store;
 
 namespace {
+
+std::string named(const char* prefix, int number) {
+    std::string name(prefix);
+    name += std::to_string(number);  // not prefix + to_string(): GCC 12 -O3 warns falsely (-Wrestrict)
+    return name;
+}
 
 ping watch(std::string content, double position, std::string context = {}) {
     ping p;
@@ -229,6 +236,125 @@ BOOST_AUTO_TEST_CASE(erase_user_removes_every_record_with_tombstones) {
     std::sort(seen.begin(), seen.end());
     BOOST_TEST(seen[0] == "u1//a (deleted)");
     BOOST_TEST(seen[1] == "u1/ctx/b (deleted)");
+}
+
+BOOST_AUTO_TEST_CASE(a_record_erased_then_recreated_before_the_flush_is_written_as_it_is_now) {
+    progress_store store(4, {});
+    store.apply_ping("u1", watch("c1", 1), 1);
+    std::vector<std::string> seen;
+    collect_all(store, seen);
+    store.erase("u1", "", "c1");
+    store.apply_ping("u1", watch("c1", 7), 2);
+    seen.clear();
+    collect_all(store, seen);
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "u1//c1 (deleted)") == 0);
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "u1//c1") >= 1);
+    BOOST_TEST(store.stats().dirty == 0u);
+    BOOST_TEST(store.find("u1", "", "c1")->position_seconds == 7.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_user_erased_then_pinged_again_keeps_the_new_record) {
+    progress_store store(4, {});
+    store.apply_ping("u1", watch("a", 1), 1);
+    store.apply_ping("u1", watch("b", 1), 1);
+    store.erase_user("u1");
+    BOOST_TEST(store.stats().users == 0u);
+    store.apply_ping("u1", watch("b", 3), 2);
+    BOOST_TEST(store.stats().users == 1u);
+    BOOST_TEST(store.stats().records == 1u);
+    BOOST_TEST(store.list_user("u1", 0, 10).total == 1u);
+    std::vector<std::string> seen;
+    collect_all(store, seen);
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "u1//a (deleted)") == 1);
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "u1//b (deleted)") == 0);
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "u1//b") >= 1);
+    BOOST_TEST(store.find("u1", "", "b")->position_seconds == 3.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_user_with_more_dirty_records_than_one_lock_hold_is_collected_whole) {
+    progress_store store(1, {});
+    for (int i = 0; i < 1000; ++i) store.apply_ping("u1", watch(named("c", i), 1), 1);
+    BOOST_TEST(store.stats().dirty == 1000u);
+    std::vector<std::string> seen;
+    BOOST_TEST(collect_all(store, seen) == 1000u);
+    BOOST_TEST(std::set<std::string>(seen.begin(), seen.end()).size() == 1000u);
+    BOOST_TEST(store.stats().dirty == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(writes_during_a_collection_are_never_lost) {
+    // A writer keeps creating, changing and erasing records of the same users while the shard is
+    // collected; afterwards one more collection must leave nothing dirty and lose no record.
+    progress_store store(1, {});
+    for (int i = 0; i < 2000; ++i) store.apply_ping(named("u", i % 3), watch(named("c", i), 1), 1);
+    std::thread writer([&store] {
+        for (int i = 0; i < 2000; ++i) {
+            const std::string user = named("u", i % 3);
+            store.apply_ping(user, watch(named("n", i), 2), 2);
+            if (i % 5 == 0) store.erase(user, "", named("c", i));
+        }
+    });
+    std::vector<std::string> seen;
+    collect_all(store, seen);
+    writer.join();
+    collect_all(store, seen);
+    BOOST_TEST(store.stats().dirty == 0u);
+    BOOST_TEST(store.stats().records == 4000u - 400u);
+    for (int i = 0; i < 2000; i += 7) {
+        const std::string user = named("u", i % 3);
+        BOOST_TEST(store.find(user, "", named("n", i)).has_value());
+        BOOST_TEST(store.find(user, "", named("c", i)).has_value() == (i % 5 != 0));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(pings_keep_the_rare_fields_and_the_mimetype) {
+    progress_store store(4, {});
+    ping first = watch("c1", 10);
+    first.mimetype = "application/vnd.apple.mpegurl";
+    first.details = R"({"k":1})";
+    first.session_id = "s1";
+    first.seq = 1;
+    store.apply_ping("u1", first, 1);
+    ping second = watch("c1", 11);
+    second.session_id = "s1";
+    second.seq = 2;
+    store.apply_ping("u1", second, 2);
+    const auto record = store.find("u1", "", "c1");
+    BOOST_REQUIRE(record);
+    BOOST_TEST(record->mimetype == "application/vnd.apple.mpegurl");
+    BOOST_TEST(record->details == R"({"k":1})");
+    BOOST_TEST(record->replay.highest_seq == 2);
+    BOOST_TEST(store.apply_ping("u1", second, 3).outcome.duplicate);
+}
+
+BOOST_AUTO_TEST_CASE(overwrite_creates_and_returns_the_record_with_its_annotations) {
+    progress_store store(4, {});
+    record_overwrite write;
+    write.progress_percent = 30;
+    write.notes = "remember";
+    const auto result = store.overwrite("u1", {"ctx", "c1"}, write, 5);
+    BOOST_TEST(result.record.progress_percent == 30.0);
+    BOOST_REQUIRE(result.record.annotations);
+    BOOST_TEST(result.record.annotations->notes == "remember");
+    const auto found = store.find("u1", "ctx", "c1");
+    BOOST_REQUIRE(found);
+    BOOST_REQUIRE(found->annotations);
+    BOOST_TEST(found->annotations->notes == "remember");
+    BOOST_TEST(format_uuid(found->record_id) == format_uuid(result.record.record_id));
+}
+
+BOOST_AUTO_TEST_CASE(a_loaded_record_keeps_its_id_and_takes_pings) {
+    progress_store store(4, {});
+    progress_record record;
+    record.record_id[0] = 0xab;
+    record.position_seconds = 5;
+    record.first_accessed_at = 1;
+    store.load("u1", {"", "c1"}, record);
+    store.load("u1", {"", "c0"}, record);
+    store.apply_ping("u1", watch("c1", 9), 10);
+    const auto found = store.find("u1", "", "c1");
+    BOOST_TEST(found->record_id[0] == 0xab);
+    BOOST_TEST(found->position_seconds == 9.0);
+    BOOST_TEST(store.list_user("u1", 0, 10).records[0].first.content_id == "c0");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

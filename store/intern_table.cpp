@@ -1,0 +1,48 @@
+#include "store/intern_table.hpp"
+
+namespace progressd::store {
+
+intern_table::intern_table() : entries_(1) {}
+
+intern_table::id intern_table::acquire(std::string_view text) {
+    if (text.empty()) return empty_id;
+    if (auto found = index_.find(text); found != index_.end()) {
+        ++entries_[found->second].refs;
+        return found->second;
+    }
+    id string;
+    if (free_.empty()) {
+        string = static_cast<id>(entries_.size());
+        entries_.emplace_back();
+    } else {
+        string = free_.back();
+        free_.pop_back();
+    }
+    // The view points into the node's key, which stays put while the node exists (rehashing moves
+    // buckets, not nodes).
+    const auto node = index_.emplace(std::string(text), string).first;
+    entries_[string] = {node->first, 1};
+    return string;
+}
+
+void intern_table::add_ref(id string) {
+    if (string != empty_id) ++entries_[string].refs;
+}
+
+void intern_table::release(id string) {
+    if (string == empty_id) return;
+    entry& item = entries_[string];
+    if (--item.refs != 0) return;
+    index_.erase(index_.find(item.text));
+    item = {};
+    free_.push_back(string);
+}
+
+std::optional<intern_table::id> intern_table::find(std::string_view text) const {
+    if (text.empty()) return empty_id;
+    const auto found = index_.find(text);
+    if (found == index_.end()) return std::nullopt;
+    return found->second;
+}
+
+}  // namespace progressd::store

@@ -1,0 +1,67 @@
+#include "store/intern_table.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace progressd::store;
+
+namespace {
+
+std::string named(const char* prefix, int number) {
+    std::string name(prefix);
+    name += std::to_string(number);  // not prefix + to_string(): GCC 12 -O3 warns falsely (-Wrestrict)
+    return name;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(intern_table_suite)
+
+BOOST_AUTO_TEST_CASE(the_same_text_gets_the_same_id) {
+    intern_table strings;
+    const auto a = strings.acquire("content-0001");
+    const auto b = strings.acquire("content-0002");
+    BOOST_TEST(a != b);
+    BOOST_TEST(strings.acquire("content-0001") == a);
+    BOOST_TEST(strings.text(a) == "content-0001");
+    BOOST_TEST(strings.text(b) == "content-0002");
+    BOOST_TEST(strings.references(a) == 2u);
+    BOOST_TEST(strings.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(the_empty_string_is_id_zero_and_never_counted) {
+    intern_table strings;
+    BOOST_TEST(strings.acquire("") == intern_table::empty_id);
+    strings.release(intern_table::empty_id);
+    strings.release(intern_table::empty_id);
+    BOOST_TEST(strings.text(intern_table::empty_id).empty());
+    BOOST_TEST(*strings.find("") == intern_table::empty_id);
+    BOOST_TEST(strings.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_string_goes_with_its_last_reference_and_its_id_is_reused) {
+    intern_table strings;
+    const auto a = strings.acquire("a");
+    strings.add_ref(a);
+    strings.release(a);
+    BOOST_TEST(strings.find("a").has_value());
+    strings.release(a);
+    BOOST_TEST(!strings.find("a").has_value());
+    BOOST_TEST(strings.size() == 0u);
+    const auto b = strings.acquire("b");
+    BOOST_TEST(b == a);  // the freed id
+    BOOST_TEST(strings.text(b) == "b");
+}
+
+BOOST_AUTO_TEST_CASE(texts_stay_valid_as_the_table_grows) {
+    // Short strings live inside the map's nodes (small-string buffer): rehashing must not move them.
+    intern_table strings;
+    std::vector<intern_table::id> ids;
+    for (int i = 0; i < 5000; ++i) ids.push_back(strings.acquire(named("c", i)));
+    for (int i = 0; i < 5000; ++i) BOOST_TEST(strings.text(ids[i]) == named("c", i));
+    BOOST_TEST(*strings.find("c4321") == ids[4321]);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

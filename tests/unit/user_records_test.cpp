@@ -1,0 +1,94 @@
+#include "store/user_records.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace progressd::store;
+
+namespace {
+
+std::string named(const char* prefix, int number) {
+    std::string name(prefix);
+    name += std::to_string(number);  // not prefix + to_string(): GCC 12 -O3 warns falsely (-Wrestrict)
+    return name;
+}
+
+packed_record& add(user_records& records, intern_table& strings, std::string_view context, std::string_view content) {
+    packed_record record;
+    record.context = strings.acquire(context);
+    record.content = strings.acquire(content);
+    const auto at = records.locate(record.context, record.content);
+    BOOST_REQUIRE(!at.found);
+    return records.insert(at.index, std::move(record));
+}
+
+std::vector<std::string> page(const user_records& records, const intern_table& strings, std::size_t offset,
+                              std::size_t limit) {
+    std::vector<std::string> keys;
+    for (const std::size_t i : records.key_order(strings, offset, limit)) {
+        std::string key(strings.text(records[i].context));
+        key += '/';
+        key += strings.text(records[i].content);
+        keys.push_back(std::move(key));
+    }
+    return keys;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(user_records_suite)
+
+BOOST_AUTO_TEST_CASE(locate_finds_by_ids_or_says_where_to_insert) {
+    intern_table strings;
+    user_records records;
+    add(records, strings, "", "b").views = 2;
+    add(records, strings, "", "d").views = 4;
+    add(records, strings, "ctx", "b").views = 6;
+    const auto b = records.locate(*strings.find(""), *strings.find("b"));
+    BOOST_TEST(b.found);
+    BOOST_TEST(records[b.index].views == 2u);
+    const auto ctx_b = records.locate(*strings.find("ctx"), *strings.find("b"));
+    BOOST_TEST(ctx_b.found);
+    BOOST_TEST(records[ctx_b.index].views == 6u);
+    const auto missing = records.locate(*strings.find("ctx"), *strings.find("d"));
+    BOOST_TEST(!missing.found);
+    for (std::size_t i = 1; i < records.size(); ++i) {
+        BOOST_TEST((records[i - 1].context < records[i].context ||
+                    (records[i - 1].context == records[i].context && records[i - 1].content < records[i].content)));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(key_order_pages_in_text_order_whatever_the_ids) {
+    intern_table strings;
+    user_records records;
+    // Interned in an order unlike the text order, so the ids sort them differently.
+    add(records, strings, "ctx", "a");
+    add(records, strings, "", "c3");
+    add(records, strings, "", "c1");
+    add(records, strings, "", "c2");
+    add(records, strings, "b", "z");
+    const std::vector<std::string> all{"/c1", "/c2", "/c3", "b/z", "ctx/a"};
+    BOOST_TEST(page(records, strings, 0, 10) == all, boost::test_tools::per_element());
+    const std::vector<std::string> middle{"/c2", "/c3"};
+    BOOST_TEST(page(records, strings, 1, 2) == middle, boost::test_tools::per_element());
+    const std::vector<std::string> last{"ctx/a"};
+    BOOST_TEST(page(records, strings, 4, 2) == last, boost::test_tools::per_element());
+    BOOST_TEST(page(records, strings, 5, 2).empty());
+    BOOST_TEST(page(records, strings, 0, 0).empty());
+}
+
+BOOST_AUTO_TEST_CASE(growth_stays_within_an_eighth_plus_a_little) {
+    intern_table strings;
+    user_records records;
+    for (int i = 0; i < 1000; ++i) add(records, strings, "", named("content-", 100000 + i));
+    BOOST_TEST(records.size() == 1000u);
+    BOOST_TEST(records.capacity() <= 1000u + 1000u / 8 + 2);
+    const auto first = records[0].content;
+    records.erase(0);
+    BOOST_TEST(records.size() == 999u);
+    BOOST_TEST(!records.locate(intern_table::empty_id, first).found);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
