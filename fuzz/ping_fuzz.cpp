@@ -3,7 +3,11 @@
 // then the merge into a store. A ping that is accepted must leave a record that survives the trip
 // through LMDB's encoding: decode(encode(record)) gives back the same bytes, otherwise it would be
 // dropped as corrupt at the next start.
+//
+// The DOM-free fast path (scan_flat_object, parse_flat_ping) runs on the same input: whatever it
+// accepts, Boost.JSON must accept as an object, and parse_ping must accept with the same ping.
 
+#include "handlers/flat_json.hpp"
 #include "handlers/json_io.hpp"
 #include "handlers/native_ping.hpp"
 #include "store/progress_store.hpp"
@@ -40,6 +44,17 @@ void check_round_trip(const store::progress_store& store, const parsed_ping& par
     require(again == encoded, "a record made by a ping changes through encode/decode");
 }
 
+bool same_ping(const parsed_ping& a, const parsed_ping& b) {
+    const auto& x = a.observation;
+    const auto& y = b.observation;
+    return a.user_id == b.user_id && x.context_id == y.context_id && x.content_id == y.content_id &&
+           x.collection_id == y.collection_id && x.event == y.event && x.position_seconds == y.position_seconds &&
+           x.duration_seconds == y.duration_seconds && x.progress_percent == y.progress_percent &&
+           x.time_spent_delta_seconds == y.time_spent_delta_seconds && x.session_id == y.session_id &&
+           x.seq == y.seq && x.ts == y.ts && x.mimetype == y.mimetype && x.details == y.details &&
+           x.segments == y.segments && x.content_type == y.content_type;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -51,10 +66,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     unsigned char arena_bytes[4096];
     boost::json::monotonic_resource arena(arena_bytes, sizeof arena_bytes);
     boost::json::object body(&arena);
-    if (parse_json_object(request, body)) return 0;
+    const bool is_object = !parse_json_object(request, body);
+    flat_object flat;
+    require(!scan_flat_object(request.body(), flat) || is_object, "the flat scanner accepted what Boost.JSON refuses");
 
     const auth::principal user{auth::principal::kind::user, "fuzz-user"};
     const auth::principal service{auth::principal::kind::service, {}};
+    for (const auth::principal* principal : {&user, &service}) {
+        parsed_ping fast;
+        if (!parse_flat_ping(request.body(), *principal, fast)) continue;
+        parsed_ping full;
+        require(is_object && !parse_ping(body, *principal, {}, full), "the fast path accepted a ping the full path refuses");
+        require(same_ping(fast, full), "the fast path read a ping differently from the full path");
+    }
+    if (!is_object) return 0;
+
     store::progress_store store(1, store::merge_rules{});
     for (const auth::principal* principal : {&user, &service}) {
         parsed_ping parsed;

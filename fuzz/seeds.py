@@ -51,6 +51,27 @@ PING_TEXTS = {
     "nan": '{"content_id": "c", "position_seconds": NaN}',
     "duplicate-keys": '{"content_id": "a", "content_id": "b", "user_id": "x", "user_id": "y"}',
     "escapes": '{"content_id": "c\\u0000d", "mimetype": "\\ud800", "details": {"\\u00e9": "\\n"}}',
+    # The shape of ../shared/peers/post.lua, compact: the flat fast path (handlers/flat_json.hpp).
+    "flat-player": '{"user_id":"user-000042","content_id":"content-0007","position_seconds":312.5,'
+                   '"duration_seconds":600,"time_spent_delta_seconds":5,"ts":1700000000123}',
+    "flat-edge": '{"content_id":"c","context_id":"","event":"end","progress_percent":99.99,"seq":0,'
+                 '"mimetype":"video/mp4","user_id":null,"x":true,"y":-1.5e3}',
+}
+
+# --- request_head: raw request bytes (see request_head_fuzz.cpp) -------------------------------
+
+PING_BODY = b'{"user_id":"user-000042","content_id":"content-0007","position_seconds":312.5}'
+REQUEST_HEADS = {
+    "ping": b"POST /v1/progress HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAuthorization: Bearer k\r\n"
+            b"Content-Type: application/json\r\nContent-Length: " + str(len(PING_BODY)).encode() + b"\r\n\r\n" + PING_BODY,
+    "pipelined": b"GET /livez HTTP/1.1\r\n\r\nHEAD /readyz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    "odd-spacing": b"GET /v1/progress/x?user_id=u HTTP/1.1\r\nhost:\tx \t\r\nX-Empty:\r\nconnection: Close\r\n\r\n",
+    "chunked": b"POST /v1/progress HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n",
+    "cl-then-te": b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "duplicate-cl": b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+    "obs-fold": b"GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n",
+    "bare-lf": b"GET / HTTP/1.1\nX: a\n\n",
+    "space-before-colon": b"GET / HTTP/1.1\r\nTransfer-Encoding : chunked\r\n\r\n",
 }
 
 # --- router: request scripts (see router_fuzz.cpp) --------------------------------------------
@@ -303,7 +324,7 @@ def main():
     parser.add_argument("--data-dir", help="a data dir written by a real server (catalog, enrolments, assessments)")
     args = parser.parse_args()
 
-    for harness in ("ping", "router", "jwt", "record_codec", "recovery"):
+    for harness in ("ping", "router", "jwt", "record_codec", "recovery", "request_head"):
         folder = os.path.join(HERE, "corpus", harness)
         if os.path.isdir(folder):
             for name in os.listdir(folder):
@@ -316,6 +337,8 @@ def main():
         write("ping", name, text)
     for name, text in ROUTER.items():
         write("router", name, text)
+    for name, data in REQUEST_HEADS.items():
+        write("request_head", name, data)
     for name, data in JWT.items():
         write("jwt", name, data)
     for name, data in RECORDS.items():

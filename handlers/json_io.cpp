@@ -27,11 +27,16 @@ bool is_json_media_type(std::string_view content_type) {
 
 }  // namespace
 
-std::optional<api_error> parse_json_body(const http_request& request, boost::json::value& out) {
+std::optional<api_error> check_json_content_type(const http_request& request) {
     const auto content_type = request[http::field::content_type];
     if (!content_type.empty() && !is_json_media_type(content_type)) {
         return api_error::field(error_code::unsupported_media_type, "Content-Type", "must be application/json");
     }
+    return std::nullopt;
+}
+
+std::optional<api_error> parse_json_body(const http_request& request, boost::json::value& out) {
+    if (auto error = check_json_content_type(request)) return error;
     boost::json::parse_options options;
     options.max_depth = 32;
     boost::system::error_code ec;

@@ -21,6 +21,8 @@ namespace progressd {
 std::optional<api_error> parse_json_object(const http_request& request, boost::json::object& out);
 // The same checks for a body that may be any JSON value (e.g. the catalog import's array).
 std::optional<api_error> parse_json_body(const http_request& request, boost::json::value& out);
+// The Content-Type check alone (415 unless absent or application/json), for bodies read without a DOM.
+std::optional<api_error> check_json_content_type(const http_request& request);
 
 http_response json_response(http::status status, const boost::json::value& body);
 http_response json_response(http::status status, std::string body);  // body: JSON text

@@ -50,6 +50,11 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
         ->check(CLI::IsMember({"snapshot", "sync"}));
     flag("--flush-interval-ms", flush_ms, "persister batch interval", "PROGRESSD_FLUSH_INTERVAL_MS")
         ->check(CLI::Range(1l, 3600000l));
+    flag("--persister-nice", config.persister_nice,
+         "nice value of the persister thread in snapshot mode: below the I/O threads, so a flush does not "
+         "delay requests (0-19; 0: the same priority)",
+         "PROGRESSD_PERSISTER_NICE")
+        ->check(CLI::Range(0, 19));
     flag("--completion-threshold", config.completion_threshold, "percent at which content completes",
          "PROGRESSD_COMPLETION_THRESHOLD")
         ->check(CLI::Range(1.0, 100.0));

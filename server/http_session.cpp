@@ -4,6 +4,7 @@
 #include "handlers/router.hpp"
 #include "handlers/services.hpp"
 #include "server/durable_wait.hpp"
+#include "server/request_head.hpp"
 #include "server/response_writer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -73,6 +74,26 @@ std::optional<api_error> read_failure(const boost::system::error_code& ec) {
 
 using request_parser = http::request_parser<http::string_body>;
 
+// Takes the request at the front of the buffer without Beast's parser when it is whole and inside
+// request_head's subset (nearly every ping: one segment, plain fields, a Content-Length body).
+// Anything else stays in the buffer for Beast's parser, which enforces every limit and answers
+// every error: this path never refuses a request, it only declines one.
+bool take_simple_request(beast::flat_buffer& buffer, const session_env& env, http_request& out) {
+    const auto data = buffer.data();
+    const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    simple_head head;
+    if (!scan_request_head(bytes, env.config.max_header_bytes, head)) return false;
+    // A route's limit is never below the base limit, so a body within it needs no route lookup.
+    if (head.content_length > env.config.max_body_bytes &&
+        head.content_length > env.routes.body_limit_for(head.method, head.target, env.config.max_body_bytes)) {
+        return false;  // Beast's path answers 413
+    }
+    if (bytes.size() - head.head_bytes < head.content_length) return false;  // the rest is still on its way
+    build_request(head, bytes.substr(head.head_bytes, head.content_length), out);
+    buffer.consume(head.head_bytes + head.content_length);
+    return true;
+}
+
 // Feeds buffered bytes to the parser, reading from the socket only when it needs more, until the
 // header (or the whole message) is parsed. The same steps as Beast's async_read, without its
 // composed-operation layers: one coroutine suspension per socket read, none when the buffer
@@ -122,40 +143,41 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         }
 
         registered.expires_after(config.request_timeout);
-        request_parser parser;
-        parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-        auto read_ec = registered.classify(co_await read_request(socket, buffer, parser, true));
-        if (!read_ec) {
-            // Beast checks Content-Length against the body limit while parsing the header, before
-            // the route is known; so the route's limit is checked here and kept for chunked bodies.
-            const auto& header = parser.get();
-            const auto limit = env.routes.body_limit_for(header.method(), header.target(), config.max_body_bytes);
-            parser.body_limit(limit);
-            if (parser.content_length().value_or(0) > limit) read_ec = http::error::body_limit;
-            // A Transfer-Encoding that does not end in chunked leaves the body's length unknown;
-            // reading on would take the body for the next request (RFC 9112 §6.3: 400 and close).
-            if (header.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
-                read_ec = http::error::bad_transfer_encoding;
+        http_request request;
+        if (!take_simple_request(buffer, env, request)) {
+            request_parser parser;
+            parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+            auto read_ec = registered.classify(co_await read_request(socket, buffer, parser, true));
+            if (!read_ec) {
+                // Beast checks Content-Length against the body limit while parsing the header, before
+                // the route is known; so the route's limit is checked here and kept for chunked bodies.
+                const auto& header = parser.get();
+                const auto limit = env.routes.body_limit_for(header.method(), header.target(), config.max_body_bytes);
+                parser.body_limit(limit);
+                if (parser.content_length().value_or(0) > limit) read_ec = http::error::body_limit;
+                // A Transfer-Encoding that does not end in chunked leaves the body's length unknown;
+                // reading on would take the body for the next request (RFC 9112 §6.3: 400 and close).
+                if (header.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
+                    read_ec = http::error::bad_transfer_encoding;
+                }
             }
-        }
-        if (!read_ec && !parser.is_done()) read_ec = registered.classify(co_await read_request(socket, buffer, parser, false));
-        if (read_ec) {
-            auto failure = read_failure(read_ec);
-            if (!failure || thread.stopping) break;
-            const std::string_view target = parser.is_header_done() ? std::string_view(parser.get().target()) : std::string_view("/");
-            http_response response = env.routes.error_for(target, *failure);
-            response.keep_alive(false);
-            response.prepare_payload();
-            serialize_response(response, output);
-            registered.expires_after(std::chrono::seconds(1));
-            co_await net::async_write(socket, net::buffer(output), use_tuple);
-            break;
+            if (!read_ec && !parser.is_done()) read_ec = registered.classify(co_await read_request(socket, buffer, parser, false));
+            if (read_ec) {
+                auto failure = read_failure(read_ec);
+                if (!failure || thread.stopping) break;
+                const std::string_view target = parser.is_header_done() ? std::string_view(parser.get().target()) : std::string_view("/");
+                const http_response response = env.routes.error_for(target, *failure);
+                serialize_response(response, {.version = 11, .keep_alive = false}, output);
+                registered.expires_after(std::chrono::seconds(1));
+                co_await net::async_write(socket, net::buffer(output), use_tuple);
+                break;
+            }
+            request = parser.release();
         }
 
         registered.awaiting_client(false);
         registered.no_deadline();  // handling (and waiting for durability) is on us, not the client
         const auto started = std::chrono::steady_clock::now();
-        http_request request = parser.release();
         auto dispatched = env.routes.dispatch(request, thread.context, wall_clock_ms());
         auto& result = dispatched.result;
         if (result.durable_generation != 0) {
@@ -164,18 +186,17 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
             if (!committed) result.response = result.not_durable();
         }
 
-        http_response& response = result.response;
+        const http_response& response = result.response;
         const bool draining = env.context.status.draining.load(std::memory_order_relaxed) || thread.stopping;
-        response.version(request.version());
-        response.keep_alive(request.keep_alive() && !draining);
-        if (request.method() != http::verb::head) response.prepare_payload();
+        const response_framing framing{request.version(), request.keep_alive() && !draining,
+                                       request.method() == http::verb::head};
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         thread.context.metrics.record(dispatched.route, response.result_int(), seconds);
 
-        serialize_response(response, output);
+        serialize_response(response, framing, output);
         registered.expires_after(config.request_timeout);
         auto [write_ec, written] = co_await net::async_write(socket, net::buffer(output), use_tuple);
-        if (write_ec || !response.keep_alive()) break;
+        if (write_ec || !framing.keep_alive) break;
     }
 
     boost::system::error_code ignored;

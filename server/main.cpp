@@ -13,6 +13,7 @@
 #include "handlers/skilljar_mapping.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
+#include "server/thread_priority.hpp"
 #include "server/webhook_sender.hpp"
 #include "store/catalog.hpp"
 #include "store/lmdb.hpp"
@@ -107,6 +108,12 @@ int serve(const server_config& config, const logger& log) {
             // The file is applied over what LMDB held: it wins for the ids it names.
             const std::size_t file_entries = catalog_file.size();
             if (!catalog_file.empty()) catalog.put_all(std::move(catalog_file), wall_clock_ms());
+            // Threads started from here on (the persister first) inherit this thread's nice value. Not
+            // in sync mode: there every write waits for the persister, which is then the request path.
+            const bool background_persister = config.durability == store::durability_mode::snapshot;
+            if (background_persister && config.persister_nice > 0 && !set_this_thread_nice(config.persister_nice)) {
+                log.warn("persister_nice_failed", {{"nice", std::int64_t(config.persister_nice)}});
+            }
             persister.start();
             sender.start();
             status.loaded.store(true, std::memory_order_release);

@@ -3,18 +3,30 @@
 #include <charconv>
 
 namespace progressd {
+namespace {
 
-void serialize_response(const http_response& response, std::string& out) {
+// RFC 9110 §15: these statuses never carry content, so they get no Content-Length either.
+bool allows_body(unsigned status) { return status >= 200 && status != 204 && status != 304; }
+
+void append_number(std::string& out, std::size_t number) {
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, number);
+    out.append(digits, end);
+}
+
+}  // namespace
+
+void serialize_response(const http_response& response, response_framing framing, std::string& out) {
     out.clear();
-    out.append(response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
-    char code[4];
-    const auto [end, ec] = std::to_chars(code, code + sizeof code, response.result_int());
-    out.append(code, end);
+    out.append(framing.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    append_number(out, response.result_int());
     out.push_back(' ');
     const auto reason = response.reason();
     out.append(reason.data(), reason.size());
     out.append("\r\n");
+    bool has_length = false;
     for (const auto& field : response) {
+        has_length = has_length || field.name() == http::field::content_length;
         const auto name = field.name_string();
         const auto value = field.value();
         out.append(name.data(), name.size());
@@ -22,8 +34,17 @@ void serialize_response(const http_response& response, std::string& out) {
         out.append(value.data(), value.size());
         out.append("\r\n");
     }
+    const bool body = allows_body(response.result_int());
+    // A HEAD answer keeps the length its GET would have (the router sets it); others get the body's.
+    if (body && !has_length && !framing.head) {
+        out.append("Content-Length: ");
+        append_number(out, response.body().size());
+        out.append("\r\n");
+    }
+    if (framing.version == 10 && framing.keep_alive) out.append("Connection: keep-alive\r\n");
+    if (framing.version != 10 && !framing.keep_alive) out.append("Connection: close\r\n");
     out.append("\r\n");
-    out.append(response.body());
+    if (body && !framing.head) out.append(response.body());
 }
 
 }  // namespace progressd

@@ -2,7 +2,9 @@
 // Serializes a response into one contiguous buffer, so it leaves in one write system call.
 //
 // Beast's serializer is general (chunked bodies, buffer sequences, partial writes) and costs
-// more than the rest of a ping's handling; our bodies are always complete strings.
+// more than the rest of a ping's handling; our bodies are always complete strings. The framing
+// fields are the server's, written here rather than stored in the response first
+// (prepare_payload, keep_alive): each stored field is an allocation and a tree insert per request.
 
 #include "handlers/http_types.hpp"
 
@@ -10,8 +12,15 @@
 
 namespace progressd {
 
-// Replaces `out` with the status line, the header fields, a blank line and the body. The
-// response must already carry its Content-Length (prepare_payload, or set for HEAD).
-void serialize_response(const http_response& response, std::string& out);
+struct response_framing {
+    unsigned version = 11;    // the request's: 10 or 11
+    bool keep_alive = false;  // the connection stays open after this response
+    bool head = false;        // the answer to a HEAD request: fields only, no body
+};
+
+// Replaces `out` with the status line, the handler's fields, then Content-Length (from the body,
+// unless the handler set one or the status allows no body: 1xx, 204, 304) and Connection (when
+// keep-alive differs from the version's default), a blank line and the body.
+void serialize_response(const http_response& response, response_framing framing, std::string& out);
 
 }  // namespace progressd

@@ -1,0 +1,67 @@
+#include "server/response_writer.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+using progressd::http_response;
+using progressd::response_framing;
+using progressd::serialize_response;
+namespace http = boost::beast::http;
+
+namespace {
+
+std::string wire(const http_response& response, response_framing framing) {
+    std::string out = "left over";
+    serialize_response(response, framing, out);
+    return out;
+}
+
+http_response json(http::status status, std::string body) {
+    http_response response{status, 11};
+    response.set(http::field::content_type, "application/json");
+    response.body() = std::move(body);
+    return response;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(response_writer)
+
+BOOST_AUTO_TEST_CASE(keep_alive_http11_gets_only_a_length) {
+    BOOST_TEST(wire(json(http::status::ok, "{}"), {11, true, false}) ==
+               "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+}
+
+BOOST_AUTO_TEST_CASE(connection_says_what_differs_from_the_version_default) {
+    BOOST_TEST(wire(json(http::status::ok, "{}"), {11, false, false}) ==
+               "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+    BOOST_TEST(wire(json(http::status::ok, "{}"), {10, true, false}) ==
+               "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}");
+    BOOST_TEST(wire(json(http::status::ok, "{}"), {10, false, false}) ==
+               "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+}
+
+BOOST_AUTO_TEST_CASE(head_keeps_the_routers_length_and_sends_no_body) {
+    auto response = json(http::status::ok, "");
+    response.content_length(42);  // as the router sets it for HEAD
+    BOOST_TEST(wire(response, {11, true, true}) ==
+               "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 42\r\n\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_length_set_by_the_handler_is_not_repeated) {
+    auto response = json(http::status::ok, "abc");
+    response.prepare_payload();
+    BOOST_TEST(wire(response, {11, true, false}) ==
+               "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\nabc");
+}
+
+BOOST_AUTO_TEST_CASE(statuses_without_content_get_neither_length_nor_body) {
+    BOOST_TEST(wire(http_response{http::status::no_content, 11}, {11, true, false}) == "HTTP/1.1 204 No Content\r\n\r\n");
+    BOOST_TEST(wire(http_response{http::status::not_modified, 11}, {11, false, false}) ==
+               "HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n");
+    BOOST_TEST(wire(json(http::status::not_found, "{}"), {11, true, false}) ==
+               "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
