@@ -5,6 +5,10 @@
 
 #include <algorithm>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace progressd::store {
 namespace {
 
@@ -13,6 +17,12 @@ using steady = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds first_backoff{100};
 constexpr std::chrono::milliseconds max_backoff{5000};
 constexpr int attempts_on_stop = 3;
+// A batch of more changes than this leaves scratch memory worth giving back (pending_ alone is
+// ~80 bytes a change); smaller ones, the steady state, keep it for the next batch.
+constexpr std::size_t large_batch = 65536;
+
+// The user a records key belongs to: its bytes up to the first '\0' (store/record_codec.hpp).
+std::string_view user_of(std::string_view key) { return key.substr(0, key.find('\0')); }
 
 }  // namespace
 
@@ -137,20 +147,38 @@ void persister::commit_pending() {
     std::stable_sort(pending_.begin(), pending_.end(), [](const pending_write& a, const pending_write& b) {
         return a.database != b.database ? a.database < b.database : a.key < b.key;
     });
-    int rc = write_pending();
-    while (rc == MDB_MAP_FULL && grow_map()) rc = write_pending();
+    // Sorted by database, so the first and last entries tell whether every change is a record's.
+    const bool split = options_.writes_per_transaction != 0 && pending_.size() > options_.writes_per_transaction &&
+                       pending_.front().database == environment_.records() &&
+                       pending_.back().database == environment_.records();
+    std::size_t committed = 0;  // pending_[0, committed) is on disk
+    int rc = MDB_SUCCESS;
+    while (committed < pending_.size()) {
+        const std::size_t end = transaction_end(committed, split);
+        rc = write_pending(committed, end);
+        // Only the failed transaction is redone after growing: no transaction is open here.
+        while (rc == MDB_MAP_FULL && grow_map()) rc = write_pending(committed, end);
+        if (rc != MDB_SUCCESS) break;
+        committed = end;
+    }
 
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started);
     if (rc != MDB_SUCCESS) {
+        // What committed stays committed; only the rest is retried, newer changes behind it.
+        pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(committed));
         {
             std::lock_guard lock(mutex_);
             ++stats_.failures;
+            stats_.records_written += committed;
+            stats_.map_size = environment_.map_size();
+            stats_.used_bytes = environment_.used_bytes();
         }
         backoff_ = std::min(max_backoff, backoff_.count() == 0 ? first_backoff : backoff_ * 2);
         if (healthy_.exchange(false, std::memory_order_acq_rel)) {
             log_.error("flush_failed", {{"error", std::string_view(mdb_strerror(rc))},
                                         {"records", std::int64_t(pending_.size())}});
         }
+        // The generation is not whole on disk while any of it is left, so its waiters fail.
         finish_waiters(pending_generation_, false);
         return;
     }
@@ -164,16 +192,30 @@ void persister::commit_pending() {
         stats_.map_size = environment_.map_size();
         stats_.used_bytes = environment_.used_bytes();
     }
-    pending_.clear();
+    release_scratch(pending_.size());
     backoff_ = std::chrono::milliseconds{0};
     if (!healthy_.exchange(true, std::memory_order_acq_rel)) log_.info("flush_recovered", {});
     finish_waiters(pending_generation_, true);
 }
 
-int persister::write_pending() {
+std::size_t persister::transaction_end(std::size_t begin, bool split) const {
+    if (!split || pending_.size() - begin <= options_.writes_per_transaction) return pending_.size();
+    std::size_t end = begin + options_.writes_per_transaction;
+    // Never between two changes of one user: they commit together, as in an unsplit batch (and
+    // so do the changes of one key, which write_pending relies on).
+    const std::string_view last_user = user_of(pending_[end - 1].key);
+    while (end < pending_.size() && user_of(pending_[end].key) == last_user) ++end;
+    return end;
+}
+
+int persister::write_pending(std::size_t begin, std::size_t end) {
     lmdb_transaction txn;
     if (const int rc = environment_.begin_write(txn); rc != MDB_SUCCESS) return rc;
-    for (const auto& write : pending_) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const pending_write& write = pending_[i];
+        // A later change to the same key follows at once (sorted, stable) and supersedes this one:
+        // skipping it saves the put, and a retry is not blocked by a value already replaced.
+        if (i + 1 < end && pending_[i + 1].database == write.database && pending_[i + 1].key == write.key) continue;
         MDB_val key = as_val(write.key);
         int rc = MDB_SUCCESS;
         if (write.value) {
@@ -186,6 +228,22 @@ int persister::write_pending() {
         if (rc != MDB_SUCCESS) return rc;
     }
     return txn.commit();
+}
+
+void persister::release_scratch(std::size_t written) {
+    if (pending_.capacity() > large_batch) {
+        std::vector<pending_write>().swap(pending_);
+    } else {
+        pending_.clear();
+    }
+    if (written <= large_batch) return;
+#if defined(__GLIBC__)
+    // The encoded keys and values just freed are small chunks spread over this thread's arena;
+    // glibc returns memory to the system only from an arena's top, so without this they would
+    // stay resident until the next batch of the same size. Before the waiters are released, so
+    // a caller that waited on this batch sees the memory back; it costs little next to the batch.
+    malloc_trim(0);
+#endif
 }
 
 bool persister::grow_map() {

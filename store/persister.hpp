@@ -2,14 +2,30 @@
 // The persister: the one thread that writes LMDB.
 //
 // It collects the store's dirty records shard by shard (a shard lock is held only while its dirty
-// list is copied out and encoded) and writes them in one transaction per batch. In snapshot mode
-// a batch starts every flush interval; in sync mode it also starts as soon as a request waits
-// (when_durable), and every request arriving during a commit shares the next one: group commit.
+// list is copied out and encoded) and writes them in one transaction per batch (a large batch of
+// records only in several, see below). In snapshot mode a batch starts every flush interval; in
+// sync mode it also starts as soon as a request waits (when_durable), and every request arriving
+// during a commit shares the next one: group commit.
+//
+// A large batch made only of records (a burst of new records, a bulk import, the flush on stop) is
+// written as several transactions of about writes_per_transaction changes each, cut only between
+// two users, so each user's changes still commit together. Why: LMDB (without MDB_WRITEMAP) mallocs
+// a page per dirty page of a write transaction and keeps every one of them on its free list for the
+// life of the environment, so one transaction over a million records would pin the whole database's
+// size in the heap for good. Waiters are released only when the last of them has committed, so the
+// generation contract is unchanged; a crash between two of them loses only the users not yet
+// committed, a subset of what the batch would have lost. A batch that also changes an attached
+// source (catalog, enrolments, outbox…) stays one transaction: an outbox event must never become
+// durable without the record that caused it, or the other way round.
+// After a large batch the persister also gives its scratch memory back (pending_'s capacity, and
+// malloc_trim for the encoded strings it freed), since glibc would otherwise keep it resident.
 //
 // A batch that fails to commit is kept and retried with backoff (100 ms doubling to 5 s), newer
 // changes appended behind it; until a commit succeeds, healthy() is false, so readiness is 503 and
-// writes are refused rather than acknowledged and then lost. MDB_MAP_FULL grows the map (doubling,
-// up to max_map_size when set) and retries at once.
+// writes are refused rather than acknowledged and then lost. When a later transaction of a split
+// batch fails, the ones before it stay committed and only the rest is kept for the retry; its
+// waiters are failed all the same, as their generation is not whole on disk. MDB_MAP_FULL grows
+// the map (doubling, up to max_map_size when set) and retries the failed transaction at once.
 //
 // Besides the records, the persister writes the changes of attached dirty_sources (the catalog,
 // the enrolments) into their own named databases, in the same batches and transactions, so a
@@ -41,6 +57,9 @@ struct persister_options {
     durability_mode mode = durability_mode::snapshot;
     std::chrono::milliseconds flush_interval{1000};
     std::size_t max_map_size = 0;  // 0: grow without limit
+    // Changes per LMDB transaction when a records-only batch is split (see above); 0: never
+    // split. A transaction may exceed it by the rest of one user's records.
+    std::size_t writes_per_transaction = 32768;
 };
 
 struct persister_stats {
@@ -94,7 +113,9 @@ private:
     void flush();
     void collect(std::uint64_t generation);
     void commit_pending();
-    int write_pending();
+    std::size_t transaction_end(std::size_t begin, bool split) const;
+    int write_pending(std::size_t begin, std::size_t end);
+    void release_scratch(std::size_t written);
     bool grow_map();
     void finish_waiters(std::uint64_t generation, bool committed);
 

@@ -87,6 +87,49 @@ std::optional<std::string> stored(const lmdb_environment& environment, std::stri
     return std::string(as_view(value));
 }
 
+// What LMDB held when a waiter was called back: its last committed transaction id and how many
+// records it held, read on the persister thread inside the callback.
+struct seen_at_release {
+    bool committed = false;
+    std::size_t last_txnid = 0;
+    std::size_t records = 0;
+};
+
+std::size_t last_txnid(const lmdb_environment& environment) {
+    MDB_envinfo info{};
+    mdb_env_info(environment.get(), &info);
+    return info.me_last_txnid;
+}
+
+std::size_t records_in_lmdb(const lmdb_environment& environment) {
+    lmdb_transaction txn;
+    if (environment.begin_read(txn) != MDB_SUCCESS) return 0;
+    MDB_stat stat{};
+    mdb_stat(txn.get(), environment.records(), &stat);
+    return stat.ms_entries;
+}
+
+std::future<seen_at_release> durable_and_seen(persister& writer, const lmdb_environment& environment,
+                                              std::uint64_t generation) {
+    auto promise = std::make_shared<std::promise<seen_at_release>>();
+    auto future = promise->get_future();
+    writer.when_durable(generation, [promise, &environment](bool committed) {
+        promise->set_value({committed, last_txnid(environment), records_in_lmdb(environment)});
+    });
+    return future;
+}
+
+// `records` records for each of `users` users u0, u1…; returns the last write's generation.
+std::uint64_t write_users(progress_store& store, int users, int records) {
+    std::uint64_t last = 0;
+    for (int u = 0; u < users; ++u) {
+        for (int r = 0; r < records; ++r) {
+            last = store.apply_ping("u" + std::to_string(u), watch("c" + std::to_string(r)), r).generation;
+        }
+    }
+    return last;
+}
+
 std::size_t recovered_records(const lmdb_environment& environment) {
     progress_store reloaded(8, {});
     const auto result = recover(environment, reloaded, quiet);
@@ -244,6 +287,123 @@ BOOST_AUTO_TEST_CASE(a_map_at_its_cap_fails_the_batch_but_keeps_the_records_in_m
     BOOST_TEST(!writer.stop());  // it retries on stop, still cannot fit the batch, and says so
     // The batch failed as a whole: LMDB holds none of it.
     BOOST_TEST(recovered_records(environment) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_large_batch_commits_in_several_transactions_and_releases_waiters_after_the_last) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    progress_store store(8, {});
+    persister_options options{durability_mode::sync, never};
+    options.writes_per_transaction = 10;
+    persister writer(store, environment, options, quiet);
+    // 5 users x 7 records, in key order u0…u4: cut after 10 writes, each cut moved to the end of
+    // its user (u1 ends at 14, u3 at 28), then 7 left: 3 transactions, where 10 a piece would be 4.
+    const auto last = write_users(store, 5, 7);
+    const auto before = last_txnid(environment);
+    writer.start();
+    auto done = durable_and_seen(writer, environment, last);
+    BOOST_REQUIRE(done.wait_for(5s) == std::future_status::ready);
+    const auto seen = done.get();
+    BOOST_TEST(seen.committed);
+    // Called back only once the whole batch is on disk, not after its first transaction.
+    BOOST_TEST(seen.records == 35u);
+    BOOST_TEST(seen.last_txnid - before == 3u);
+    const auto stats = writer.stats();
+    BOOST_TEST(stats.flushes == 1u);  // one batch, however many transactions
+    BOOST_TEST(stats.records_written == 35u);
+    BOOST_TEST(stats.durable_generation >= last);
+    BOOST_TEST(writer.healthy());
+}
+
+BOOST_AUTO_TEST_CASE(a_large_batch_that_changes_an_attached_source_stays_one_transaction) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    progress_store store(8, {});
+    catalog contents(store.generation_counter());
+    persister_options options{durability_mode::sync, never};
+    options.writes_per_transaction = 10;
+    persister writer(store, environment, options, quiet);
+    writer.attach(contents, environment.catalog());
+    write_users(store, 5, 7);
+    content_entry entry;
+    entry.id = "course-1";
+    entry.type = "course";
+    entry.children = {"c0"};
+    const auto last = contents.put(std::move(entry), 1).generation;
+    const auto before = last_txnid(environment);
+    writer.start();
+    auto done = durable_and_seen(writer, environment, last);
+    BOOST_REQUIRE(done.wait_for(5s) == std::future_status::ready);
+    const auto seen = done.get();
+    BOOST_TEST(seen.committed);
+    BOOST_TEST(seen.records == 35u);
+    BOOST_TEST(seen.last_txnid - before == 1u);  // records and catalog together, as an outbox event must be
+}
+
+BOOST_AUTO_TEST_CASE(a_full_map_grows_between_the_transactions_of_a_batch) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), small_map_size);
+    progress_store store(8, {});
+    persister_options options{durability_mode::sync, never};
+    options.writes_per_transaction = 10;
+    persister writer(store, environment, options, quiet);
+    // 10 users x 10 records of ~4 KiB: ten transactions, the map far too small for them all.
+    const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
+    std::uint64_t last = 0;
+    for (int u = 0; u < 10; ++u) {
+        for (int r = 0; r < 10; ++r) {
+            last = store.apply_ping("u" + std::to_string(u), watch("c" + std::to_string(r), 10, details), r).generation;
+        }
+    }
+    const auto before = last_txnid(environment);
+    writer.start();
+    auto done = durable_and_seen(writer, environment, last);
+    BOOST_REQUIRE(done.wait_for(10s) == std::future_status::ready);
+    const auto seen = done.get();
+    BOOST_TEST(seen.committed);
+    BOOST_TEST(seen.records == 100u);
+    BOOST_TEST(seen.last_txnid - before == 10u);  // a growth redoes only the transaction that hit it
+    BOOST_TEST(writer.healthy());
+    BOOST_TEST(writer.stats().map_size > small_map_size);
+    writer.stop();
+    BOOST_TEST(recovered_records(environment) == 100u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failure_in_a_later_transaction_keeps_the_earlier_ones_and_retries_the_rest) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), small_map_size);
+    progress_store store(8, {});
+    persister_options options{durability_mode::sync, never, small_map_size};
+    options.writes_per_transaction = 4;
+    persister writer(store, environment, options, quiet);
+    // Four small records (a0…a3: the first transaction), then z1's 100 records of ~4 KiB, one
+    // user so one transaction, which cannot fit under the cap.
+    for (auto user : {"a0", "a1", "a2", "a3"}) store.apply_ping(user, watch("c1"), 1);
+    const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
+    std::uint64_t last = 0;
+    for (int i = 0; i < 100; ++i) {
+        last = store.apply_ping("z1", watch("c" + std::to_string(i), 10, details), i).generation;
+    }
+    writer.start();
+    auto failed = durable(writer, last);
+    BOOST_REQUIRE(failed.wait_for(10s) == std::future_status::ready);
+    BOOST_TEST(!failed.get());  // its generation is not whole on disk
+    BOOST_TEST(!writer.healthy());
+    BOOST_TEST(writer.stats().failures >= 1u);
+    BOOST_TEST(writer.stats().records_written == 4u);
+    BOOST_TEST(records_in_lmdb(environment) == 4u);  // the first transaction stayed committed
+
+    // Erasing z1 supersedes the kept puts: the retry writes only the deletes, and succeeds.
+    const auto erased = store.erase_user("z1");
+    BOOST_REQUIRE(erased.generation > last);
+    auto retried = durable(writer, erased.generation);
+    BOOST_REQUIRE(retried.wait_for(10s) == std::future_status::ready);
+    BOOST_TEST(retried.get());
+    BOOST_TEST(writer.healthy());
+    BOOST_TEST(writer.stats().flushes == 1u);
+    BOOST_TEST(writer.stop());
+    BOOST_TEST(recovered_records(environment) == 4u);
+    BOOST_TEST(stored(environment, "a3", "c1").has_value());
 }
 
 // Everything that runs at once in the server, at once here: sync writers waiting on the
