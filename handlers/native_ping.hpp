@@ -16,6 +16,8 @@ namespace progressd {
 struct parsed_ping {
     std::string user_id;
     store::ping observation;
+
+    friend bool operator==(const parsed_ping&, const parsed_ping&) = default;
 };
 
 // `prefix` goes in front of field names in errors (e.g. "pings[2].").

@@ -28,6 +28,8 @@ struct ping {
     std::optional<std::string> details;  // serialized JSON object
     std::vector<std::pair<double, double>> segments;  // [from, to] seconds actually played
     std::string content_type;  // the catalog's type, when a completion rule needs it (else empty)
+
+    friend bool operator==(const ping&, const ping&) = default;
 };
 
 }  // namespace progressd::store

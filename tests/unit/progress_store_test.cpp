@@ -1,4 +1,5 @@
 #include "store/progress_store.hpp"
+#include "test_names.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -10,11 +11,7 @@ using namespace progressd::store;
 
 namespace {
 
-std::string named(const char* prefix, int number) {
-    std::string name(prefix);
-    name += std::to_string(number);  // not prefix + to_string(): GCC 12 -O3 warns falsely (-Wrestrict)
-    return name;
-}
+using progressd::testing::named;
 
 ping watch(std::string content, double position, std::string context = {}) {
     ping p;

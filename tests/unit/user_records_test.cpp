@@ -1,4 +1,5 @@
 #include "store/user_records.hpp"
+#include "test_names.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -9,11 +10,7 @@ using namespace progressd::store;
 
 namespace {
 
-std::string named(const char* prefix, int number) {
-    std::string name(prefix);
-    name += std::to_string(number);  // not prefix + to_string(): GCC 12 -O3 warns falsely (-Wrestrict)
-    return name;
-}
+using progressd::testing::named;
 
 packed_record& add(user_records& records, intern_table& strings, std::string_view context, std::string_view content) {
     packed_record record;
