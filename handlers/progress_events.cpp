@@ -1,36 +1,15 @@
 #include "handlers/progress_events.hpp"
 
 #include "handlers/collection_progress.hpp"
+#include "handlers/random_hex.hpp"
 #include "handlers/router.hpp"
 #include "handlers/services.hpp"
 #include "store/aggregate.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
-#include <array>
-#include <random>
 
 namespace progressd {
 namespace {
-
-// Random, so ids never repeat across restarts without keeping a counter.
-std::string new_event_id() {
-    std::array<unsigned char, 16> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-        // Still unique enough to deduplicate on; the event matters more than the id's quality.
-        std::random_device fallback;
-        for (auto& byte : bytes) byte = static_cast<unsigned char>(fallback());
-    }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string id;
-    id.reserve(bytes.size() * 2);
-    for (const auto byte : bytes) {
-        id.push_back(hex[byte >> 4]);
-        id.push_back(hex[byte & 15]);
-    }
-    return id;
-}
 
 store::progress_event make_event(store::event_type type, std::string_view user_id, std::string_view context_id,
                                  std::string_view course_id, std::string_view content_id) {
@@ -46,7 +25,7 @@ store::progress_event make_event(store::event_type type, std::string_view user_i
 std::uint64_t publish(services& context, store::progress_event event, std::int64_t now_ms) {
     const auto targets = context.webhooks.targets_for(event.type);
     if (targets.empty()) return 0;
-    event.id = new_event_id();
+    event.id = random_hex(16);  // random: ids never repeat across restarts, with no counter to keep
     event.occurred_at = now_ms;
     return context.outbox.publish(event, targets, now_ms);
 }

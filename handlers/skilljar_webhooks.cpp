@@ -3,31 +3,16 @@
 // lost stream of events), so each answer waits until the change is durable, in either mode.
 
 #include "handlers/json_io.hpp"
+#include "handlers/random_hex.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/skilljar_family.hpp"
 #include "handlers/webhook_mapping.hpp"
 
-#include <openssl/rand.h>
-
-#include <array>
-
 namespace progressd::skilljar {
 namespace {
 
 constexpr std::size_t webhooks_per_page = 100;
-
-std::optional<std::string> random_hex(std::size_t bytes) {
-    std::array<unsigned char, 32> raw{};
-    if (bytes > raw.size() || RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1) return std::nullopt;
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string text;
-    for (std::size_t i = 0; i < bytes; ++i) {
-        text.push_back(hex[raw[i] >> 4]);
-        text.push_back(hex[raw[i] & 15]);
-    }
-    return text;
-}
 
 handler_result not_found() { return {detail_response(http::status::not_found, "Not found.")}; }
 
@@ -56,11 +41,8 @@ handler_result create_webhook(services& context, request_context& request) {
     store::webhook hook;
     hook.created_at = request.now_ms;
     apply_webhook_write(hook, write);
-    auto id = random_hex(6);
-    auto secret = hook.secret.empty() ? random_hex(32) : std::optional<std::string>(hook.secret);
-    if (!id || !secret) return {detail_response(http::status::service_unavailable, "No randomness available; retry later.")};
-    hook.id = std::move(*id);
-    hook.secret = std::move(*secret);
+    hook.id = random_hex(6);
+    if (hook.secret.empty()) hook.secret = random_hex(32);
     const auto generation = context.webhooks.create(hook);
     if (!generation) {
         return {detail_response(http::status::bad_request,

@@ -1,6 +1,7 @@
 #include "handlers/webhook_payload.hpp"
 
 #include "handlers/auth/base64url.hpp"
+#include "handlers/random_hex.hpp"
 #include "handlers/skilljar_mapping.hpp"
 
 #include <boost/json/object.hpp>
@@ -60,13 +61,7 @@ std::string webhook_signature(std::string_view secret, std::int64_t timestamp_s,
     unsigned int length = 0;
     HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
          reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), digest, &length);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string signature = "sha256=";
-    for (unsigned int i = 0; i < length; ++i) {
-        signature.push_back(hex[digest[i] >> 4]);
-        signature.push_back(hex[digest[i] & 15]);
-    }
-    return signature;
+    return "sha256=" + hex_encode(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::vector<std::pair<std::string, std::string>> webhook_headers(const store::webhook& target,
