@@ -27,6 +27,39 @@ void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
 }
 
+namespace {
+
+// Numbers with one or two decimals (a position of 312.5 s, a percent of 52.08) also skip the
+// shortest-form search, with the same text std::to_chars would write. When k / 10^d (an exact
+// integer over an exact power of ten, so the division is correctly rounded) equals the number, the
+// text of k / 10^d reads back as it: both are the double nearest that decimal. It is the shortest:
+// fewer decimals were tried first, and below 10^12 doubles lie closer than 0.01 apart, so no other
+// decimal of as many digits reads back as the same double. From 1 up, plain notation is never
+// longer than scientific, which is the form std::to_chars picks.
+bool append_short_decimal(std::string& out, double number) {
+    const double magnitude = std::fabs(number);
+    if (!(magnitude >= 1 && magnitude < 1e12)) return false;
+    std::int64_t scale = 10;
+    for (int decimals = 1; decimals <= 2; ++decimals, scale *= 10) {
+        const double scaled = std::round(magnitude * static_cast<double>(scale));
+        if (scaled / static_cast<double>(scale) != magnitude) continue;
+        const auto units = static_cast<std::int64_t>(scaled);
+        char buffer[32];
+        char* end = buffer;
+        if (number < 0) *end++ = '-';
+        end = std::to_chars(end, buffer + sizeof buffer, units / scale).ptr;
+        *end++ = '.';
+        const auto fraction = units % scale;
+        if (decimals == 2 && fraction < 10) *end++ = '0';
+        end = std::to_chars(end, buffer + sizeof buffer, fraction).ptr;
+        out.append(buffer, end);
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 void append_json_number(std::string& out, double number) {
     // The API never stores a non-finite number; null is the only valid JSON for one anyway.
     if (!std::isfinite(number)) {
@@ -41,6 +74,7 @@ void append_json_number(std::string& out, double number) {
         out.append(buffer, result.ptr);
         return;
     }
+    if (append_short_decimal(out, number)) return;
     const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
     out.append(buffer, result.ptr);
 }

@@ -3,7 +3,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <charconv>
+#include <cmath>
 #include <limits>
+#include <random>
+#include <string>
 
 using progressd::to_json_text;
 
@@ -18,6 +22,36 @@ BOOST_AUTO_TEST_CASE(doubles_print_in_shortest_plain_form) {
     BOOST_TEST(to_json_text(boost::json::value(-0.0)) == "0");
     BOOST_TEST(to_json_text(boost::json::value(1e7)) == "10000000");
     BOOST_TEST(to_json_text(boost::json::value(1e300)) == "1e+300");
+}
+
+// The one- and two-decimal fast path must write exactly what std::to_chars writes, for the
+// decimals it takes and for their neighbours, which it must leave to to_chars.
+BOOST_AUTO_TEST_CASE(short_decimals_match_to_chars) {
+    std::mt19937_64 random(42);
+    auto expected = [](double number) {
+        char buffer[32];
+        return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, number).ptr);
+    };
+    auto written = [](double number) {
+        std::string out;
+        progressd::append_json_number(out, number);
+        return out;
+    };
+    for (int i = 0; i < 200000; ++i) {
+        const std::int64_t k = static_cast<std::int64_t>(random() % 100'000'000'000'000ull);
+        for (const double base : {static_cast<double>(k) / 10.0, static_cast<double>(k) / 100.0,
+                                  static_cast<double>(k % 100000) / 100.0}) {
+            if (base == std::trunc(base)) continue;  // the integer path
+            for (const double number : {base, -base, std::nextafter(base, 0.0), std::nextafter(base, 1e300)}) {
+                BOOST_TEST(written(number) == expected(number), number);
+            }
+        }
+    }
+    BOOST_TEST(written(312.5) == "312.5");
+    BOOST_TEST(written(52.08) == "52.08");
+    BOOST_TEST(written(1.05) == "1.05");
+    BOOST_TEST(written(-7.5) == "-7.5");
+    BOOST_TEST(written(0.5) == "0.5");  // below 1: to_chars
 }
 
 BOOST_AUTO_TEST_CASE(non_finite_doubles_become_null) {
