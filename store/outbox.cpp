@@ -29,6 +29,10 @@ std::uint64_t event_outbox::publish(const progress_event& event, const webhook_l
     for (const auto& target : targets) {
         auto key = key_of(event, target.id);
         dirty_.insert(key);
+        if (auto old = entries_.find(key); old != entries_.end()) {  // the same event again: replaced
+            if (!old->second.in_flight) waiting_.erase({old->second.value.next_attempt_at, key});
+        }
+        waiting_.emplace(now_ms, key);
         entries_.insert_or_assign(std::move(key), entry{delivery{target.id, event, 0, now_ms, {}}, generation, false});
     }
     return generation;
@@ -37,22 +41,17 @@ std::uint64_t event_outbox::publish(const progress_event& event, const webhook_l
 std::vector<event_outbox::due_delivery> event_outbox::take_due(std::int64_t now_ms, std::uint64_t durable_generation,
                                                                std::size_t limit) {
     std::lock_guard lock(mutex_);
-    std::vector<std::pair<std::int64_t, decltype(entries_)::iterator>> due;
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-        const entry& candidate = it->second;
-        if (candidate.in_flight || candidate.value.next_attempt_at > now_ms || candidate.generation > durable_generation) {
+    std::vector<due_delivery> taken;
+    // Only deliveries published since the last commit are passed over: at most one flush's worth.
+    for (auto it = waiting_.begin(); it != waiting_.end() && it->first <= now_ms && taken.size() < limit;) {
+        auto found = entries_.find(it->second);
+        if (found->second.generation > durable_generation) {
+            ++it;
             continue;
         }
-        due.emplace_back(candidate.value.next_attempt_at, it);
-    }
-    const std::size_t count = std::min(limit, due.size());
-    std::partial_sort(due.begin(), due.begin() + static_cast<std::ptrdiff_t>(count), due.end(),
-                      [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<due_delivery> taken;
-    taken.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
-        due[i].second->second.in_flight = true;
-        taken.push_back({due[i].second->first, due[i].second->second.value});
+        found->second.in_flight = true;
+        taken.push_back({found->first, found->second.value});
+        it = waiting_.erase(it);
     }
     return taken;
 }
@@ -78,6 +77,7 @@ bool event_outbox::finish(const std::string& key, delivery_outcome outcome, std:
     }
     value.next_attempt_at = now_ms + policy_.backoff_after(value.attempts).count();
     found->second.in_flight = false;
+    waiting_.emplace(value.next_attempt_at, key);
     return false;
 }
 
@@ -87,6 +87,7 @@ std::size_t event_outbox::drop_webhook(std::string_view webhook_id) {
     for (auto it = entries_.begin(); it != entries_.end();) {
         if (it->second.value.webhook_id == webhook_id) {
             dirty_.insert(it->first);
+            if (!it->second.in_flight) waiting_.erase({it->second.value.next_attempt_at, it->first});
             it = entries_.erase(it);
             ++dropped;
             ++counters_.dropped;
@@ -111,6 +112,8 @@ outbox_stats event_outbox::stats() const {
 
 void event_outbox::load(std::string key, delivery value) {
     std::lock_guard lock(mutex_);
+    if (auto old = entries_.find(key); old != entries_.end()) waiting_.erase({old->second.value.next_attempt_at, key});
+    waiting_.emplace(value.next_attempt_at, key);
     entries_.insert_or_assign(std::move(key), entry{std::move(value), 0, false});
 }
 

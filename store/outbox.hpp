@@ -22,6 +22,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,9 @@ private:
     const retry_policy policy_;
     mutable std::mutex mutex_;
     std::map<std::string, entry, std::less<>> entries_;
+    // The entries not in flight, by (next attempt, key): take_due reads the front instead of
+    // walking a backlog that may be large while a receiver is down.
+    std::set<std::pair<std::int64_t, std::string>> waiting_;
     std::set<std::string, std::less<>> dirty_;
     outbox_stats counters_;  // pending is filled in by stats()
 };

@@ -169,6 +169,23 @@ BOOST_AUTO_TEST_CASE(delivered_and_dropped_deliveries_leave_tombstones) {
     for (const auto& [key, value] : changes) BOOST_TEST(value.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_backlog_is_taken_oldest_first_and_dropped_whole) {
+    std::atomic<std::uint64_t> generation{1};
+    event_outbox box(generation, {});
+    const webhook_list targets{make_hook("a", "http://x/1")};
+    for (int i = 0; i < 10; ++i) box.publish(make_event("e" + std::to_string(i)), targets, i);
+    auto first = box.take_due(5, 1, 3);
+    BOOST_REQUIRE(first.size() == 3u);
+    for (int i = 0; i < 3; ++i) BOOST_TEST(first[static_cast<std::size_t>(i)].value.event.id == "e" + std::to_string(i));
+    box.finish(first[0].key, delivery_outcome::failed, 5);  // e0 waits for its backoff now
+    const auto next = box.take_due(5, 1, 10);
+    BOOST_REQUIRE(next.size() == 3u);  // e3..e5: e6..e9 are not due at 5
+    BOOST_TEST(next[0].value.event.id == "e3");
+    BOOST_TEST(box.drop_webhook("a") == 10u);  // waiting, in flight and backing off alike
+    BOOST_TEST(box.take_due(1'000'000, 1, 100).empty());
+    BOOST_TEST(box.size() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(pending_deliveries_survive_a_restart) {
     progressd::testing::temp_dir dir;
     const progressd::logger quiet{progressd::log_level::error};
