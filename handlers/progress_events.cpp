@@ -1,7 +1,7 @@
 #include "handlers/progress_events.hpp"
 
 #include "handlers/collection_progress.hpp"
-#include "handlers/random_hex.hpp"
+#include "handlers/auth/random_hex.hpp"
 #include "handlers/router.hpp"
 #include "handlers/services.hpp"
 #include "store/aggregate.hpp"

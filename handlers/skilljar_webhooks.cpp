@@ -3,7 +3,7 @@
 // lost stream of events), so each answer waits until the change is durable, in either mode.
 
 #include "handlers/json_io.hpp"
-#include "handlers/random_hex.hpp"
+#include "handlers/auth/random_hex.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/skilljar_family.hpp"

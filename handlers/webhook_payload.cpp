@@ -1,7 +1,7 @@
 #include "handlers/webhook_payload.hpp"
 
 #include "handlers/auth/base64url.hpp"
-#include "handlers/random_hex.hpp"
+#include "handlers/auth/random_hex.hpp"
 #include "handlers/skilljar_mapping.hpp"
 
 #include <boost/json/object.hpp>

@@ -1,5 +1,7 @@
 #include "handlers/auth/secret_file.hpp"
 
+#include "handlers/auth/random_hex.hpp"
+
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <unistd.h>
@@ -79,15 +81,8 @@ void fsync_directory(const std::string& dir) {
 std::string random_hex_secret() {
     std::array<unsigned char, secret_bytes> bytes{};
     if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) throw std::runtime_error("HS256 secret: RAND_bytes failed");
-    constexpr std::string_view digits = "0123456789abcdef";
-    std::string text;
-    text.reserve(bytes.size() * 2 + 1);
-    for (unsigned char byte : bytes) {
-        text += digits[byte >> 4];
-        text += digits[byte & 0x0f];
-    }
-    text += '\n';
-    return text;
+    // Not random_hex(): a secret must not fall back to another source when OpenSSL's fails.
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) + '\n';
 }
 
 // Redis-style atomic creation: write a temp file, fsync it, publish it under the final name, fsync

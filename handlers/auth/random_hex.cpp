@@ -1,4 +1,4 @@
-#include "handlers/random_hex.hpp"
+#include "handlers/auth/random_hex.hpp"
 
 #include <openssl/rand.h>
 

@@ -1,6 +1,6 @@
 #pragma once
 // Random identifiers and keys as lowercase hex (webhook ids and secrets, event ids), and the hex
-// form of a digest.
+// form of bytes (digests, the generated HS256 secret).
 
 #include <cstddef>
 #include <string>
