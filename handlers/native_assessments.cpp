@@ -133,7 +133,7 @@ handler_result post_assessment(services& context, request_context& request) {
         attempt.passed = attempt.max_score > 0 && attempt.score / attempt.max_score * 100 >= percent;
     }
     const store::record_key key{parsed.observation.context_id, parsed.observation.content_id};
-    const auto submitted = context.assessments.submit(parsed.user_id, key, attempt);
+    const auto submitted = submit_attempt_with_events(context, request, parsed.user_id, key, attempt);
 
     // The quiz's record: started by any attempt, completed once one has passed (sticky).
     auto& ping = parsed.observation;
@@ -141,8 +141,7 @@ handler_result post_assessment(services& context, request_context& request) {
     prepare_ping(context, request, ping);
     const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
     const auto generation =
-        std::max({submitted.generation, apply_ping_effects(context, request, parsed.user_id, ping, applied),
-                  publish_quiz_attempt(context, request, parsed.user_id, key, attempt)});
+        std::max(submitted.generation, apply_ping_effects(context, request, parsed.user_id, ping, applied));
 
     auto json = state_to_json(parsed.user_id, key, submitted.state);
     json["attempt"] = attempt_to_json(attempt);

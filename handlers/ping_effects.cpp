@@ -19,13 +19,12 @@ void prepare_ping(services& context, request_context& request, store::ping& obse
 namespace {
 
 std::uint64_t learn_and_enrol(services& context, request_context& request, std::string_view user_id,
-                              const store::ping& observation, const store::apply_result& applied) {
+                              const store::ping& observation, const store::apply_result& applied, bool learns,
+                              bool enrols) {
     std::uint64_t generation = 0;
     const auto& seen = request.thread.catalog.get(context.catalog);
-    if (!observation.collection_id.empty()) {
-        generation = store::learn_from_ping(context.catalog, seen, observation, request.now_ms);
-    }
-    if (!applied.outcome.first_access || observation.context_id.empty()) return generation;
+    if (learns) generation = store::learn_from_ping(context.catalog, seen, observation, request.now_ms);
+    if (!enrols) return generation;
     const auto enrolled =
         store::enrol_from_ping(context.enrolments, seen, user_id, observation, applied.outcome, request.now_ms);
     if (enrolled == 0) return generation;
@@ -43,7 +42,9 @@ std::uint64_t apply_ping_effects(services& context, request_context& request, st
     std::uint64_t generation = applied.generation;
     const bool learns = !observation.collection_id.empty();
     const bool enrols = applied.outcome.first_access && !observation.context_id.empty();
-    if (learns || enrols) generation = std::max(generation, learn_and_enrol(context, request, user_id, observation, applied));
+    if (learns || enrols) {
+        generation = std::max(generation, learn_and_enrol(context, request, user_id, observation, applied, learns, enrols));
+    }
     // After learning, so a course named by this very ping is already known to the course check.
     if (applied.outcome.became_completed) {
         generation = std::max(generation, publish_record_completed(context, request, user_id,

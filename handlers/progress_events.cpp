@@ -52,6 +52,16 @@ bool counts_toward(const store::node_progress& node, std::string_view content_id
     });
 }
 
+std::uint64_t publish_quiz_attempt(services& context, request_context& request, std::string_view user_id,
+                                   const store::record_key& key, const store::assessment_attempt& attempt) {
+    if (!context.webhooks.any_active()) return 0;
+    const auto catalog = request.thread.catalog.shared(context.catalog);
+    auto event = make_event(store::event_type::quiz_completion, user_id, key.context_id,
+                            course_of(*catalog, key.content_id), key.content_id);
+    event.quiz = store::quiz_outcome{attempt.attempt_id, attempt.score, attempt.max_score, attempt.passed};
+    return publish(context, std::move(event), request.now_ms);
+}
+
 }  // namespace
 
 std::uint64_t publish_record_completed(services& context, request_context& request, std::string_view user_id,
@@ -79,16 +89,6 @@ std::uint64_t publish_record_completed(services& context, request_context& reque
     return generation;
 }
 
-std::uint64_t publish_quiz_attempt(services& context, request_context& request, std::string_view user_id,
-                                   const store::record_key& key, const store::assessment_attempt& attempt) {
-    if (!context.webhooks.any_active()) return 0;
-    const auto catalog = request.thread.catalog.shared(context.catalog);
-    auto event = make_event(store::event_type::quiz_completion, user_id, key.context_id,
-                            course_of(*catalog, key.content_id), key.content_id);
-    event.quiz = store::quiz_outcome{attempt.attempt_id, attempt.score, attempt.max_score, attempt.passed};
-    return publish(context, std::move(event), request.now_ms);
-}
-
 std::uint64_t publish_enrolment(services& context, request_context& request, std::string_view user_id,
                                 std::string_view collection_id, std::string_view context_id) {
     if (!context.webhooks.any_active()) return 0;
@@ -104,6 +104,15 @@ store::overwrite_result overwrite_with_events(services& context, request_context
         written.generation = std::max(written.generation, publish_record_completed(context, request, user_id, key));
     }
     return written;
+}
+
+store::assessment_store::submit_result submit_attempt_with_events(services& context, request_context& request,
+                                                                 std::string_view user_id, const store::record_key& key,
+                                                                 const store::assessment_attempt& attempt) {
+    auto submitted = context.assessments.submit(user_id, key, attempt);
+    submitted.generation =
+        std::max(submitted.generation, publish_quiz_attempt(context, request, user_id, key, attempt));
+    return submitted;
 }
 
 store::assessment_store::update_result update_quiz_with_events(services& context, request_context& request,

@@ -28,10 +28,6 @@ struct request_context;
 std::uint64_t publish_record_completed(services& context, request_context& request, std::string_view user_id,
                                        const store::record_key& key);
 
-// An assessment attempt was recorded: QUIZ_COMPLETION.
-std::uint64_t publish_quiz_attempt(services& context, request_context& request, std::string_view user_id,
-                                   const store::record_key& key, const store::assessment_attempt& attempt);
-
 // An enrolment was created: COURSE_ENROLLMENT.
 std::uint64_t publish_enrolment(services& context, request_context& request, std::string_view user_id,
                                 std::string_view collection_id, std::string_view context_id);
@@ -40,6 +36,9 @@ std::uint64_t publish_enrolment(services& context, request_context& request, std
 // instead of the store directly. Each result's generation covers the events too.
 store::overwrite_result overwrite_with_events(services& context, request_context& request, std::string_view user_id,
                                               const store::record_key& key, const store::record_overwrite& write);
+store::assessment_store::submit_result submit_attempt_with_events(services& context, request_context& request,
+                                                                 std::string_view user_id, const store::record_key& key,
+                                                                 const store::assessment_attempt& attempt);
 store::assessment_store::update_result update_quiz_with_events(services& context, request_context& request,
                                                                std::string_view user_id, const store::record_key& key,
                                                                const std::function<void(store::assessment_state&)>& change);

@@ -279,7 +279,7 @@ handler_result assessment_submit(services& context, request_context& request) {
     const double percent = pass_percent(request.thread.catalog.get(context.catalog).find(content_id));
     attempt.passed = attempt.max_score > 0 && attempt.score / attempt.max_score * 100 >= percent;
     const store::record_key key{context_id, content_id};
-    const auto submitted = context.assessments.submit(user_id, key, attempt);
+    const auto submitted = submit_attempt_with_events(context, request, user_id, key, attempt);
 
     // The assessed content's record: started by any attempt, completed once one has passed.
     store::ping ping;
@@ -290,8 +290,7 @@ handler_result assessment_submit(services& context, request_context& request) {
     prepare_ping(context, request, ping);
     const auto applied = context.store.apply_ping(user_id, ping, request.now_ms);
     const auto generation =
-        std::max({submitted.generation, apply_ping_effects(context, request, user_id, ping, applied),
-                  publish_quiz_attempt(context, request, user_id, key, attempt)});
+        std::max(submitted.generation, apply_ping_effects(context, request, user_id, ping, applied));
     return current.ok(context, boost::json::object{{content_id, "Score Updated"}}, generation);
 }
 
