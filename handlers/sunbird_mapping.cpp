@@ -19,14 +19,6 @@ std::tm utc_of(std::int64_t ms) {
     return utc;
 }
 
-// Whole numbers as JSON integers (Boost.JSON would write 20.0 as 2E1).
-boost::json::value number(double value) {
-    if (std::isfinite(value) && std::floor(value) == value && std::fabs(value) < 9007199254740992.0) {
-        return static_cast<std::int64_t>(value);
-    }
-    return value;
-}
-
 std::optional<double> as_number(const boost::json::value& value) {
     if (value.is_int64()) return static_cast<double>(value.get_int64());
     if (value.is_uint64()) return static_cast<double>(value.get_uint64());
@@ -53,6 +45,13 @@ std::string read_id(const boost::json::object& request, std::string_view name, s
 }
 
 }  // namespace
+
+boost::json::value number(double value) {
+    if (std::isfinite(value) && std::floor(value) == value && std::fabs(value) < 9007199254740992.0) {
+        return static_cast<std::int64_t>(value);
+    }
+    return value;
+}
 
 std::string format_ts(std::int64_t ms) {
     const std::tm utc = utc_of(ms);
@@ -284,126 +283,6 @@ std::optional<std::vector<store::item_result>> assess_items(const boost::json::v
 
 boost::json::object attempt_to_json(const store::assessment_attempt& attempt) {
     return {{"attemptId", attempt.attempt_id}, {"score", number(attempt.score)}, {"max_score", number(attempt.max_score)}};
-}
-
-namespace {
-// RFC 4180: quote a field holding a comma, quote or line break, doubling quotes.
-void append_csv_field(std::string& out, std::string_view text) {
-    if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out += text;
-        return;
-    }
-    out += '"';
-    for (char c : text) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-}
-
-std::string cell(const boost::json::value* value) {
-    if (!value || value->is_null()) return {};
-    if (value->is_string()) return std::string(value->get_string());
-    return boost::json::serialize(*value);
-}
-}  // namespace
-
-std::string summaries_to_csv(const boost::json::array& summaries) {
-    static constexpr const char* columns[] = {"userId",   "collectionId",  "contextId", "enrolledDate", "active",
-                                              "progress", "status",        "completedOn"};
-    std::string out;
-    for (const char* column : columns) {
-        if (column != columns[0]) out += ',';
-        out += column;
-    }
-    out += ",collectionName,leafNodesCount,contentStatus,assessmentStatus\r\n";
-    for (const auto& entry : summaries) {
-        const auto& summary = entry.as_object();
-        for (const char* column : columns) {
-            if (column != columns[0]) out += ',';
-            append_csv_field(out, cell(summary.if_contains(column)));
-        }
-        const auto& collection = summary.at("collection").as_object();
-        out += ',';
-        append_csv_field(out, cell(collection.if_contains("name")));
-        out += ',';
-        append_csv_field(out, cell(collection.if_contains("leafNodesCount")));
-        out += ',';
-        append_csv_field(out, cell(summary.if_contains("contentStatus")));
-        out += ',';
-        append_csv_field(out, cell(summary.if_contains("assessmentStatus")));
-        out += "\r\n";
-    }
-    return out;
-}
-
-quiz_status best_of(std::string_view content_id, const store::assessment_state& state) {
-    quiz_status best{std::string(content_id), state.best_score(), 0};
-    for (const auto& attempt : state.attempts) {
-        if (attempt.score == best.score) best.max_score = std::max(best.max_score, attempt.max_score);
-    }
-    if (best.max_score == 0) {
-        for (const auto& attempt : state.attempts) best.max_score = std::max(best.max_score, attempt.max_score);
-    }
-    return best;
-}
-
-std::size_t leaf_count(const store::node_progress& node) {
-    if (!node.collection) return 1;
-    std::size_t count = 0;
-    for (const auto& child : node.children) count += leaf_count(child);
-    return count;
-}
-
-boost::json::object summary_to_json(std::string_view user_id, const store::enrolment_key& key,
-                                    const store::enrolment& value, const store::content_entry* collection,
-                                    const store::node_progress* course,
-                                    const std::vector<std::pair<std::string, store::progress_status>>& statuses,
-                                    const std::vector<quiz_status>& quizzes) {
-    boost::json::object content_status;
-    for (const auto& [content_id, status] : statuses) content_status[content_id] = static_cast<int>(status);
-    boost::json::object assessment_status;
-    for (const auto& quiz : quizzes) {
-        assessment_status[quiz.content_id] = {{"score", number(quiz.score)}, {"max_score", number(quiz.max_score)}};
-    }
-
-    // The catalog's attributes carry what Sunbird's collection has beyond a title.
-    boost::json::object attributes;
-    if (collection && !collection->attributes.empty()) {
-        boost::system::error_code ec;
-        auto parsed = boost::json::parse(collection->attributes, ec);
-        if (!ec && parsed.is_object()) attributes = std::move(parsed.as_object());
-    }
-    auto attribute = [&](std::initializer_list<const char*> names) -> boost::json::value {
-        for (const char* name : names) {
-            if (const auto* found = attributes.if_contains(name); found && found->is_string()) return *found;
-        }
-        return nullptr;
-    };
-    boost::json::value name = nullptr;
-    if (collection && !collection->title.empty()) name = boost::json::string(collection->title);
-
-    boost::json::value context = nullptr;
-    if (!key.context_id.empty()) context = boost::json::string(key.context_id);
-    return {
-        {"userId", user_id},
-        {"collectionId", key.collection_id},
-        {"contextId", context},
-        {"enrolledDate", value.enrolled_at},
-        {"active", value.active},
-        {"contentStatus", std::move(content_status)},
-        {"assessmentStatus", std::move(assessment_status)},
-        {"collection",
-         {{"identifier", key.collection_id},
-          {"name", name},
-          {"logo", attribute({"logo", "appIcon"})},
-          {"leafNodesCount", static_cast<std::int64_t>(course ? leaf_count(*course) : 0)},
-          {"description", attribute({"description"})}}},
-        {"issuedCertificates", boost::json::array{}},
-        {"completedOn", format_date(course ? course->completed_at : 0)},
-        {"progress", number(course ? std::round(course->progress_percent) : 0)},
-        {"status", static_cast<int>(course ? course->status : store::progress_status::not_started)},
-    };
 }
 
 }  // namespace progressd::sunbird

@@ -27,6 +27,8 @@ namespace progressd::sunbird {
 std::string format_ts(std::int64_t ms);
 // ms since the epoch → "2021-09-10" (the summary's completedOn); 0 → null.
 boost::json::value format_date(std::int64_t ms);
+// Whole numbers as JSON integers (Boost.JSON would write 20.0 as 2E1), others as doubles.
+boost::json::value number(double value);
 
 // {id, ver, ts, params{resmsgid, msgid, err, status, errmsg}, responseCode: "OK", result}.
 boost::json::object success_envelope(std::string_view api_id, const boost::json::value& msgid, std::int64_t now_ms,
