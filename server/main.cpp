@@ -20,10 +20,12 @@
 #include "store/persister.hpp"
 #include "store/progress_store.hpp"
 #include "store/recovery.hpp"
+#include "store/write_ahead_log.hpp"
 
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -64,6 +66,17 @@ int serve(const server_config& config, const logger& log) {
     }
 
     auto environment = store::open_data_dir(config.data_dir, config.lmdb_map_size);
+    // In either mode: a sync-mode run that crashed may have left acknowledged writes only there.
+    const std::string log_path = store::write_ahead_log_path(config.data_dir);
+    const auto replayed = store::replay_write_ahead_log(log_path, environment);
+    if (replayed.frames > 0) {
+        log.info("write_ahead_log_replayed",
+                 {{"frames", std::int64_t(replayed.frames)}, {"changes", std::int64_t(replayed.changes)}});
+    }
+    std::optional<store::write_ahead_log> write_ahead;
+    if (config.durability == store::durability_mode::sync) {
+        write_ahead.emplace(log_path, environment, replayed.last_sequence);
+    }
     store::progress_store store(config.shards, store::merge_rules{config.completion_threshold,
                                                                   config.default_completion_policy,
                                                                   config.completion_overrides});
@@ -79,6 +92,7 @@ int serve(const server_config& config, const logger& log) {
     persister.attach(assessments, environment.assessments());
     persister.attach(webhooks, environment.webhooks());
     persister.attach(outbox, environment.outbox());
+    if (write_ahead) persister.use_write_ahead_log(*write_ahead);
     webhook_sender sender(webhooks, outbox, persister, log, {.attempt_timeout = config.webhook_timeout});
     server_status status;
     std::vector<std::unique_ptr<thread_metrics>> metrics;

@@ -1,6 +1,7 @@
 #include "store/backup.hpp"
 
 #include "store/lmdb.hpp"
+#include "store/write_ahead_log.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -14,6 +15,11 @@ void backup_data_dir(const std::string& data_dir, const std::string& target_dir)
         throw std::runtime_error(target_dir + " already holds a data.mdb; refusing to overwrite it");
     }
     fs::create_directories(target_dir);
+    // A sync-mode server's newest writes may be only in its write-ahead log. The log is copied
+    // first: whatever a checkpoint moves out of it meanwhile, the LMDB copy taken after holds,
+    // and a server started on the copy replays the rest (store/write_ahead_log.hpp).
+    const fs::path log = write_ahead_log_path(data_dir);
+    if (fs::exists(log)) fs::copy_file(log, write_ahead_log_path(target_dir), fs::copy_options::overwrite_existing);
 
     MDB_env* raw = nullptr;
     if (const int rc = mdb_env_create(&raw); rc != MDB_SUCCESS) throw lmdb_error("mdb_env_create", rc);

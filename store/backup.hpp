@@ -8,7 +8,7 @@
 namespace progressd::store {
 
 // Copies `data_dir`'s LMDB environment into `target_dir` (created; must not already hold a
-// data.mdb), compacted. Secrets in the data dir are not copied. Throws with what failed.
+// data.mdb), compacted, with its write-ahead log. Secrets in the data dir are not copied. Throws with what failed.
 void backup_data_dir(const std::string& data_dir, const std::string& target_dir);
 
 }  // namespace progressd::store

@@ -4,6 +4,8 @@
 #include "store/record_codec.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <utility>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -91,19 +93,21 @@ void persister::run() {
             return stopping_ || (!retrying && (flush_requested_ || !waiters_.empty()));
         });
         if (stopping_) break;
-        flush_requested_ = false;
+        const bool requested = std::exchange(flush_requested_, false);
         lock.unlock();
         // Intervals count from the start of a batch, so a write waits at most one interval for
-        // its batch to begin, however long the previous commit took.
-        next_flush = steady::now() + options_.flush_interval;
-        flush();
+        // its batch to begin, however long the previous commit took. With a log, only
+        // checkpoints count: the batches between them are frames. request_flush asks for one.
+        const bool checkpoint = wal_ == nullptr || requested || steady::now() >= next_flush;
+        if (checkpoint) next_flush = steady::now() + options_.flush_interval;
+        flush(checkpoint);
         lock.lock();
     }
     lock.unlock();
 
     // Shutdown: everything acknowledged so far must reach the disk.
     for (int attempt = 0; attempt < attempts_on_stop; ++attempt) {
-        flush();
+        flush(true);
         if (pending_.empty()) break;
         std::this_thread::sleep_for(first_backoff);
     }
@@ -114,14 +118,35 @@ void persister::run() {
     finish_waiters(UINT64_MAX, false);
 }
 
-void persister::flush() {
+void persister::flush(bool checkpoint) {
     const std::uint64_t generation = store_.begin_flush();
+    const std::size_t collected_from = pending_.size();
     collect(generation);
-    if (pending_.empty()) {
+    if ((!checkpoint && log_collected(collected_from)) || pending_.empty()) {
         finish_waiters(generation, true);
         return;
     }
     commit_pending();
+}
+
+bool persister::log_collected(std::size_t from) {
+    // Only onto a log that, with LMDB, restores everything in pending_ (see persister.hpp).
+    if (wal_ == nullptr || backoff_.count() > 0 || logged_ != from) return false;
+    // Large batches go to LMDB at once: frames stay small, and so does the log.
+    if (pending_.size() - from > options_.writes_per_transaction || wal_->bytes() >= options_.max_log_bytes) return false;
+    if (pending_.size() == from) return true;
+    for (std::size_t i = from; i < pending_.size(); ++i) wal_->add(pending_[i].database, pending_[i].key, pending_[i].value);
+    if (const int error = wal_->write_frame(); error != 0) {
+        // Once per outage: every batch falls back to a checkpoint meanwhile, and tries the log again after it.
+        if (!log_failing_) log_.error("write_ahead_log_failed", {{"error", std::string_view(std::strerror(error))}});
+        log_failing_ = true;
+        return false;
+    }
+    if (std::exchange(log_failing_, false)) log_.info("write_ahead_log_recovered", {});
+    logged_ = pending_.size();
+    std::lock_guard lock(mutex_);
+    ++stats_.log_frames;
+    return true;
 }
 
 void persister::collect(std::uint64_t generation) {
@@ -166,6 +191,7 @@ void persister::commit_pending() {
     if (rc != MDB_SUCCESS) {
         // What committed stays committed; only the rest is retried, newer changes behind it.
         pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(committed));
+        logged_ = 0;  // sorted and cut: no longer a prefix the log holds
         {
             std::lock_guard lock(mutex_);
             ++stats_.failures;
@@ -193,6 +219,8 @@ void persister::commit_pending() {
         stats_.used_bytes = environment_.used_bytes();
     }
     release_scratch(pending_.size());
+    logged_ = 0;
+    if (wal_) wal_->rewind();
     backoff_ = std::chrono::milliseconds{0};
     if (!healthy_.exchange(true, std::memory_order_acq_rel)) log_.info("flush_recovered", {});
     finish_waiters(pending_generation_, true);
@@ -226,6 +254,10 @@ int persister::write_pending(std::size_t begin, std::size_t end) {
             if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;  // created and erased between two batches
         }
         if (rc != MDB_SUCCESS) return rc;
+    }
+    // The last transaction of a checkpoint marks every frame so far as held by LMDB.
+    if (wal_ && end == pending_.size()) {
+        if (const int rc = wal_->put_checkpoint(txn.get()); rc != MDB_SUCCESS) return rc;
     }
     return txn.commit();
 }

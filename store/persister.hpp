@@ -27,6 +27,13 @@
 // waiters are failed all the same, as their generation is not whole on disk. MDB_MAP_FULL grows
 // the map (doubling, up to max_map_size when set) and retries the failed transaction at once.
 //
+// Sync mode with a write-ahead log (store/write_ahead_log.hpp): a batch started because requests
+// wait is appended to the log as one frame and fdatasync'd, which releases its waiters; the
+// changes stay in pending_ and reach LMDB in a checkpoint every flush interval (or sooner when
+// the log passes max_log_bytes, a batch is large, or the server stops), through the same
+// commit_pending as any batch. Until a checkpoint succeeds after a failed frame or a failed
+// commit, every batch is a checkpoint: the log only ever extends a state LMDB can restore.
+//
 // Besides the records, the persister writes the changes of attached dirty_sources (the catalog,
 // the enrolments) into their own named databases, in the same batches and transactions, so a
 // sync-mode waiter is released only once every change of its generation has committed.
@@ -39,6 +46,7 @@
 #include "store/durability.hpp"
 #include "store/lmdb.hpp"
 #include "store/progress_store.hpp"
+#include "store/write_ahead_log.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -60,12 +68,15 @@ struct persister_options {
     // Changes per LMDB transaction when a records-only batch is split (see above); 0: never
     // split. A transaction may exceed it by the rest of one user's records.
     std::size_t writes_per_transaction = 32768;
+    // With a write-ahead log: a checkpoint is due once the log holds this much.
+    std::size_t max_log_bytes = std::size_t{64} << 20;
 };
 
 struct persister_stats {
     std::uint64_t flushes = 0;  // committed batches
     std::uint64_t failures = 0;
     std::uint64_t records_written = 0;
+    std::uint64_t log_frames = 0;  // sync batches made durable by the write-ahead log
     std::uint64_t last_flush_duration_us = 0;
     std::int64_t last_success_ms = 0;  // wall clock; 0: none yet
     std::size_t map_size = 0;
@@ -86,6 +97,8 @@ public:
 
     // Before start(): the source's changes go to `database`.
     void attach(dirty_source& source, MDB_dbi database);
+    // Before start(), sync mode only: batches that requests wait for go to `log` (see above).
+    void use_write_ahead_log(write_ahead_log& log) { wal_ = &log; }
     void start();
     // Writes everything still dirty, fails any remaining waiters, joins the thread. Returns false
     // when some changes could not be written (they are logged): the process should exit non-zero.
@@ -110,8 +123,9 @@ private:
     };
 
     void run();
-    void flush();
+    void flush(bool checkpoint);
     void collect(std::uint64_t generation);
+    bool log_collected(std::size_t from);
     void commit_pending();
     std::size_t transaction_end(std::size_t begin, bool split) const;
     int write_pending(std::size_t begin, std::size_t end);
@@ -142,6 +156,9 @@ private:
     std::vector<pending_write> pending_;
     std::uint64_t pending_generation_ = 0;  // highest generation whose writes are all in pending_
     std::chrono::milliseconds backoff_{0};
+    write_ahead_log* wal_ = nullptr;
+    std::size_t logged_ = 0;  // pending_[0, logged_) is in the write-ahead log
+    bool log_failing_ = false;
 
     std::atomic<bool> healthy_{true};
     bool all_flushed_on_stop_ = true;

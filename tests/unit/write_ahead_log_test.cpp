@@ -1,0 +1,254 @@
+#include "store/write_ahead_log.hpp"
+
+#include "store/persister.hpp"
+#include "store/recovery.hpp"
+
+#include "tests/unit/temp_dir.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+using namespace progressd::store;
+using namespace std::chrono_literals;
+
+namespace {
+
+namespace fs = std::filesystem;
+using progressd::testing::temp_dir;
+
+constexpr std::size_t map_size = std::size_t{1} << 20;
+constexpr std::chrono::milliseconds never = 1h;
+const progressd::logger quiet{progressd::log_level::error};
+
+std::optional<std::string> value_of(const lmdb_environment& environment, MDB_dbi database, std::string_view key) {
+    lmdb_transaction txn;
+    BOOST_REQUIRE(environment.begin_read(txn) == MDB_SUCCESS);
+    MDB_val k = as_val(key);
+    MDB_val value{};
+    if (mdb_get(txn.get(), database, &k, &value) != MDB_SUCCESS) return std::nullopt;
+    return std::string(as_view(value));
+}
+
+void put(lmdb_environment& environment, MDB_dbi database, std::string_view key, std::string_view value) {
+    lmdb_transaction txn;
+    BOOST_REQUIRE(environment.begin_write(txn) == MDB_SUCCESS);
+    MDB_val k = as_val(key);
+    MDB_val v = as_val(value);
+    BOOST_REQUIRE(mdb_put(txn.get(), database, &k, &v, 0) == MDB_SUCCESS);
+    BOOST_REQUIRE(txn.commit() == MDB_SUCCESS);
+}
+
+// One frame of one change; returns its write_frame status.
+int write_one(write_ahead_log& log, MDB_dbi database, std::string_view key, std::optional<std::string> value) {
+    log.add(database, key, value);
+    return log.write_frame();
+}
+
+std::string wal_of(const temp_dir& dir) { return write_ahead_log_path(dir.str()); }
+
+ping watch(std::string content, double position) {
+    ping p;
+    p.content_id = std::move(content);
+    p.position_seconds = position;
+    p.duration_seconds = 100;
+    p.time_spent_delta_seconds = 1;
+    return p;
+}
+
+std::future<bool> durable(persister& writer, std::uint64_t generation) {
+    auto promise = std::make_shared<std::promise<bool>>();
+    auto future = promise->get_future();
+    writer.when_durable(generation, [promise](bool committed) { promise->set_value(committed); });
+    return future;
+}
+
+// What a kill -9 would leave: the data dir's LMDB file and log, copied while nothing commits.
+void copy_crash_image(const temp_dir& from, const temp_dir& to) {
+    fs::create_directories(to.path());
+    fs::copy_file(from.path() / "data.mdb", to.path() / "data.mdb");
+    fs::copy_file(wal_of(from), wal_of(to));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(write_ahead_log_suite)
+
+BOOST_AUTO_TEST_CASE(frames_are_replayed_in_order_and_the_log_emptied) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    put(environment, environment.records(), "gone", "old");
+    {
+        write_ahead_log log(wal_of(dir), environment, 0);
+        log.add(environment.records(), "k1", std::string("v1"));
+        log.add(environment.catalog(), "course", std::string("entry"));
+        log.add(environment.records(), "gone", std::nullopt);
+        BOOST_TEST(log.write_frame() == 0);
+        BOOST_TEST(write_one(log, environment.records(), "k1", std::string("v2")) == 0);
+        BOOST_TEST(log.last_sequence() == 2u);
+    }
+    BOOST_TEST(!value_of(environment, environment.records(), "k1").has_value());  // only in the log so far
+
+    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    BOOST_TEST(replayed.frames == 2u);
+    BOOST_TEST(replayed.changes == 4u);
+    BOOST_TEST(replayed.last_sequence == 2u);
+    BOOST_TEST(value_of(environment, environment.records(), "k1").value_or("<none>") == "v2");
+    BOOST_TEST(value_of(environment, environment.catalog(), "course").value_or("<none>") == "entry");
+    BOOST_TEST(!value_of(environment, environment.records(), "gone").has_value());
+    BOOST_TEST(fs::file_size(wal_of(dir)) == 0u);
+
+    // Again: nothing left to apply, and the sequence goes on from where it was.
+    const auto again = replay_write_ahead_log(wal_of(dir), environment);
+    BOOST_TEST(again.frames == 0u);
+    BOOST_TEST(again.last_sequence == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(no_log_file_is_nothing_to_replay) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    BOOST_TEST(replayed.frames == 0u);
+    BOOST_TEST(replayed.last_sequence == 0u);
+    BOOST_TEST(!fs::exists(wal_of(dir)));
+}
+
+BOOST_AUTO_TEST_CASE(frames_a_checkpoint_holds_are_not_applied_again) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    write_ahead_log log(wal_of(dir), environment, 0);
+    BOOST_TEST(write_one(log, environment.records(), "k", std::string("logged")) == 0);
+    {
+        // A checkpoint wrote a newer value and marked frame 1 as held.
+        lmdb_transaction txn;
+        BOOST_REQUIRE(environment.begin_write(txn) == MDB_SUCCESS);
+        MDB_val k = as_val("k");
+        MDB_val v = as_val("checkpointed");
+        BOOST_REQUIRE(mdb_put(txn.get(), environment.records(), &k, &v, 0) == MDB_SUCCESS);
+        BOOST_REQUIRE(log.put_checkpoint(txn.get()) == MDB_SUCCESS);
+        BOOST_REQUIRE(txn.commit() == MDB_SUCCESS);
+    }
+    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    BOOST_TEST(replayed.frames == 0u);
+    BOOST_TEST(replayed.last_sequence == 1u);
+    BOOST_TEST(value_of(environment, environment.records(), "k").value_or("<none>") == "checkpointed");
+}
+
+BOOST_AUTO_TEST_CASE(a_torn_or_damaged_frame_ends_the_log) {
+    for (const bool damage_instead_of_tear : {false, true}) {
+        temp_dir dir;
+        auto environment = open_data_dir(dir.str(), map_size);
+        {
+            write_ahead_log log(wal_of(dir), environment, 0);
+            BOOST_TEST(write_one(log, environment.records(), "first", std::string("1")) == 0);
+            BOOST_TEST(write_one(log, environment.records(), "second", std::string("2")) == 0);
+        }
+        const auto size = fs::file_size(wal_of(dir));
+        if (damage_instead_of_tear) {
+            std::fstream file(wal_of(dir), std::ios::in | std::ios::out | std::ios::binary);
+            file.seekp(static_cast<std::streamoff>(size - 1));
+            file.put('X');  // the second frame's last value byte
+        } else {
+            fs::resize_file(wal_of(dir), size - 3);  // a crash in the middle of the second frame's write
+        }
+        const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+        BOOST_TEST(replayed.frames == 1u);
+        BOOST_TEST(value_of(environment, environment.records(), "first").has_value());
+        BOOST_TEST(!value_of(environment, environment.records(), "second").has_value());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(frames_left_behind_a_rewind_are_not_replayed) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    {
+        write_ahead_log log(wal_of(dir), environment, 0);
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("a")) == 0);
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("b")) == 0);
+        // Frame 3 overwrites frame 1 exactly, so frame 2 follows it whole and intact: only its
+        // number (2 after 3) tells that it is older.
+        log.rewind();
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("c")) == 0);
+    }
+    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    BOOST_TEST(replayed.frames == 1u);
+    BOOST_TEST(replayed.last_sequence == 3u);
+    BOOST_TEST(value_of(environment, environment.records(), "k").value_or("<none>") == "c");
+}
+
+BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
+    temp_dir dir;
+    temp_dir crashed;
+    {
+        auto environment = open_data_dir(dir.str(), map_size);
+        write_ahead_log log(wal_of(dir), environment, replay_write_ahead_log(wal_of(dir), environment).last_sequence);
+        progress_store store(8, {});
+        persister writer(store, environment, {durability_mode::sync, never}, quiet);
+        writer.use_write_ahead_log(log);
+        writer.start();
+
+        auto first = durable(writer, store.apply_ping("u1", watch("c1", 30), 1).generation);
+        BOOST_REQUIRE(first.wait_for(5s) == std::future_status::ready);
+        BOOST_TEST(first.get());
+        auto second = durable(writer, store.apply_ping("u2", watch("c1", 40), 2).generation);
+        BOOST_REQUIRE(second.wait_for(5s) == std::future_status::ready);
+        BOOST_TEST(second.get());
+        BOOST_TEST(writer.stats().log_frames == 2u);
+        BOOST_TEST(writer.stats().flushes == 0u);  // no LMDB commit yet
+
+        copy_crash_image(dir, crashed);
+        writer.stop();  // the checkpoint on stop
+        BOOST_TEST(writer.stats().flushes == 1u);
+    }
+
+    // The crash image: LMDB alone has neither write; the log brings both back.
+    {
+        auto environment = open_data_dir(crashed.str(), map_size);
+        const auto replayed = replay_write_ahead_log(wal_of(crashed), environment);
+        BOOST_TEST(replayed.frames == 2u);
+        progress_store reloaded(8, {});
+        BOOST_TEST(recover(environment, reloaded, quiet).records == 2u);
+        const auto record = reloaded.find("u2", "", "c1");
+        BOOST_REQUIRE(record.has_value());
+        BOOST_TEST(record->position_seconds == 40);
+    }
+    // After a clean stop the checkpoint holds everything: nothing to replay.
+    {
+        auto environment = open_data_dir(dir.str(), map_size);
+        BOOST_TEST(replay_write_ahead_log(wal_of(dir), environment).frames == 0u);
+        progress_store reloaded(8, {});
+        BOOST_TEST(recover(environment, reloaded, quiet).records == 2u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(request_flush_checkpoints_the_log_into_lmdb) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    write_ahead_log log(wal_of(dir), environment, 0);
+    progress_store store(8, {});
+    persister writer(store, environment, {durability_mode::sync, never}, quiet);
+    writer.use_write_ahead_log(log);
+    writer.start();
+    auto done = durable(writer, store.apply_ping("u1", watch("c1", 30), 1).generation);
+    BOOST_REQUIRE(done.wait_for(5s) == std::future_status::ready);
+    BOOST_TEST(log.bytes() > 0u);
+
+    writer.request_flush();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (writer.stats().flushes == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    BOOST_TEST(writer.stats().flushes == 1u);
+    BOOST_TEST(writer.stats().records_written == 1u);
+    progress_store reloaded(8, {});
+    BOOST_TEST(recover(environment, reloaded, quiet).records == 1u);
+    writer.stop();
+    BOOST_TEST(log.bytes() == 0u);  // the checkpoint covered frame 1 and rewound the log
+}
+
+BOOST_AUTO_TEST_SUITE_END()
