@@ -20,7 +20,7 @@ constexpr std::chrono::milliseconds first_backoff{100};
 constexpr std::chrono::milliseconds max_backoff{5000};
 constexpr int attempts_on_stop = 3;
 // A batch of more changes than this leaves scratch memory worth giving back (pending_ alone is
-// ~80 bytes a change); smaller ones, the steady state, keep it for the next batch.
+// ~48 bytes a change); smaller ones, the steady state, keep it for the next batch.
 constexpr std::size_t large_batch = 65536;
 
 // The user a records key belongs to: its bytes up to the first '\0' (store/record_codec.hpp).
@@ -152,30 +152,49 @@ bool persister::log_collected(std::size_t from) {
 void persister::collect(std::uint64_t generation) {
     for (std::size_t shard = 0; shard < store_.shard_count(); ++shard) {
         store_.collect_dirty(shard, [this](std::string_view user_id, const record_key& key, const progress_record* record) {
-            pending_write& write = pending_.emplace_back();
-            write.database = environment_.records();
-            encode_key(write.key, user_id, key);
-            if (record) encode_record(write.value.emplace(), *record);
+            encode_key(key_scratch_, user_id, key);
+            std::optional<std::string_view> value;
+            if (record) {
+                encode_record(value_scratch_, *record);
+                value = value_scratch_;
+            }
+            add_pending(environment_.records(), key_scratch_, value);
         });
     }
     for (const auto& attached : sources_) {
         attached.source->collect_changes([this, database = attached.database](std::string key, std::optional<std::string> value) {
-            pending_.push_back({database, std::move(key), std::move(value)});
+            add_pending(database, key, value ? std::optional<std::string_view>(*value) : std::nullopt);
         });
     }
     pending_generation_ = generation;
 }
 
+void persister::add_pending(MDB_dbi database, std::string_view key, std::optional<std::string_view> value) {
+    pending_write& write = pending_.emplace_back();
+    write.database = database;
+    write.order = next_order_++;
+    write.key = arena_.store(key);
+    if (value) write.value = arena_.store(*value);
+}
+
 void persister::commit_pending() {
     const auto started = steady::now();
-    // Key order makes LMDB's page writes sequential; stable, so later changes to a key still win.
-    std::stable_sort(pending_.begin(), pending_.end(), [](const pending_write& a, const pending_write& b) {
-        return a.database != b.database ? a.database < b.database : a.key < b.key;
+    const bool records_only = std::all_of(pending_.begin(), pending_.end(), [this](const pending_write& write) {
+        return write.database == environment_.records();
     });
-    // Sorted by database, so the first and last entries tell whether every change is a record's.
     const bool split = options_.writes_per_transaction != 0 && pending_.size() > options_.writes_per_transaction &&
-                       pending_.front().database == environment_.records() &&
-                       pending_.back().database == environment_.records();
+                       records_only;
+    // Collection order is a correct order (a later change to a key wins). Sorting by key only
+    // pays where it is needed: to cut a split batch between users, and to drop the repeated
+    // changes to a key that frames of a write-ahead log accumulate. For a batch of new records
+    // in random order it costs more than it saves LMDB (bench/README.md, "Persister").
+    if (split || wal_ != nullptr) {
+        std::sort(pending_.begin(), pending_.end(), [](const pending_write& a, const pending_write& b) {
+            if (a.database != b.database) return a.database < b.database;
+            if (const int c = a.key.compare(b.key); c != 0) return c < 0;
+            return a.order < b.order;
+        });
+    }
     std::size_t committed = 0;  // pending_[0, committed) is on disk
     int rc = MDB_SUCCESS;
     while (committed < pending_.size()) {
@@ -241,7 +260,7 @@ int persister::write_pending(std::size_t begin, std::size_t end) {
     if (const int rc = environment_.begin_write(txn); rc != MDB_SUCCESS) return rc;
     for (std::size_t i = begin; i < end; ++i) {
         const pending_write& write = pending_[i];
-        // A later change to the same key follows at once (sorted, stable) and supersedes this one:
+        // When sorted, a later change to the same key follows at once and supersedes this one:
         // skipping it saves the put, and a retry is not blocked by a value already replaced.
         if (i + 1 < end && pending_[i + 1].database == write.database && pending_[i + 1].key == write.key) continue;
         MDB_val key = as_val(write.key);
@@ -263,16 +282,19 @@ int persister::write_pending(std::size_t begin, std::size_t end) {
 }
 
 void persister::release_scratch(std::size_t written) {
+    next_order_ = 0;
     if (pending_.capacity() > large_batch) {
         std::vector<pending_write>().swap(pending_);
+        arena_.release();
     } else {
         pending_.clear();
+        arena_.clear();
     }
     if (written <= large_batch) return;
 #if defined(__GLIBC__)
-    // The encoded keys and values just freed are small chunks spread over this thread's arena;
-    // glibc returns memory to the system only from an arena's top, so without this they would
-    // stay resident until the next batch of the same size. Before the waiters are released, so
+    // The arena's chunks and pending_ just freed come from this thread's malloc arena once glibc
+    // has raised its mmap threshold, and glibc returns memory to the system only from an arena's
+    // top, so without this they would stay resident until the next batch of the same size. Before the waiters are released, so
     // a caller that waited on this batch sees the memory back; it costs little next to the batch.
     malloc_trim(0);
 #endif

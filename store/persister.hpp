@@ -42,6 +42,7 @@
 // attach, start and stop belong to main.
 
 #include "common/log.hpp"
+#include "store/byte_arena.hpp"
 #include "store/dirty_source.hpp"
 #include "store/durability.hpp"
 #include "store/lmdb.hpp"
@@ -56,6 +57,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -111,11 +113,13 @@ public:
     persister_stats stats() const;
 
 private:
-    // One change, encoded; applied in order, so a later entry for a key supersedes an earlier one.
+    // One change, encoded (the bytes live in arena_); applied in order, so a later entry for a
+    // key supersedes an earlier one.
     struct pending_write {
         MDB_dbi database = 0;
-        std::string key;
-        std::optional<std::string> value;  // nullopt: delete
+        std::uint32_t order = 0;  // collection order: sorting by key keeps it among equal keys
+        std::string_view key;
+        std::optional<std::string_view> value;  // nullopt: delete
     };
     struct waiter {
         std::uint64_t generation;
@@ -125,6 +129,7 @@ private:
     void run();
     void flush(bool checkpoint);
     void collect(std::uint64_t generation);
+    void add_pending(MDB_dbi database, std::string_view key, std::optional<std::string_view> value);
     bool log_collected(std::size_t from);
     void commit_pending();
     std::size_t transaction_end(std::size_t begin, bool split) const;
@@ -154,6 +159,10 @@ private:
 
     // Persister thread only.
     std::vector<pending_write> pending_;
+    byte_arena arena_;
+    std::uint32_t next_order_ = 0;
+    std::string key_scratch_;  // encoding buffers, reused so a record costs no allocation
+    std::string value_scratch_;
     std::uint64_t pending_generation_ = 0;  // highest generation whose writes are all in pending_
     std::chrono::milliseconds backoff_{0};
     write_ahead_log* wal_ = nullptr;

@@ -224,7 +224,7 @@ write_ahead_log::write_ahead_log(const std::string& path, const lmdb_environment
 
 write_ahead_log::~write_ahead_log() { ::close(fd_); }
 
-void write_ahead_log::add(MDB_dbi database, std::string_view key, const std::optional<std::string>& value) {
+void write_ahead_log::add(MDB_dbi database, std::string_view key, std::optional<std::string_view> value) {
     const auto databases = logged_databases(environment_);
     std::uint8_t index = 0;
     while (databases[index] != database) ++index;  // the persister writes only these

@@ -50,7 +50,7 @@ public:
     write_ahead_log& operator=(const write_ahead_log&) = delete;
 
     // Adds a change to the frame being built; nullopt value: delete.
-    void add(MDB_dbi database, std::string_view key, const std::optional<std::string>& value);
+    void add(MDB_dbi database, std::string_view key, std::optional<std::string_view> value);
     // Writes the frame built so far and fdatasyncs it. Returns 0 or the errno that failed; the
     // frame is dropped either way, and its sequence number used. After a failure every frame
     // fails the same way until rewind().
