@@ -47,9 +47,10 @@ void check_round_trip(const store::progress_store& store, const parsed_ping& par
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    http_request request{http::verb::post, "/v1/progress", 11};
-    request.set(http::field::content_type, "application/json");
-    request.body().assign(reinterpret_cast<const char*>(data), size);
+    beast_request message{http::verb::post, "/v1/progress", 11};
+    message.set(http::field::content_type, "application/json");
+    message.body().assign(reinterpret_cast<const char*>(data), size);
+    const http_request request = http_request::view_of(message);
 
     // The same arena the handler uses: a DOM that outgrows it must spill to the heap correctly.
     unsigned char arena_bytes[4096];

@@ -107,7 +107,7 @@ std::string_view trim(std::string_view text) {
 }
 
 // One request in the harness's text form, or nullopt when Beast's parser could never produce it.
-std::optional<http_request> parse_request(std::string_view text, const fixture& f) {
+std::optional<beast_request> parse_request(std::string_view text, const fixture& f) {
     const auto line_end = std::min(text.find('\n'), text.size());
     const auto request_line = trim(text.substr(0, line_end));
     const auto space = request_line.find(' ');
@@ -120,7 +120,7 @@ std::optional<http_request> parse_request(std::string_view text, const fixture& 
     });
     if (!is_token(method) || target.empty() || !visible) return std::nullopt;
 
-    http_request request;
+    beast_request request;
     request.method_string(method);
     request.target(target);
     request.version(11);
@@ -181,9 +181,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto end = input.find("\n%%\n", start);
         if (end == std::string_view::npos) end = input.size();
         if (auto request = parse_request(input.substr(start, end - start), f)) {
-            const auto dispatched = routes.dispatch(*request, thread, now_ms + std::int64_t(count) * 1000);
+            const http_request view = http_request::view_of(*request);
+            const auto dispatched = routes.dispatch(view, thread, now_ms + std::int64_t(count) * 1000);
             require(dispatched.route < routes.route_count(), "route index out of range");
-            check_response(*request, dispatched.result.response);
+            check_response(view, dispatched.result.response);
             if (trace) {
                 std::fprintf(stderr, "%s %s -> %u\n", std::string(request->method_string()).c_str(),
                              std::string(request->target()).c_str(), dispatched.result.response.result_int());

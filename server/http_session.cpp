@@ -74,24 +74,24 @@ std::optional<api_error> read_failure(const boost::system::error_code& ec) {
 
 using request_parser = http::request_parser<http::string_body>;
 
-// Takes the request at the front of the buffer without Beast's parser when it is whole and inside
+// Reads the request at the front of the buffer without Beast's parser when it is whole and inside
 // request_head's subset (nearly every ping: one segment, plain fields, a Content-Length body).
-// Anything else stays in the buffer for Beast's parser, which enforces every limit and answers
-// every error: this path never refuses a request, it only declines one.
-bool take_simple_request(beast::flat_buffer& buffer, const session_env& env, http_request& out) {
+// Returns the bytes it takes, 0 when it declines: then everything stays for Beast's parser, which
+// enforces every limit and answers every error; this path never refuses a request. `out` views
+// the buffer, so the caller consumes those bytes only once the request is answered.
+std::size_t take_simple_request(const beast::flat_buffer& buffer, const session_env& env, http_request& out) {
     const auto data = buffer.data();
     const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
     simple_head head;
-    if (!scan_request_head(bytes, env.config.max_header_bytes, head)) return false;
+    if (!scan_request_head(bytes, env.config.max_header_bytes, head)) return 0;
     // A route's limit is never below the base limit, so a body within it needs no route lookup.
     if (head.content_length > env.config.max_body_bytes &&
         head.content_length > env.routes.body_limit_for(head.method, head.target, env.config.max_body_bytes)) {
-        return false;  // Beast's path answers 413
+        return 0;  // Beast's path answers 413
     }
-    if (bytes.size() - head.head_bytes < head.content_length) return false;  // the rest is still on its way
+    if (bytes.size() - head.head_bytes < head.content_length) return 0;  // the rest is still on its way
     build_request(head, bytes.substr(head.head_bytes, head.content_length), out);
-    buffer.consume(head.head_bytes + head.content_length);
-    return true;
+    return head.head_bytes + head.content_length;
 }
 
 // Feeds buffered bytes to the parser, reading from the socket only when it needs more, until the
@@ -144,7 +144,9 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
 
         registered.expires_after(config.request_timeout);
         http_request request;
-        if (!take_simple_request(buffer, env, request)) {
+        beast_request parsed;  // what `request` views when Beast's parser read it
+        const std::size_t taken = take_simple_request(buffer, env, request);
+        if (taken == 0) {
             request_parser parser;
             parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
             auto read_ec = registered.classify(co_await read_request(socket, buffer, parser, true));
@@ -172,7 +174,8 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
                 co_await net::async_write(socket, net::buffer(output), use_tuple);
                 break;
             }
-            request = parser.release();
+            parsed = parser.release();
+            request = http_request::view_of(parsed);
         }
 
         registered.awaiting_client(false);
@@ -194,6 +197,8 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         thread.context.metrics.record(dispatched.route, response.result_int(), seconds);
 
         serialize_response(response, framing, output);
+        // The fast path's request viewed the buffer up to here; the next read may reuse it.
+        buffer.consume(taken);
         registered.expires_after(config.request_timeout);
         auto [write_ec, written] = co_await net::async_write(socket, net::buffer(output), use_tuple);
         if (write_ec || !framing.keep_alive) break;

@@ -153,11 +153,13 @@ bool scan_request_head(std::string_view bytes, std::size_t header_limit, simple_
 }
 
 void build_request(const simple_head& head, std::string_view body, http_request& out) {
-    out.method(head.method);
-    out.target(head.target);
-    out.version(head.version);
-    for (std::size_t i = 0; i < head.field_count; ++i) out.insert(head.fields[i].first, head.fields[i].second);
-    out.body().assign(body.data(), body.size());
+    out = http_request(head.method, head.target, head.version);
+    for (std::size_t i = 0; i < head.field_count; ++i) out.add_field(head.fields[i].first, head.fields[i].second);
+    out.set_body(body);
+    // Beast reads the first Connection field as a token list; the scanner admits only the two
+    // plain values, which decide alone.
+    const std::string_view connection = out[http::field::connection];
+    if (!connection.empty()) out.set_keep_alive(iequals(connection, "keep-alive"));
 }
 
 }  // namespace progressd

@@ -40,8 +40,8 @@ struct simple_head {
 // `header_limit` bytes; `out` then describes it (views into `bytes`).
 bool scan_request_head(std::string_view bytes, std::size_t header_limit, simple_head& out);
 
-// The message Beast's parser would have produced from the head and `body` (content_length bytes):
-// the same method, target, version, fields (inserted as Beast inserts them) and body.
+// The request Beast's parser would have produced from the head and `body` (content_length bytes):
+// the same method, target, version, fields (in order), body and keep-alive; views into both.
 void build_request(const simple_head& head, std::string_view body, http_request& out);
 
 }  // namespace progressd

@@ -12,8 +12,8 @@ namespace {
 const std::string service_key = "router-test-key-0123456789";
 constexpr std::int64_t now_ms = 1'700'000'000'000;
 
-http_request make_request(http::verb method, std::string_view target, std::string_view authorization = {}) {
-    http_request request{method, target, 11};
+beast_request make_request(http::verb method, std::string_view target, std::string_view authorization = {}) {
+    beast_request request{method, target, 11};
     if (!authorization.empty()) request.set(http::field::authorization, authorization);
     return request;
 }
@@ -61,7 +61,7 @@ struct routing {
     }
 
     dispatch_result dispatch(http::verb method, std::string_view target, std::string_view authorization = {}) {
-        return routes.dispatch(make_request(method, target, authorization), thread, now_ms);
+        return routes.dispatch(http_request::view_of(make_request(method, target, authorization)), thread, now_ms);
     }
     dispatch_result get(std::string_view target) { return dispatch(http::verb::get, target, "Bearer " + service_key); }
 };

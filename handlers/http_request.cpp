@@ -1,0 +1,32 @@
+#include "handlers/http_request.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+namespace progressd {
+
+http_request http_request::view_of(const beast_request& message) {
+    http_request view(message.method(), message.target(), message.version());
+    view.set_keep_alive(message.keep_alive());
+    for (const auto& field : message) view.add_field(field.name_string(), field.value());
+    view.set_body(message.body());
+    return view;
+}
+
+std::string_view http_request::operator[](std::string_view name) const {
+    for (std::size_t i = 0; i < count_; ++i) {
+        const field_view candidate = field(i);
+        if (candidate.first.size() == name.size() && beast::iequals(candidate.first, name)) return candidate.second;
+    }
+    return {};
+}
+
+void http_request::add_field(std::string_view name, std::string_view value) {
+    if (count_ < inline_fields) {
+        inline_[count_] = {name, value};
+    } else {
+        more_.emplace_back(name, value);
+    }
+    ++count_;
+}
+
+}  // namespace progressd
