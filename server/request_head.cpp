@@ -4,6 +4,10 @@
 #include <array>
 #include <cstdint>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace progressd {
 namespace {
 
@@ -52,6 +56,29 @@ bool parse_length(std::string_view value, std::size_t& out) {
     return true;
 }
 
+// Skips whole 16-byte blocks of VCHAR (plus SP and HTAB when `blanks`), stopping at the block
+// that holds anything else; the caller's table loop takes it from there. Values and targets are
+// most of a head's bytes (a bearer token alone is hundreds), hence SSE2, which every x86-64 has.
+const char* skip_printable(const char* p, const char* end, bool blanks) {
+#if defined(__SSE2__)
+    const __m128i below_visible = _mm_set1_epi8(blanks ? 0x1f : 0x20);
+    const __m128i del = _mm_set1_epi8(0x7f);
+    const __m128i tab = _mm_set1_epi8('\t');
+    while (end - p >= 16) {
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        // Signed bytes: obs-text (>= 0x80) is negative, so it fails the first comparison too.
+        const __m128i in_range = _mm_andnot_si128(_mm_cmpeq_epi8(bytes, del), _mm_cmpgt_epi8(bytes, below_visible));
+        const __m128i allowed = blanks ? _mm_or_si128(in_range, _mm_cmpeq_epi8(bytes, tab)) : in_range;
+        if (_mm_movemask_epi8(allowed) != 0xffff) break;
+        p += 16;
+    }
+#else
+    (void)end;
+    (void)blanks;
+#endif
+    return p;
+}
+
 // One forward pass; `p` never passes `end`.
 class head_reader {
 public:
@@ -71,8 +98,8 @@ public:
     // The longest run of `which` characters (possibly empty).
     std::string_view run(char_class which) {
         const char* start = p_;
-        const char* p = p_;  // a local: the compiler keeps it in a register
-        while (p != end_ && is(*p, which)) ++p;
+        const char* p = which == token_char ? p_ : skip_printable(p_, end_, which == value_char);
+        while (p != end_ && is(*p, which)) ++p;  // the rest, or all of a (short) token
         p_ = p;
         return {start, static_cast<std::size_t>(p - start)};
     }

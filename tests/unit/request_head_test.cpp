@@ -165,4 +165,32 @@ BOOST_AUTO_TEST_CASE(heads_at_the_header_limit_are_left_to_beast) {
     BOOST_TEST(!scans(many + "\r\n"));
 }
 
+BOOST_AUTO_TEST_CASE(long_targets_and_values_are_checked_at_every_byte) {
+    // Targets and values are scanned 16 bytes at a time: a byte outside the subset must be found
+    // wherever it sits in a block, and a run of allowed bytes must be read whole.
+    const std::string filler(40, 'a');
+    for (std::size_t at = 0; at < filler.size(); ++at) {
+        for (const char odd : {'\x7f', '\x80', '\xff', '\x00', '\x1f', '\r', ' ', '\t'}) {
+            std::string value = filler;
+            value[at] = odd;
+            const bool blank = odd == ' ' || odd == '\t';
+            // Inner blanks are part of a value; anything else is Beast's to judge.
+            BOOST_TEST(scans("GET / HTTP/1.1\r\nX-Long: " + value + "\r\n\r\n") == blank,
+                       "value byte " << int(static_cast<unsigned char>(odd)) << " at " << at);
+            // A target ends at a blank; a target with any other odd byte is declined.
+            std::string target = "/" + filler;
+            target[at + 1] = odd;
+            BOOST_TEST(!scans("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n"),
+                       "target byte " << int(static_cast<unsigned char>(odd)) << " at " << at);
+        }
+    }
+    simple_head head;
+    const std::string long_head = "GET /" + filler + filler + " HTTP/1.1\r\nAuthorization: Bearer " + filler + filler +
+                                  filler + "\r\n\r\n";
+    BOOST_TEST_REQUIRE(scan_request_head(long_head, header_limit, head));
+    BOOST_TEST(head.target.size() == 81u);
+    BOOST_TEST(head.fields[0].second.size() == 127u);
+    check_agrees_with_beast(long_head);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
