@@ -43,35 +43,6 @@ auth_result service() { return {principal{principal::kind::service, {}}, {}}; }
 
 }  // namespace
 
-token_cache::token_cache(std::size_t capacity)
-    : capacity_(std::max<std::size_t>(capacity, 1)), max_bytes_(capacity_ * average_entry_bytes) {}
-
-std::optional<std::string> token_cache::find(std::string_view token, std::int64_t now_seconds) {
-    const auto found = entries_.find(token);
-    if (found == entries_.end()) return std::nullopt;
-    const auto& cached = found->second;
-    if (cached.expires_at != 0 && cached.expires_at <= now_seconds) {
-        bytes_ -= found->first.size() + cached.user_id.size();
-        entries_.erase(found);
-        return std::nullopt;
-    }
-    return cached.user_id;
-}
-
-void token_cache::insert(std::string_view token, std::string_view user_id, std::int64_t expires_at) {
-    if (token.size() > max_token_bytes) return;
-    const std::size_t bytes = token.size() + user_id.size();
-    // When full, drop everything rather than keep an LRU order: an LRU costs a list splice on
-    // every hit of the hot path, while a clear costs one re-verification per live token, once per
-    // `capacity` new tokens, and also sweeps out expired entries nobody asked for again.
-    if (entries_.size() >= capacity_ || bytes_ + bytes > max_bytes_) {
-        entries_.clear();
-        bytes_ = 0;
-    }
-    const auto [where, inserted] = entries_.try_emplace(std::string(token), entry{std::string(user_id), expires_at});
-    if (inserted) bytes_ += bytes;
-}
-
 authenticator::authenticator(jwt_verifier verifier, api_keys keys)
     : verifier_(std::move(verifier)), keys_(std::move(keys)) {}
 

@@ -126,27 +126,4 @@ BOOST_AUTO_TEST_CASE(expired_cached_token_is_rejected) {
     BOOST_TEST(cache.size() == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(token_cache_is_bounded) {
-    auth::token_cache cache(3);
-    for (int i = 0; i < 10; ++i) {
-        cache.insert("token-" + std::to_string(i), "user-" + std::to_string(i), 0);
-        BOOST_TEST(cache.size() <= 3u);
-    }
-    BOOST_TEST(cache.find("token-9", now).value_or("") == "user-9");  // the newest entry survives eviction
-    BOOST_TEST(!cache.find("token-0", now).has_value());
-    // Oversized tokens are not cached at all.
-    cache.insert(std::string(auth::token_cache::max_token_bytes + 1, 'x'), "big", 0);
-    BOOST_TEST(!cache.find(std::string(auth::token_cache::max_token_bytes + 1, 'x'), now).has_value());
-}
-
-BOOST_AUTO_TEST_CASE(token_cache_entries_expire) {
-    auth::token_cache cache;
-    cache.insert("t", "u", now + 1);
-    cache.insert("forever", "v", 0);
-    BOOST_TEST(cache.find("t", now).value_or("") == "u");
-    BOOST_TEST(!cache.find("t", now + 1).has_value());
-    BOOST_TEST(cache.size() == 1u);
-    BOOST_TEST(cache.find("forever", now + 1'000'000).value_or("") == "v");
-}
-
 BOOST_AUTO_TEST_SUITE_END()
