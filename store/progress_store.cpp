@@ -5,12 +5,13 @@
 #include "store/sharding.hpp"
 #include "store/user_records.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <algorithm>
 #include <mutex>
 #include <random>
 #include <stdexcept>
 #include <thread>
-#include <unordered_map>
 
 namespace progressd::store {
 namespace {
@@ -25,8 +26,10 @@ struct erased_key {
 // Dirty tracking is per user, not per record: a dirty record sets its flag and queues its user
 // once (a string per dirty user instead of three per dirty record, ~100 bytes a record when every
 // record is dirty). An entry whose records are all gone stays until its tombstones are
-// collected; only collect_dirty removes entries, so a pointer to one stays valid across the
-// moments collect_dirty lets the lock go.
+// collected; only collect_dirty removes entries, so one it is walking is still there after the
+// moments it lets the lock go — though maybe elsewhere: the table is open-addressed (one cache
+// miss less per ping than a node-based map), so an insert meanwhile may move every entry, and
+// collect_dirty looks its user up again after each pause.
 struct user_entry {
     user_records records;
     std::vector<erased_key> erased;
@@ -38,7 +41,7 @@ struct user_entry {
 struct alignas(64) progress_store::shard {
     mutable std::mutex mutex;
     intern_table strings;  // context, content and mimetype strings of this shard's records
-    std::unordered_map<std::string, user_entry, string_hash, std::equal_to<>> users;
+    boost::unordered_flat_map<std::string, user_entry, string_hash, std::equal_to<>> users;
     std::vector<std::string> dirty_users;
     std::size_t record_count = 0;
     std::size_t user_count = 0;   // users with at least one record
@@ -325,32 +328,33 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
     std::size_t visits = 0;
     record_key key;  // scratch, reused across visits so their strings keep their capacity
     progress_record scratch;
-    const auto visited = [&] {
-        if (++visits % visits_per_hold != 0) return;
-        lock.unlock();
-        std::this_thread::yield();  // on a shared core, let a waiting I/O thread take the lock
-        lock.lock();
-    };
     for (std::size_t next = 0; next < s.dirty_users.size(); ++next) {
         const std::string user_id = std::move(s.dirty_users[next]);
         auto found = s.users.find(user_id);
         if (found == s.users.end()) continue;
-        user_entry& user = found->second;  // stays valid across the pauses (see user_entry)
-        user.queued = false;
+        user_entry* user = &found->second;
+        const auto visited = [&] {
+            if (++visits % visits_per_hold != 0) return;
+            lock.unlock();
+            std::this_thread::yield();  // on a shared core, let a waiting I/O thread take the lock
+            lock.lock();
+            user = &s.users.find(user_id)->second;  // still there, maybe moved (see user_entry)
+        };
+        user->queued = false;
 
-        while (!user.erased.empty()) {
-            const erased_key erased = user.erased.back();
-            user.erased.pop_back();
+        while (!user->erased.empty()) {
+            const erased_key erased = user->erased.back();
+            user->erased.pop_back();
             --s.dirty_count;
             key.context_id.assign(s.strings.text(erased.context));
             key.content_id.assign(s.strings.text(erased.content));
             // Re-created since (with the same ids: the tombstone kept the strings): its current
             // value is what LMDB must end with.
-            const auto at = user.records.locate(erased.context, erased.content);
+            const auto at = user->records.locate(erased.context, erased.content);
             s.strings.release(erased.context);
             s.strings.release(erased.content);
             if (at.found) {
-                packed_record& record = user.records[at.index];
+                packed_record& record = user->records[at.index];
                 if (record.dirty) --s.dirty_count;
                 record.dirty = false;
                 unpack_into(record, s.strings, scratch);
@@ -358,8 +362,8 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
             visit(user_id, key, at.found ? &scratch : nullptr);
             visited();
         }
-        for (std::size_t i = 0; i < user.records.size(); ++i) {
-            packed_record& record = user.records[i];
+        for (std::size_t i = 0; i < user->records.size(); ++i) {
+            packed_record& record = user->records[i];
             if (!record.dirty) continue;
             record.dirty = false;
             --s.dirty_count;
@@ -369,7 +373,7 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
             visit(user_id, key, &scratch);
             visited();
         }
-        if (user.records.empty() && user.erased.empty() && !user.queued) s.users.erase(user_id);
+        if (user->records.empty() && user->erased.empty() && !user->queued) s.users.erase(user_id);
     }
     // Freed rather than cleared: after a burst it would keep its peak size for good.
     std::vector<std::string>().swap(s.dirty_users);
