@@ -38,10 +38,11 @@ public:
     registration(const registration&) = delete;
     registration& operator=(const registration&) = delete;
     void awaiting_client(bool value) { slot_->awaiting_client = value; }
-    void expires_after(deadline_clock::duration timeout) {
-        slot_->deadline = deadline_clock::now() + timeout;
+    void expires_at(deadline_clock::time_point deadline) {
+        slot_->deadline = deadline;
         slot_->timed_out = false;
     }
+    void expires_after(deadline_clock::duration timeout) { expires_at(deadline_clock::now() + timeout); }
     void no_deadline() { slot_->deadline = deadline_clock::time_point::max(); }
     // A cancelled operation is a timeout when the sweeper did it, otherwise a shutdown.
     boost::system::error_code classify(boost::system::error_code ec) const {
@@ -129,6 +130,9 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
     beast::flat_buffer buffer;
     std::string output;
     const auto& config = env.config;
+    // Clock readings are shared where moments coincide (a ping costs three, not six): the end of
+    // one answer starts the idle wait, the bytes arriving start the request and its timing.
+    auto answered = deadline_clock::now();
 
     for (;;) {
         // Wait for the next request under the idle deadline; the request deadline starts with
@@ -136,13 +140,14 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         registered.awaiting_client(true);
         if (thread.stopping) break;
         if (buffer.size() == 0) {
-            registered.expires_after(config.idle_timeout);
+            registered.expires_at(answered + config.idle_timeout);
             auto [ec, bytes] = co_await socket.async_read_some(buffer.prepare(first_read_bytes), use_tuple);
             if (ec) break;
             buffer.commit(bytes);
         }
 
-        registered.expires_after(config.request_timeout);
+        auto started = deadline_clock::now();
+        registered.expires_at(started + config.request_timeout);
         http_request request;
         beast_request parsed;  // what `request` views when Beast's parser read it
         const std::size_t taken = take_simple_request(buffer, env, request);
@@ -176,11 +181,11 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
             }
             parsed = parser.release();
             request = http_request::view_of(parsed);
+            started = deadline_clock::now();  // handling starts once the body is in
         }
 
         registered.awaiting_client(false);
         registered.no_deadline();  // handling (and waiting for durability) is on us, not the client
-        const auto started = std::chrono::steady_clock::now();
         auto dispatched = env.routes.dispatch(request, thread.context, wall_clock_ms());
         auto& result = dispatched.result;
         if (result.durable_generation != 0) {
@@ -193,13 +198,14 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         const bool draining = env.context.status.draining.load(std::memory_order_relaxed) || thread.stopping;
         const response_framing framing{request.version(), request.keep_alive() && !draining,
                                        request.method() == http::verb::head};
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        answered = deadline_clock::now();
+        const double seconds = std::chrono::duration<double>(answered - started).count();
         thread.context.metrics.record(dispatched.route, response.result_int(), seconds);
 
         serialize_response(response, framing, output);
         // The fast path's request viewed the buffer up to here; the next read may reuse it.
         buffer.consume(taken);
-        registered.expires_after(config.request_timeout);
+        registered.expires_at(answered + config.request_timeout);
         auto [write_ec, written] = co_await net::async_write(socket, net::buffer(output), use_tuple);
         if (write_ec || !framing.keep_alive) break;
     }
