@@ -19,8 +19,10 @@ bool is_json_media_type(std::string_view content_type) {
     const std::string_view bare = trimmed_end == std::string_view::npos ? type : type.substr(0, trimmed_end + 1);
     constexpr std::string_view json = "application/json";
     if (bare.size() != json.size()) return false;
+    // ASCII case folding by hand: std::tolower is a locale-aware call per byte, on every write.
     for (std::size_t i = 0; i < json.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(bare[i])) != json[i]) return false;
+        const char c = bare[i];
+        if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c) != json[i]) return false;
     }
     return true;
 }

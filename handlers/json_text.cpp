@@ -90,6 +90,8 @@ void append_integer(std::string& out, Integer number) {
 
 }  // namespace
 
+void append_json_integer(std::string& out, std::int64_t number) { append_integer(out, number); }
+
 void append_json(std::string& out, const boost::json::value& value) {
     switch (value.kind()) {
     case boost::json::kind::null: out.append("null"); return;

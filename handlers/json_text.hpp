@@ -6,7 +6,9 @@
 
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace progressd {
 
@@ -17,5 +19,7 @@ std::string to_json_text(const boost::json::value& value);
 void append_json_string(std::string& out, std::string_view text);
 // Appends a finite double in its shortest round-trip form.
 void append_json_number(std::string& out, double number);
+// Appends an integer as Boost.JSON writes one.
+void append_json_integer(std::string& out, std::int64_t number);
 
 }  // namespace progressd

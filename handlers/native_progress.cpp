@@ -140,7 +140,10 @@ handler_result get_one(services& context, request_context& request) {
     auto record = context.store.find(scope.user_id, scope.context_id, content_id);
     if (!record) return fail({error_code::not_found, "no progress for this content", {}, {}});
     const store::record_key key{scope.context_id, std::string(content_id)};
-    return {json_response(http::status::ok, record_to_json(scope.user_id, key, *record))};
+    std::string text;
+    text.reserve(512);
+    append_record_json(text, scope.user_id, key, *record);
+    return {json_response(http::status::ok, std::move(text))};
 }
 
 handler_result get_many(services& context, request_context& request) {

@@ -17,5 +17,9 @@ void append_summary_json(std::string& out, std::string_view context_id, std::str
                          const store::record_summary& summary);
 boost::json::object record_to_json(std::string_view user_id, const store::record_key& key,
                                    const store::progress_record& record);
+// The same record as the text of record_to_json, written directly where that is the same text
+// (a record without details: those are re-read through a DOM, as record_to_json does).
+void append_record_json(std::string& out, std::string_view user_id, const store::record_key& key,
+                        const store::progress_record& record);
 
 }  // namespace progressd
