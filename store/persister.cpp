@@ -22,6 +22,8 @@ constexpr int attempts_on_stop = 3;
 // A batch of more changes than this leaves scratch memory worth giving back (pending_ alone is
 // ~48 bytes a change); smaller ones, the steady state, keep it for the next batch.
 constexpr std::size_t large_batch = 65536;
+// A sync batch of more changes than this is a checkpoint rather than a write-ahead log frame.
+constexpr std::size_t max_frame_changes = 32768;
 
 // The user a records key belongs to: its bytes up to the first '\0' (store/record_codec.hpp).
 std::string_view user_of(std::string_view key) { return key.substr(0, key.find('\0')); }
@@ -133,7 +135,7 @@ bool persister::log_collected(std::size_t from) {
     // Only onto a log that, with LMDB, restores everything in pending_ (see persister.hpp).
     if (wal_ == nullptr || backoff_.count() > 0 || logged_ != from) return false;
     // Large batches go to LMDB at once: frames stay small, and so does the log.
-    if (pending_.size() - from > options_.writes_per_transaction || wal_->bytes() >= options_.max_log_bytes) return false;
+    if (pending_.size() - from > max_frame_changes || wal_->bytes() >= options_.max_log_bytes) return false;
     if (pending_.size() == from) return true;
     for (std::size_t i = from; i < pending_.size(); ++i) wal_->add(pending_[i].database, pending_[i].key, pending_[i].value);
     if (const int error = wal_->write_frame(); error != 0) {

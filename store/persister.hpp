@@ -17,8 +17,9 @@
 // committed, a subset of what the batch would have lost. A batch that also changes an attached
 // source (catalog, enrolments, outbox…) stays one transaction: an outbox event must never become
 // durable without the record that caused it, or the other way round.
-// After a large batch the persister also gives its scratch memory back (pending_'s capacity, and
-// malloc_trim for the encoded strings it freed), since glibc would otherwise keep it resident.
+// After a large batch the persister also gives its scratch memory back (pending_'s capacity and
+// the arena's chunks, then malloc_trim), since glibc would otherwise keep it resident. Encoded keys
+// and values live in that arena (store/byte_arena.hpp), not in two strings per change.
 //
 // A batch that fails to commit is kept and retried with backoff (100 ms doubling to 5 s), newer
 // changes appended behind it; until a commit succeeds, healthy() is false, so readiness is 503 and
@@ -30,8 +31,8 @@
 // Sync mode with a write-ahead log (store/write_ahead_log.hpp): a batch started because requests
 // wait is appended to the log as one frame and fdatasync'd, which releases its waiters; the
 // changes stay in pending_ and reach LMDB in a checkpoint every flush interval (or sooner when
-// the log passes max_log_bytes, a batch is large, or the server stops), through the same
-// commit_pending as any batch. Until a checkpoint succeeds after a failed frame or a failed
+// the log passes max_log_bytes, a batch has over 32 768 changes, or the server stops), through
+// the same commit_pending as any batch. Until a checkpoint succeeds after a failed frame or a failed
 // commit, every batch is a checkpoint: the log only ever extends a state LMDB can restore.
 //
 // Besides the records, the persister writes the changes of attached dirty_sources (the catalog,
