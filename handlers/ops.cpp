@@ -147,6 +147,8 @@ handler_result metrics(services& context, const router& routes) {
     out.sample("flushes_total", {}, static_cast<double>(persistence.flushes));
     out.family("flush_failures_total", "counter", "LMDB flush attempts that failed.");
     out.sample("flush_failures_total", {}, static_cast<double>(persistence.failures));
+    out.family("write_ahead_log_frames_total", "counter", "Sync batches made durable by the write-ahead log.");
+    out.sample("write_ahead_log_frames_total", {}, static_cast<double>(persistence.log_frames));
     out.family("flush_duration_seconds", "gauge", "Duration of the last flush.");
     out.sample("flush_duration_seconds", {}, static_cast<double>(persistence.last_flush_duration_us) / 1e6);
     out.family("last_flush_age_seconds", "gauge", "Seconds since the last successful flush (-1: none yet).");

@@ -3,6 +3,7 @@ mode loses nothing acknowledged across kill -9, snapshot mode loses nothing olde
 interval; draining answers 503 on readiness and `Connection: close` while it keeps serving."""
 
 import http.client
+import re
 import signal
 import threading
 import time
@@ -157,6 +158,11 @@ class CrashTest(DurabilityCase):
             content = f"wal-c{i}"
             writes.append((user, content, ping_body(user, content, i)))
         acked = self.write_all(server, writes, threads=4)
+        metrics = server.metrics_text()
+        frames = re.search(r"^progressd_write_ahead_log_frames_total (\S+)$", metrics, re.M)
+        self.assertIsNotNone(frames, metrics[-2000:])
+        self.assertGreater(float(frames.group(1)), 0)
+        self.assertRegex(metrics, r"(?m)^progressd_flushes_total 0$")  # nothing committed to LMDB yet
         server.kill9()
         server.start()
         replayed = server.wait_for_event("write_ahead_log_replayed")
