@@ -4,6 +4,7 @@
 #include "store/record_codec.hpp"
 #include "store/recovery.hpp"
 
+#include "tests/unit/durable_future.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -32,6 +33,7 @@ constexpr std::chrono::milliseconds never = 1h;
 // The map-cap tests log flush failures on purpose; those lines are expected.
 const progressd::logger quiet{progressd::log_level::error};
 
+using progressd::testing::durable;
 using progressd::testing::temp_dir;
 
 ping watch(std::string content, double position = 10, std::string details = {}) {
@@ -53,14 +55,6 @@ std::uint64_t write_large_records(progress_store& store, int count) {
         last = store.apply_ping("u1", watch("c" + std::to_string(i), 10, details), i).generation;
     }
     return last;
-}
-
-// The callback as a future, so a test waits with a timeout instead of hanging.
-std::future<bool> durable(persister& writer, std::uint64_t generation) {
-    auto promise = std::make_shared<std::promise<bool>>();
-    auto future = promise->get_future();
-    writer.when_durable(generation, [promise](bool committed) { promise->set_value(committed); });
-    return future;
 }
 
 // For effects with no completion callback (request_flush): poll, briefly, up to a limit.

@@ -3,6 +3,7 @@
 #include "store/persister.hpp"
 #include "store/recovery.hpp"
 
+#include "tests/unit/durable_future.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -22,6 +23,7 @@ using namespace std::chrono_literals;
 namespace {
 
 namespace fs = std::filesystem;
+using progressd::testing::durable;
 using progressd::testing::temp_dir;
 
 constexpr std::size_t map_size = std::size_t{1} << 20;
@@ -61,13 +63,6 @@ ping watch(std::string content, double position) {
     p.duration_seconds = 100;
     p.time_spent_delta_seconds = 1;
     return p;
-}
-
-std::future<bool> durable(persister& writer, std::uint64_t generation) {
-    auto promise = std::make_shared<std::promise<bool>>();
-    auto future = promise->get_future();
-    writer.when_durable(generation, [promise](bool committed) { promise->set_value(committed); });
-    return future;
 }
 
 // What a kill -9 would leave: the data dir's LMDB file and log, copied while nothing commits.
