@@ -44,7 +44,8 @@ std::optional<double> reported_percent(const progress_record& record, const ping
     if (!observation.position_seconds) return std::nullopt;
     const double duration = observation.duration_seconds.value_or(record.duration_seconds);
     if (duration <= 0) return std::nullopt;
-    return std::min(100.0, *observation.position_seconds / duration * 100.0);
+    // Scaled before dividing: 42 s of 600 reads 7, where 42 / 600 × 100 reads 7.000000000000001.
+    return std::min(100.0, *observation.position_seconds * 100.0 / duration);
 }
 
 void complete(progress_record& record, std::int64_t now_ms, merge_outcome& outcome) {

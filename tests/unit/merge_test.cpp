@@ -2,6 +2,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <utility>
+
 using namespace progressd::store;
 
 namespace {
@@ -27,6 +29,15 @@ BOOST_AUTO_TEST_CASE(percent_comes_from_position_over_duration) {
     BOOST_TEST(record.position_seconds == 150.0);
     BOOST_TEST(record.duration_seconds == 600.0);
     BOOST_TEST(static_cast<int>(record.status) == static_cast<int>(progress_status::in_progress));
+}
+
+BOOST_AUTO_TEST_CASE(whole_percents_come_out_whole) {
+    // 42 / 600 * 100 is 7.000000000000001 in doubles; a client shown that would think it a bug.
+    for (const auto& [position, percent] : {std::pair{42.0, 7.0}, {6.0, 1.0}, {540.0, 90.0}, {1.2, 0.2}}) {
+        progress_record record;
+        merge(record, at(position, 600), rules, 1000);
+        BOOST_TEST(record.progress_percent == percent, position << " of 600");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(percent_uses_stored_duration_when_ping_has_none) {
