@@ -3,6 +3,8 @@
 
 #include "handlers/sunbird_mapping.hpp"
 
+#include "handlers/csv_text.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -11,20 +13,6 @@
 namespace progressd::sunbird {
 
 namespace {
-// RFC 4180: quote a field holding a comma, quote or line break, doubling quotes.
-void append_csv_field(std::string& out, std::string_view text) {
-    if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out += text;
-        return;
-    }
-    out += '"';
-    for (char c : text) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-}
-
 std::string cell(const boost::json::value* value) {
     if (!value || value->is_null()) return {};
     if (value->is_string()) return std::string(value->get_string());

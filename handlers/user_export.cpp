@@ -1,6 +1,7 @@
 #include "handlers/user_export.hpp"
 
 #include "handlers/assessment_json.hpp"
+#include "handlers/csv_text.hpp"
 #include "handlers/enrolment_json.hpp"
 #include "handlers/json_text.hpp"
 #include "handlers/record_json.hpp"
@@ -49,22 +50,9 @@ public:
     void write(std::string& out) const {
         for (std::size_t i = 0; i < cells_.size(); ++i) {
             if (i) out += ',';
-            append_field(out, cells_[i]);
+            append_csv_field(out, cells_[i]);
         }
         out += "\r\n";
-    }
-
-    static void append_field(std::string& out, std::string_view text) {
-        if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-            out += text;
-            return;
-        }
-        out += '"';
-        for (char c : text) {
-            if (c == '"') out += '"';
-            out += c;
-        }
-        out += '"';
     }
 
 private:
