@@ -208,7 +208,7 @@ log_replay replay_write_ahead_log(const std::string& path, lmdb_environment& env
 
 write_ahead_log::write_ahead_log(const std::string& path, const lmdb_environment& environment,
                                  std::uint64_t last_sequence)
-    : environment_(environment), sequence_(last_sequence) {
+    : databases_(logged_databases(environment)), meta_(environment.meta()), sequence_(last_sequence) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) throw system_error("open " + path);
     // A frame synced into a file whose directory entry was not would vanish with a power loss.
@@ -225,9 +225,8 @@ write_ahead_log::write_ahead_log(const std::string& path, const lmdb_environment
 write_ahead_log::~write_ahead_log() { ::close(fd_); }
 
 void write_ahead_log::add(MDB_dbi database, std::string_view key, std::optional<std::string_view> value) {
-    const auto databases = logged_databases(environment_);
     std::uint8_t index = 0;
-    while (databases[index] != database) ++index;  // the persister writes only these
+    while (databases_[index] != database) ++index;  // the persister writes only these
     append(frame_, index);
     append(frame_, std::uint8_t{value.has_value()});
     append(frame_, static_cast<std::uint32_t>(key.size()));
@@ -265,7 +264,7 @@ int write_ahead_log::write_frame() {
 }
 
 int write_ahead_log::put_checkpoint(MDB_txn* txn) const {
-    return put_checkpoint_value(txn, environment_.meta(), sequence_);
+    return put_checkpoint_value(txn, meta_, sequence_);
 }
 
 }  // namespace progressd::store

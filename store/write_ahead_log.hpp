@@ -21,6 +21,7 @@
 
 #include "store/lmdb.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -67,7 +68,8 @@ public:
     std::uint64_t bytes() const { return offset_; }
 
 private:
-    const lmdb_environment& environment_;
+    std::array<MDB_dbi, 6> databases_;  // a frame names a change's database by its index here
+    MDB_dbi meta_;
     int fd_ = -1;
     std::uint64_t offset_ = 0;
     std::uint64_t sequence_ = 0;
