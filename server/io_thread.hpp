@@ -36,7 +36,9 @@ struct session_slot {
 struct io_thread {
     explicit io_thread(thread_metrics& metrics) : acceptor(io), sweeper(io), context{auth::token_cache{}, metrics} {}
 
-    net::io_context io{1};
+    // Its sockets are used from this thread only, so the reactor needs no per-socket locks; other
+    // threads only post to it (the persister's durability callbacks, shutdown), which stays locked.
+    net::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     tcp::acceptor acceptor;
     net::steady_timer sweeper;  // enforces session deadlines
     thread_context context;
