@@ -18,10 +18,8 @@ intern_table::id intern_table::acquire(std::string_view text) {
         string = free_.back();
         free_.pop_back();
     }
-    // The view points into the node's key, which stays put while the node exists (rehashing moves
-    // buckets, not nodes).
-    const auto node = index_.emplace(std::string(text), string).first;
-    entries_[string] = {node->first, 1};
+    index_.emplace(text, string);
+    entries_[string] = {std::string(text), 1};
     return string;
 }
 
@@ -33,7 +31,7 @@ void intern_table::release(id string) {
     if (string == empty_id) return;
     entry& item = entries_[string];
     if (--item.refs != 0) return;
-    index_.erase(index_.find(item.text));
+    index_.erase(index_.find(std::string_view(item.text)));
     item = {};
     free_.push_back(string);
 }

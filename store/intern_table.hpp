@@ -10,15 +10,22 @@
 // The empty string is id 0, always present and never counted: most records have no context and no
 // mimetype, and they then cost no hash lookup.
 //
+// Every ping looks its content id up here, in one of many shard tables that rarely stay cached:
+// the index is an open-addressed table whose keys are short strings held in the slot itself
+// (a group's metadata and one slot, no bucket array or node chain to follow). The index moves its
+// keys when it grows, so the text that ids name is a second copy, kept where it never moves.
+//
 // Thread-safety: none. Each progress-store shard owns one table and uses it under its lock.
 
 #include "store/sharding.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace progressd::store {
@@ -46,11 +53,13 @@ public:
 
 private:
     struct entry {
-        std::string_view text;  // the key of its index_ node: stable while the node lives
+        std::string text;
         std::uint32_t refs = 0;
     };
-    std::unordered_map<std::string, id, string_hash, std::equal_to<>> index_;
-    std::vector<entry> entries_;  // by id; entries_[0] is the empty string
+    boost::unordered_flat_map<std::string, id, string_hash, std::equal_to<>> index_;
+    std::deque<entry> entries_;   // by id; entries_[0] is the empty string. A deque: views of a
+                                  // text stay valid while later strings are added
+
     std::vector<id> free_;        // ids of removed strings, reused first
 };
 
