@@ -2,6 +2,7 @@
 
 #include "store/intern_table.hpp"
 #include "store/packed_record.hpp"
+#include "store/random_bits.hpp"
 #include "store/sharding.hpp"
 #include "store/user_records.hpp"
 
@@ -9,7 +10,6 @@
 
 #include <algorithm>
 #include <mutex>
-#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -46,7 +46,7 @@ struct alignas(64) progress_store::shard {
     std::size_t record_count = 0;
     std::size_t user_count = 0;   // users with at least one record
     std::size_t dirty_count = 0;  // dirty records plus tombstones not yet collected
-    std::mt19937_64 random{std::random_device{}()};
+    random_bits random;  // record ids
     progress_record scratch;  // apply_ping's working copy (see take_into)
 
     user_entry& user_for_write(std::string_view user_id) {
