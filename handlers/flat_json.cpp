@@ -1,6 +1,11 @@
 #include "handlers/flat_json.hpp"
 
 #include <array>
+#include <bit>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace progressd {
 namespace {
@@ -17,6 +22,31 @@ constexpr auto plain_string_chars = [] {
     for (int c = 0x20; c < 0x7f; ++c) table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
     return table;
 }();
+
+// From `pos`, skips plain_string_chars 16 bytes at a time to the first other byte; within the last 16
+// bytes it stops and leaves the rest to the table. Ids and keys are most of a ping's bytes.
+std::size_t skip_plain_blocks(const char* text, std::size_t pos, std::size_t size) {
+#if defined(__SSE2__)
+    const __m128i below_space = _mm_set1_epi8(0x1f);
+    const __m128i del = _mm_set1_epi8(0x7f);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    while (size - pos >= 16) {
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + pos));
+        // Signed bytes: UTF-8 (>= 0x80) is negative, so it fails the first comparison too.
+        const __m128i refused = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, del), _mm_cmpeq_epi8(bytes, quote)),
+                                             _mm_cmpeq_epi8(bytes, backslash));
+        const __m128i plain = _mm_andnot_si128(refused, _mm_cmpgt_epi8(bytes, below_space));
+        const auto mask = static_cast<unsigned>(_mm_movemask_epi8(plain));
+        if (mask != 0xffff) return pos + static_cast<std::size_t>(std::countr_one(mask));
+        pos += 16;
+    }
+#else
+    (void)text;
+    (void)size;
+#endif
+    return pos;
+}
 
 // A cursor over the body; every read checks the end, so no input can run past it.
 class cursor {
@@ -46,6 +76,7 @@ public:
         std::size_t pos = pos_;  // a local: the compiler keeps it in a register
         const std::size_t size = text_.size();
         const char* text = text_.data();
+        pos = skip_plain_blocks(text, pos, size);
         while (pos < size && plain_string_chars[static_cast<unsigned char>(text[pos])]) ++pos;
         pos_ = pos;
         // Escapes, control characters and UTF-8 stop the loop too: they need the full parser's checks.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 
 #if defined(__SSE2__)
@@ -56,9 +57,9 @@ bool parse_length(std::string_view value, std::size_t& out) {
     return true;
 }
 
-// Skips whole 16-byte blocks of VCHAR (plus SP and HTAB when `blanks`), stopping at the block
-// that holds anything else; the caller's table loop takes it from there. Values and targets are
-// most of a head's bytes (a bearer token alone is hundreds), hence SSE2, which every x86-64 has.
+// Skips VCHAR (plus SP and HTAB when `blanks`) 16 bytes at a time, stopping at the first other
+// byte; within the last 16 bytes the caller's table loop takes over. Values and targets are most
+// of a head's bytes (a bearer token alone is hundreds), hence SSE2, which every x86-64 has.
 const char* skip_printable(const char* p, const char* end, bool blanks) {
 #if defined(__SSE2__)
     const __m128i below_visible = _mm_set1_epi8(blanks ? 0x1f : 0x20);
@@ -69,7 +70,8 @@ const char* skip_printable(const char* p, const char* end, bool blanks) {
         // Signed bytes: obs-text (>= 0x80) is negative, so it fails the first comparison too.
         const __m128i in_range = _mm_andnot_si128(_mm_cmpeq_epi8(bytes, del), _mm_cmpgt_epi8(bytes, below_visible));
         const __m128i allowed = blanks ? _mm_or_si128(in_range, _mm_cmpeq_epi8(bytes, tab)) : in_range;
-        if (_mm_movemask_epi8(allowed) != 0xffff) break;
+        const auto mask = static_cast<unsigned>(_mm_movemask_epi8(allowed));
+        if (mask != 0xffff) return p + std::countr_one(mask);
         p += 16;
     }
 #else

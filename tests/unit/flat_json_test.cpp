@@ -86,6 +86,27 @@ BOOST_AUTO_TEST_CASE(what_needs_the_full_parser_is_not_handled) {
     BOOST_TEST(!scans(many));
 }
 
+BOOST_AUTO_TEST_CASE(long_strings_are_checked_at_every_byte) {
+    // Strings are scanned 16 bytes at a time: a byte that ends or spoils a string must be found
+    // wherever it sits in a block, and a run of plain bytes must be read whole.
+    const std::string filler(40, 'a');
+    for (std::size_t at = 0; at < filler.size(); ++at) {
+        for (const char odd : {'"', '\\', '\x7f', '\x80', '\xff', '\x00', '\x1f', '\n'}) {
+            std::string text = filler;
+            text[at] = odd;
+            const std::string body = "{\"key\":\"" + text + "\",\"" + text + "\":1}";
+            BOOST_TEST(!scans(body), "byte " << int(static_cast<unsigned char>(odd)) << " at " << at);
+            check_agrees_with_boost(body);
+        }
+    }
+    flat_object object;
+    const std::string long_body = "{\"" + filler + "\":\"" + filler + filler + " ~!\"}";
+    BOOST_TEST_REQUIRE(scan_flat_object(long_body, object));
+    BOOST_TEST(object.members[0].key == filler);
+    BOOST_TEST(object.members[0].text == filler + filler + " ~!");
+    check_agrees_with_boost(long_body);
+}
+
 BOOST_AUTO_TEST_CASE(valid_numbers_of_every_form_are_scanned) {
     for (const char* body : {"{\"a\":0}", "{\"a\":-0}", "{\"a\":-1.5}", "{\"a\":1e5}", "{\"a\":1E+5}", "{\"a\":1.25e-3}",
                              "{\"a\":123456789012345678901234567890}"}) {
