@@ -56,15 +56,13 @@ std::optional<api_error> parse_json_object(const http_request& request, boost::j
 }
 
 http_response json_response(http::status status, const boost::json::value& body) {
-    http_response response{status, 11};
-    response.set(http::field::content_type, "application/json");
-    response.body() = to_json_text(body);
-    return response;
+    return json_response(status, to_json_text(body));
 }
 
 http_response json_response(http::status status, std::string body) {
     http_response response{status, 11};
-    response.set(http::field::content_type, "application/json");
+    // insert, not set: a new response has no field to replace, and set searches for one first.
+    response.insert(http::field::content_type, "application/json");
     response.body() = std::move(body);
     return response;
 }
