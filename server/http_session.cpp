@@ -8,7 +8,7 @@
 #include "server/response_writer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,7 +21,9 @@
 namespace progressd {
 namespace {
 
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+// Awaiting a deferred operation starts it from the suspended coroutine directly; use_awaitable
+// would build a coroutine frame of its own for every operation.
+constexpr auto use_tuple = net::as_tuple(net::deferred);
 constexpr std::size_t first_read_bytes = 4096;
 
 // Keeps the session's slot in its thread's list exactly as long as the session runs.
@@ -202,7 +204,7 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         auto& result = dispatched.result;
         if (result.durable_generation != 0) {
             const bool committed =
-                co_await async_wait_durable(env.context.persister, result.durable_generation, net::use_awaitable);
+                co_await async_wait_durable(env.context.persister, result.durable_generation, net::deferred);
             if (!committed) result.response = result.not_durable();
         }
 
