@@ -57,10 +57,10 @@ private:
         std::uint32_t refs = 0;
     };
     boost::unordered_flat_map<std::string, id, string_hash, std::equal_to<>> index_;
-    std::deque<entry> entries_;   // by id; entries_[0] is the empty string. A deque: views of a
-                                  // text stay valid while later strings are added
-
-    std::vector<id> free_;        // ids of removed strings, reused first
+    // By id; entries_[0] is the empty string. A deque, so the text an id names stays where it is
+    // (text() hands out views) while later strings are added.
+    std::deque<entry> entries_;
+    std::vector<id> free_;  // ids of removed strings, reused first
 };
 
 }  // namespace progressd::store
