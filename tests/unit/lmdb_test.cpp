@@ -4,6 +4,7 @@
 #include "store/persister.hpp"
 #include "store/record_codec.hpp"
 
+#include "tests/unit/lmdb_rows.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -23,6 +24,7 @@ constexpr std::size_t map_size = std::size_t{1} << 20;
 const progressd::logger quiet{progressd::log_level::error};
 
 using progressd::testing::temp_dir;
+using progressd::testing::write_row;
 
 ping watch(std::string content, double position, std::string context = {}) {
     ping p;
@@ -70,15 +72,6 @@ void persist(const std::string& dir, progress_store& store) {
     writer.start();
     writer.stop();
     BOOST_REQUIRE(writer.healthy());
-}
-
-void put_raw(const lmdb_environment& environment, MDB_dbi dbi, std::string_view key, std::string_view value) {
-    lmdb_transaction txn;
-    BOOST_REQUIRE(environment.begin_write(txn) == MDB_SUCCESS);
-    MDB_val k = as_val(key);
-    MDB_val v = as_val(value);
-    BOOST_REQUIRE(mdb_put(txn.get(), dbi, &k, &v, 0) == MDB_SUCCESS);
-    BOOST_REQUIRE(txn.commit() == MDB_SUCCESS);
 }
 
 auto mentions(std::string_view text) {
@@ -139,12 +132,12 @@ BOOST_AUTO_TEST_CASE(recovery_skips_and_counts_corrupt_entries) {
     auto environment = open_data_dir(dir.str(), map_size);
     std::string key;
     encode_key(key, "u9", record_key{"", "c9"});
-    put_raw(environment, environment.records(), key, "garbage bytes, not a record");
+    write_row(environment, environment.records(), key, "garbage bytes, not a record");
     // A decodable value under a key whose user id is not a valid id.
     std::string value;
     encode_record(value, *original.find("u1", "", "c1"));
     encode_key(key, "bad user", record_key{"", "c1"});
-    put_raw(environment, environment.records(), key, value);
+    write_row(environment, environment.records(), key, value);
 
     progress_store reloaded(8, {});
     const auto result = recover(environment, reloaded, quiet);
@@ -160,7 +153,7 @@ BOOST_AUTO_TEST_CASE(a_data_dir_of_another_format_version_is_refused) {
     temp_dir dir;
     {
         auto environment = open_data_dir(dir.str(), map_size);
-        put_raw(environment, environment.meta(), "format_version", "999");
+        write_row(environment, environment.meta(), "format_version", "999");
     }
     BOOST_CHECK_EXCEPTION(open_data_dir(dir.str(), map_size), std::runtime_error, mentions("format version 999"));
     // The refusal released the lock: a second attempt fails for the same reason, not "in use".

@@ -5,6 +5,7 @@
 #include "store/recovery.hpp"
 
 #include "tests/unit/durable_future.hpp"
+#include "tests/unit/lmdb_rows.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -73,12 +74,7 @@ std::optional<std::string> stored(const lmdb_environment& environment, std::stri
                                   std::string_view content) {
     std::string key;
     encode_key(key, user, record_key{"", std::string(content)});
-    lmdb_transaction txn;
-    BOOST_REQUIRE(environment.begin_read(txn) == MDB_SUCCESS);
-    MDB_val k = as_val(key);
-    MDB_val value{};
-    if (mdb_get(txn.get(), environment.records(), &k, &value) != MDB_SUCCESS) return std::nullopt;
-    return std::string(as_view(value));
+    return progressd::testing::read_row(environment, environment.records(), key);
 }
 
 // What LMDB held when a waiter was called back: its last committed transaction id and how many

@@ -4,6 +4,7 @@
 #include "store/recovery.hpp"
 
 #include "tests/unit/durable_future.hpp"
+#include "tests/unit/lmdb_rows.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -24,29 +25,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using progressd::testing::durable;
+using progressd::testing::read_row;
+using progressd::testing::write_row;
 using progressd::testing::temp_dir;
 
 constexpr std::size_t map_size = std::size_t{1} << 20;
 constexpr std::chrono::milliseconds never = 1h;
 const progressd::logger quiet{progressd::log_level::error};
-
-std::optional<std::string> value_of(const lmdb_environment& environment, MDB_dbi database, std::string_view key) {
-    lmdb_transaction txn;
-    BOOST_REQUIRE(environment.begin_read(txn) == MDB_SUCCESS);
-    MDB_val k = as_val(key);
-    MDB_val value{};
-    if (mdb_get(txn.get(), database, &k, &value) != MDB_SUCCESS) return std::nullopt;
-    return std::string(as_view(value));
-}
-
-void put(lmdb_environment& environment, MDB_dbi database, std::string_view key, std::string_view value) {
-    lmdb_transaction txn;
-    BOOST_REQUIRE(environment.begin_write(txn) == MDB_SUCCESS);
-    MDB_val k = as_val(key);
-    MDB_val v = as_val(value);
-    BOOST_REQUIRE(mdb_put(txn.get(), database, &k, &v, 0) == MDB_SUCCESS);
-    BOOST_REQUIRE(txn.commit() == MDB_SUCCESS);
-}
 
 // One frame of one change; returns its write_frame status.
 int write_one(write_ahead_log& log, MDB_dbi database, std::string_view key, std::optional<std::string> value) {
@@ -79,7 +64,7 @@ BOOST_AUTO_TEST_SUITE(write_ahead_log_suite)
 BOOST_AUTO_TEST_CASE(frames_are_replayed_in_order_and_the_log_emptied) {
     temp_dir dir;
     auto environment = open_data_dir(dir.str(), map_size);
-    put(environment, environment.records(), "gone", "old");
+    write_row(environment, environment.records(), "gone", "old");
     {
         write_ahead_log log(wal_of(dir), environment, 0);
         log.add(environment.records(), "k1", std::string("v1"));
@@ -89,15 +74,15 @@ BOOST_AUTO_TEST_CASE(frames_are_replayed_in_order_and_the_log_emptied) {
         BOOST_TEST(write_one(log, environment.records(), "k1", std::string("v2")) == 0);
         BOOST_TEST(log.last_sequence() == 2u);
     }
-    BOOST_TEST(!value_of(environment, environment.records(), "k1").has_value());  // only in the log so far
+    BOOST_TEST(!read_row(environment, environment.records(), "k1").has_value());  // only in the log so far
 
     const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
     BOOST_TEST(replayed.frames == 2u);
     BOOST_TEST(replayed.changes == 4u);
     BOOST_TEST(replayed.last_sequence == 2u);
-    BOOST_TEST(value_of(environment, environment.records(), "k1").value_or("<none>") == "v2");
-    BOOST_TEST(value_of(environment, environment.catalog(), "course").value_or("<none>") == "entry");
-    BOOST_TEST(!value_of(environment, environment.records(), "gone").has_value());
+    BOOST_TEST(read_row(environment, environment.records(), "k1").value_or("<none>") == "v2");
+    BOOST_TEST(read_row(environment, environment.catalog(), "course").value_or("<none>") == "entry");
+    BOOST_TEST(!read_row(environment, environment.records(), "gone").has_value());
     BOOST_TEST(fs::file_size(wal_of(dir)) == 0u);
 
     // Again: nothing left to apply, and the sequence goes on from where it was.
@@ -133,7 +118,7 @@ BOOST_AUTO_TEST_CASE(frames_a_checkpoint_holds_are_not_applied_again) {
     const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
     BOOST_TEST(replayed.frames == 0u);
     BOOST_TEST(replayed.last_sequence == 1u);
-    BOOST_TEST(value_of(environment, environment.records(), "k").value_or("<none>") == "checkpointed");
+    BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "checkpointed");
 }
 
 BOOST_AUTO_TEST_CASE(a_torn_or_damaged_frame_ends_the_log) {
@@ -155,8 +140,8 @@ BOOST_AUTO_TEST_CASE(a_torn_or_damaged_frame_ends_the_log) {
         }
         const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
         BOOST_TEST(replayed.frames == 1u);
-        BOOST_TEST(value_of(environment, environment.records(), "first").has_value());
-        BOOST_TEST(!value_of(environment, environment.records(), "second").has_value());
+        BOOST_TEST(read_row(environment, environment.records(), "first").has_value());
+        BOOST_TEST(!read_row(environment, environment.records(), "second").has_value());
     }
 }
 
@@ -175,7 +160,7 @@ BOOST_AUTO_TEST_CASE(frames_left_behind_a_rewind_are_not_replayed) {
     const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
     BOOST_TEST(replayed.frames == 1u);
     BOOST_TEST(replayed.last_sequence == 3u);
-    BOOST_TEST(value_of(environment, environment.records(), "k").value_or("<none>") == "c");
+    BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "c");
 }
 
 BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
