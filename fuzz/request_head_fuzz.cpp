@@ -6,12 +6,11 @@
 // one differently (which would be a smuggling hole).
 
 #include "server/request_head.hpp"
+#include "tests/unit/fields_by_name.hpp"
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -32,16 +31,7 @@ void require(bool condition, const char* what) {
     std::abort();
 }
 
-// Fields grouped by name (case-insensitive), in their order within a name.
-std::vector<std::pair<std::string, std::string>> by_name(std::vector<std::pair<std::string, std::string>> fields) {
-    const auto lower = [](std::string text) {
-        for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return text;
-    };
-    std::stable_sort(fields.begin(), fields.end(),
-                     [&](const auto& a, const auto& b) { return lower(a.first) < lower(b.first); });
-    return fields;
-}
+using progressd::testing::by_name;
 
 }  // namespace
 

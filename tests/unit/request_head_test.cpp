@@ -1,12 +1,11 @@
 #include "server/request_head.hpp"
+#include "tests/unit/fields_by_name.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,16 +35,7 @@ std::optional<beast_reading> beast_parse(std::string_view bytes) {
     return beast_reading{parser.release(), used};
 }
 
-// Fields grouped by name (case-insensitive), in their order within a name.
-std::vector<std::pair<std::string, std::string>> by_name(std::vector<std::pair<std::string, std::string>> fields) {
-    const auto lower = [](std::string text) {
-        for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return text;
-    };
-    std::stable_sort(fields.begin(), fields.end(),
-                     [&](const auto& a, const auto& b) { return lower(a.first) < lower(b.first); });
-    return fields;
-}
+using progressd::testing::by_name;
 
 // When the scanner accepts, Beast must agree on every part of the message.
 void check_agrees_with_beast(std::string_view bytes) {
