@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -20,6 +21,7 @@ constexpr std::uint32_t frame_magic = 0x4C415750;  // "PWAL"
 constexpr std::size_t header_size = 24;
 constexpr std::size_t change_header_size = 10;
 constexpr std::string_view checkpoint_key = "wal_checkpoint";
+constexpr std::uint64_t extension_bytes = std::uint64_t{1} << 20;
 
 // A frame names its database by position here, not by MDB_dbi, which is only a handle.
 std::array<MDB_dbi, 6> logged_databases(const lmdb_environment& environment) {
@@ -219,6 +221,8 @@ write_ahead_log::write_ahead_log(const std::string& path, const lmdb_environment
         ::close(fd_);
         throw error;
     }
+    struct stat info {};
+    if (::fstat(fd_, &info) == 0) allocated_ = static_cast<std::uint64_t>(info.st_size);
     frame_.resize(header_size);
 }
 
@@ -248,6 +252,7 @@ int write_ahead_log::write_frame() {
     put_at(frame_, 16, checksum(sequence_, payload));
     put_at(frame_, 20, std::uint32_t{0});
 
+    if (offset_ + frame_.size() > allocated_) extend_to(offset_ + frame_.size());
     int error = 0;
     for (std::size_t done = 0; done < frame_.size() && error == 0;) {
         const ssize_t n = ::pwrite(fd_, frame_.data() + done, frame_.size() - done, static_cast<off_t>(offset_ + done));
@@ -261,6 +266,19 @@ int write_ahead_log::write_frame() {
     failed_ = error;
     frame_.resize(header_size);
     return error;
+}
+
+void write_ahead_log::extend_to(std::uint64_t end) {
+    static constexpr std::array<char, 65536> zeros{};
+    const std::uint64_t target = (end + extension_bytes - 1) / extension_bytes * extension_bytes;
+    // A failure here only costs the speed-up: the frame's own write reports what is wrong.
+    while (allocated_ < target) {
+        const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), target - allocated_));
+        const ssize_t n = ::pwrite(fd_, zeros.data(), size, static_cast<off_t>(allocated_));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        allocated_ += static_cast<std::uint64_t>(n);
+    }
 }
 
 int write_ahead_log::put_checkpoint(MDB_txn* txn) const {

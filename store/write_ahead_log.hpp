@@ -9,6 +9,11 @@
 // the newest frame it covers (meta key `wal_checkpoint`), after which the log is rewound and
 // overwritten from its start: the file never grows past what one interval writes.
 //
+// The file is extended ahead of the frames, a mebibyte of zeros at a time, so that a frame
+// overwrites blocks the file already has: fdatasync then has no file size to commit through the
+// file system's journal, only the data (ext4 here: 95 µs instead of 145 µs at the median, so
+// half again as many group commits a second; bench/README.md). Zeros end the log like a torn frame.
+//
 // Start-up (replay_write_ahead_log) reads the frames from the file's start while each is intact
 // and numbered one after the previous (a torn last frame, or an older frame left behind a
 // rewind, ends the log), applies to LMDB those newer than the checkpoint marker, in order, in one
@@ -71,7 +76,10 @@ private:
     std::array<MDB_dbi, 6> databases_;  // a frame names a change's database by its index here
     MDB_dbi meta_;
     int fd_ = -1;
+    void extend_to(std::uint64_t end);
+
     std::uint64_t offset_ = 0;
+    std::uint64_t allocated_ = 0;  // the file's size: frames below it overwrite, and zeros follow them
     std::uint64_t sequence_ = 0;
     int failed_ = 0;  // errno of a failed frame, until rewind()
     std::string frame_;  // header space, then the payload being built

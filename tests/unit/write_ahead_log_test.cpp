@@ -125,23 +125,49 @@ BOOST_AUTO_TEST_CASE(a_torn_or_damaged_frame_ends_the_log) {
     for (const bool damage_instead_of_tear : {false, true}) {
         temp_dir dir;
         auto environment = open_data_dir(dir.str(), map_size);
+        std::uint64_t end = 0;  // of the second frame
         {
             write_ahead_log log(wal_of(dir), environment, 0);
             BOOST_TEST(write_one(log, environment.records(), "first", std::string("1")) == 0);
             BOOST_TEST(write_one(log, environment.records(), "second", std::string("2")) == 0);
+            end = log.bytes();
         }
-        const auto size = fs::file_size(wal_of(dir));
+        std::fstream file(wal_of(dir), std::ios::in | std::ios::out | std::ios::binary);
         if (damage_instead_of_tear) {
-            std::fstream file(wal_of(dir), std::ios::in | std::ios::out | std::ios::binary);
-            file.seekp(static_cast<std::streamoff>(size - 1));
+            file.seekp(static_cast<std::streamoff>(end - 1));
             file.put('X');  // the second frame's last value byte
         } else {
-            fs::resize_file(wal_of(dir), size - 3);  // a crash in the middle of the second frame's write
+            // A crash in the middle of the second frame's write: its tail is still the zeros the
+            // file was extended with.
+            file.seekp(static_cast<std::streamoff>(end - 3));
+            file.write("\0\0\0", 3);
         }
+        file.close();
         const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
         BOOST_TEST(replayed.frames == 1u);
         BOOST_TEST(read_row(environment, environment.records(), "first").has_value());
         BOOST_TEST(!read_row(environment, environment.records(), "second").has_value());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_file_is_extended_ahead_of_the_frames_and_frames_across_an_extension_replay) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    const std::string large(600'000, 'v');  // two frames fill the first mebibyte, the third crosses it
+    {
+        write_ahead_log log(wal_of(dir), environment, 0);
+        BOOST_TEST(write_one(log, environment.records(), "k0", large + "0") == 0);
+        BOOST_TEST(fs::file_size(wal_of(dir)) == std::uintmax_t{1} << 20);  // zeros after the frame
+        BOOST_TEST(log.bytes() < std::uint64_t{1} << 20);
+        BOOST_TEST(write_one(log, environment.records(), "k1", large + "1") == 0);
+        BOOST_TEST(write_one(log, environment.records(), "k2", large + "2") == 0);
+        BOOST_TEST(fs::file_size(wal_of(dir)) == std::uintmax_t{2} << 20);
+        BOOST_TEST(log.bytes() > std::uint64_t{1} << 20);
+    }
+    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    BOOST_TEST(replayed.frames == 3u);
+    for (const char* key : {"k0", "k1", "k2"}) {
+        BOOST_TEST(read_row(environment, environment.records(), key).value_or("<none>") == large + key[1]);
     }
 }
 
