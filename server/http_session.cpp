@@ -3,7 +3,6 @@
 #include "common/clock.hpp"
 #include "handlers/router.hpp"
 #include "handlers/services.hpp"
-#include "server/durable_wait.hpp"
 #include "server/request_head.hpp"
 #include "server/response_writer.hpp"
 
@@ -203,8 +202,7 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         auto dispatched = env.routes.dispatch(request, thread.context, wall_clock_ms());
         auto& result = dispatched.result;
         if (result.durable_generation != 0) {
-            const bool committed =
-                co_await async_wait_durable(env.context.persister, result.durable_generation, net::deferred);
+            const bool committed = co_await thread.durable.async_wait(result.durable_generation, net::deferred);
             if (!committed) result.response = result.not_durable();
         }
 

@@ -6,6 +6,7 @@
 // Thread-safety: touched only from its own thread, except construction and `io.stop()`.
 
 #include "handlers/thread_context.hpp"
+#include "server/durable_gate.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -34,13 +35,15 @@ struct session_slot {
 };
 
 struct io_thread {
-    explicit io_thread(thread_metrics& metrics) : acceptor(io), sweeper(io), context{auth::token_cache{}, metrics} {}
+    io_thread(thread_metrics& metrics, store::persister& persister)
+        : acceptor(io), sweeper(io), durable(io, persister), context{auth::token_cache{}, metrics} {}
 
     // Its sockets are used from this thread only, so the reactor needs no per-socket locks; other
     // threads only post to it (the persister's durability callbacks, shutdown), which stays locked.
     net::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     tcp::acceptor acceptor;
     net::steady_timer sweeper;  // enforces session deadlines
+    durable_gate durable;       // where sync-mode writes wait for the persister
     thread_context context;
     std::list<session_slot> sessions;
     bool stopping = false;  // set on this thread when the drain period ends

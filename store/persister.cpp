@@ -58,9 +58,12 @@ bool persister::stop() {
 
 void persister::when_durable(std::uint64_t generation, durable_callback callback) {
     {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         if (generation > durable_generation_.load(std::memory_order_relaxed)) {
             waiters_.push_back({generation, std::move(callback)});
+            // Unlocked first: on a shared core the woken persister would otherwise run at once,
+            // find the mutex still held by this thread, and sleep again.
+            lock.unlock();
             wake_.notify_one();
             return;
         }

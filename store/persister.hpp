@@ -111,6 +111,8 @@ public:
     void request_flush();
 
     bool healthy() const { return healthy_.load(std::memory_order_acquire); }
+    // Every write up to this generation is on disk (in sync mode, in the log or in LMDB).
+    std::uint64_t durable_generation() const { return durable_generation_.load(std::memory_order_acquire); }
     persister_stats stats() const;
 
 private:

@@ -1,0 +1,48 @@
+#include "server/durable_gate.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+namespace progressd {
+
+namespace net = boost::asio;
+
+void durable_gate::add(std::unique_ptr<waiter> waiting) {
+    const std::uint64_t generation = waiting->generation;
+    waiting_.push_back(std::move(waiting));
+    if (registered_ == 0) register_for(generation);
+}
+
+void durable_gate::register_for(std::uint64_t generation) {
+    registered_ = generation;
+    // The work guard keeps the io_context running while the thread has nothing else to do: a
+    // draining thread would otherwise return from run() under its waiting sessions.
+    persister_.when_durable(generation, [this, generation, work = net::make_work_guard(io_)](bool committed) mutable {
+        net::post(io_, [this, generation, committed, work = std::move(work)]() mutable {
+            work.reset();
+            on_durable(generation, committed);
+        });
+    });
+}
+
+void durable_gate::on_durable(std::uint64_t generation, bool committed) {
+    // A commit covers everything up to the persister's durable generation, often past the one
+    // registered; a failure fails only what its batch held, and the rest waits for the retry.
+    const std::uint64_t durable = persister_.durable_generation();
+    std::vector<std::unique_ptr<waiter>> done;
+    std::uint64_t newest_left = 0;
+    std::erase_if(waiting_, [&](std::unique_ptr<waiter>& w) {
+        if (w->generation <= durable || (!committed && w->generation <= generation)) {
+            done.push_back(std::move(w));
+            return true;
+        }
+        newest_left = std::max(newest_left, w->generation);
+        return false;
+    });
+    registered_ = 0;
+    if (newest_left != 0) register_for(newest_left);
+    for (auto& w : done) w->complete(w->generation <= durable);
+}
+
+}  // namespace progressd
