@@ -37,7 +37,9 @@ public:
     template <class CompletionToken>
     auto async_wait(std::uint64_t generation, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, void(bool)>(
-            [this, generation](auto handler) { add(std::make_unique<waiter_for<decltype(handler)>>(generation, std::move(handler))); },
+            [this, generation](auto handler) {
+                add(std::make_unique<waiter_for<decltype(handler)>>(generation, std::move(handler)));
+            },
             token);
     }
 
