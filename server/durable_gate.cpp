@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <iterator>
 
 namespace progressd {
 
@@ -30,16 +31,15 @@ void durable_gate::on_durable(std::uint64_t generation, bool committed) {
     // A commit covers everything up to the persister's durable generation, often past the one
     // registered; a failure fails only what its batch held, and the rest waits for the retry.
     const std::uint64_t durable = persister_.durable_generation();
-    std::vector<std::unique_ptr<waiter>> done;
+    const auto still_waiting = [&](const std::unique_ptr<waiter>& w) {
+        return w->generation > durable && (committed || w->generation > generation);
+    };
+    const auto released = std::stable_partition(waiting_.begin(), waiting_.end(), still_waiting);
+    std::vector<std::unique_ptr<waiter>> done(std::make_move_iterator(released),
+                                              std::make_move_iterator(waiting_.end()));
+    waiting_.erase(released, waiting_.end());
     std::uint64_t newest_left = 0;
-    std::erase_if(waiting_, [&](std::unique_ptr<waiter>& w) {
-        if (w->generation <= durable || (!committed && w->generation <= generation)) {
-            done.push_back(std::move(w));
-            return true;
-        }
-        newest_left = std::max(newest_left, w->generation);
-        return false;
-    });
+    for (const auto& w : waiting_) newest_left = std::max(newest_left, w->generation);
     registered_ = 0;
     if (newest_left != 0) register_for(newest_left);
     for (auto& w : done) w->complete(w->generation <= durable);
