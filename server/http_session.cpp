@@ -129,8 +129,11 @@ net::awaitable<boost::system::error_code> read_request(tcp::socket& socket, beas
 
 net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_env env) {
     registration registered(thread, socket, env.context.status);
-    boost::system::error_code ignored_mode;
-    socket.non_blocking(true, ignored_mode);  // the read_some below must never block the thread
+    // The read_some below must never block the thread: a socket that cannot be made non-blocking
+    // is not served.
+    boost::system::error_code mode_ec;
+    socket.non_blocking(true, mode_ec);
+    if (mode_ec) co_return;
     beast::flat_buffer buffer;
     std::string output;
     const auto& config = env.config;
