@@ -1,26 +1,15 @@
 #include "store/assessments.hpp"
 
-#include "store/sharding.hpp"
 #include "store/assessment_codec.hpp"
 #include "store/record_codec.hpp"
 
 #include <algorithm>
 #include <functional>
-#include <map>
-#include <mutex>
-#include <stdexcept>
 #include <unordered_map>
 
 namespace progressd::store {
 namespace {
-
-using user_states = std::map<record_key, assessment_state>;
-
-struct dirty_key {
-    std::string user_id;
-    record_key key;
-};
-
+using locked_user = user_keyed_shards<record_key, assessment_state>::locked_user;
 }  // namespace
 
 double assessment_state::best_score() const {
@@ -62,125 +51,63 @@ void record_attempt(assessment_state& state, assessment_attempt attempt) {
     }
 }
 
-struct alignas(64) assessment_store::shard {
-    mutable std::mutex mutex;
-    std::unordered_map<std::string, user_states, string_hash, std::equal_to<>> users;
-    std::vector<dirty_key> dirty;  // a key may repeat; the newest state is written
-};
-
 assessment_store::assessment_store(std::size_t shard_count, const std::atomic<std::uint64_t>& generation)
-    : shard_count_(shard_count), generation_(generation), shards_(new shard[shard_count]) {
-    check_shard_count(shard_count);
-}
-
-assessment_store::~assessment_store() = default;
-
-assessment_store::shard& assessment_store::shard_for(std::string_view user_id) const {
-    return shards_[shard_index(user_id, shard_count_)];
-}
+    : shards_(shard_count, generation) {}
 
 assessment_store::submit_result assessment_store::submit(std::string_view user_id, const record_key& key,
                                                          assessment_attempt attempt) {
-    shard& s = shard_for(user_id);
-    std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_states{}).first;
-    auto& state = user->second[key];
-    record_attempt(state, std::move(attempt));
-    s.dirty.push_back({std::string(user_id), key});
-    return {state, generation_.load(std::memory_order_acquire)};
+    return shards_.modify(user_id, [&](locked_user& user) {
+        auto& state = user.create()[key];
+        record_attempt(state, std::move(attempt));
+        user.changed(key);
+        return submit_result{state, user.generation()};
+    });
 }
 
 assessment_store::update_result assessment_store::update(std::string_view user_id, const record_key& key,
                                                          const std::function<void(assessment_state&)>& change) {
-    shard& s = shard_for(user_id);
-    std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    const bool existed = user != s.users.end() && user->second.contains(key);
-    assessment_state state = existed ? user->second.at(key) : assessment_state{};
-    change(state);
-    // An empty state is no quiz: removed when it existed, never created.
-    if (state.attempt_count == 0 && state.attempts.empty()) {
-        if (!existed) return {};
-        user->second.erase(key);
-        if (user->second.empty()) s.users.erase(user);
-        s.dirty.push_back({std::string(user_id), key});
-        return {std::nullopt, generation_.load(std::memory_order_acquire)};
-    }
-    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_states{}).first;
-    user->second.insert_or_assign(key, state);
-    s.dirty.push_back({std::string(user_id), key});
-    return {std::move(state), generation_.load(std::memory_order_acquire)};
+    return shards_.modify(user_id, [&](locked_user& user) -> update_result {
+        auto* existing = user.existing();
+        const bool existed = existing != nullptr && existing->contains(key);
+        assessment_state state = existed ? existing->at(key) : assessment_state{};
+        change(state);
+        // An empty state is no quiz: removed when it existed, never created.
+        if (state.attempt_count == 0 && state.attempts.empty()) {
+            if (!existed) return {};
+            existing->erase(key);
+            user.changed(key);
+            return {std::nullopt, user.generation()};
+        }
+        user.create().insert_or_assign(key, state);
+        user.changed(key);
+        return {std::move(state), user.generation()};
+    });
 }
 
 std::optional<assessment_state> assessment_store::find(std::string_view user_id, const record_key& key) const {
-    shard& s = shard_for(user_id);
-    std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) return std::nullopt;
-    auto found = user->second.find(key);
-    if (found == user->second.end()) return std::nullopt;
-    return found->second;
+    return shards_.find(user_id, key);
 }
 
 std::vector<std::pair<record_key, assessment_state>> assessment_store::list_user(std::string_view user_id) const {
-    std::vector<std::pair<record_key, assessment_state>> listing;
-    shard& s = shard_for(user_id);
-    std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user != s.users.end()) listing.assign(user->second.begin(), user->second.end());
-    return listing;
+    return shards_.list_user(user_id);
 }
 
 std::optional<std::uint64_t> assessment_store::erase(std::string_view user_id, const record_key& key) {
-    shard& s = shard_for(user_id);
-    std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end() || user->second.erase(key) == 0) return std::nullopt;
-    s.dirty.push_back({std::string(user_id), key});
-    if (user->second.empty()) s.users.erase(user);
-    return generation_.load(std::memory_order_acquire);
+    return shards_.erase(user_id, key);
 }
 
-erased_user assessment_store::erase_user(std::string_view user_id) {
-    shard& s = shard_for(user_id);
-    std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) return {};
-    for (const auto& [key, state] : user->second) s.dirty.push_back({std::string(user_id), key});
-    const erased_user result{user->second.size(), generation_.load(std::memory_order_acquire)};
-    s.users.erase(user);
-    return result;
-}
+erased_user assessment_store::erase_user(std::string_view user_id) { return shards_.erase_user(user_id); }
 
 void assessment_store::load(std::string_view user_id, record_key key, assessment_state state) {
-    shard& s = shard_for(user_id);
-    std::lock_guard lock(s.mutex);
-    auto user = s.users.find(user_id);
-    if (user == s.users.end()) user = s.users.emplace(std::string(user_id), user_states{}).first;
-    user->second.insert_or_assign(std::move(key), std::move(state));
+    shards_.load(user_id, std::move(key), std::move(state));
 }
 
 std::size_t assessment_store::collect_changes(const change_visitor& emit) {
-    std::size_t collected = 0;
-    for (std::size_t i = 0; i < shard_count_; ++i) {
-        shard& s = shards_[i];
-        std::lock_guard lock(s.mutex);
-        for (const auto& entry : s.dirty) {
-            std::optional<std::string> value;
-            if (auto user = s.users.find(entry.user_id); user != s.users.end()) {
-                if (auto found = user->second.find(entry.key); found != user->second.end()) {
-                    value = encode_assessment_state(found->second);
-                }
-            }
-            std::string key;
-            encode_key(key, entry.user_id, entry.key);
-            emit(std::move(key), std::move(value));
-        }
-        collected += s.dirty.size();
-        s.dirty.clear();
-    }
-    return collected;
+    return shards_.collect([&](std::string_view user_id, const record_key& key, const assessment_state* state) {
+        std::string encoded_key;
+        encode_key(encoded_key, user_id, key);
+        emit(std::move(encoded_key), state ? std::optional(encode_assessment_state(*state)) : std::nullopt);
+    });
 }
 
 }  // namespace progressd::store

@@ -4,9 +4,10 @@
 // quiz counters derived from it: attempt count, last and best score, max score, passed.
 //
 // Scoring is a pure function (score_items, record_attempt), unit-tested without threads.
-// assessment_store holds the states like the enrolment store holds enrolments: shards by a hash
-// of the user id, a mutex each, copies out, dirty keys collected by the persister into the
-// `assessments` LMDB database with the store's generation counter.
+// assessment_store holds the states like the enrolment store holds enrolments
+// (store/user_keyed_shards.hpp): shards by a hash of the user id, a mutex each, copies out, dirty
+// keys collected by the persister into the `assessments` LMDB database with the store's
+// generation counter.
 //
 // Thread-safety: assessment_store's members may be called from any thread; nothing is atomic
 // across users.
@@ -14,11 +15,11 @@
 #include "store/dirty_source.hpp"
 #include "store/erasure.hpp"
 #include "store/record.hpp"
+#include "store/user_keyed_shards.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,9 +74,6 @@ class assessment_store : public dirty_source {
 public:
     // `generation` is the store's flush counter (progress_store::generation_counter()).
     assessment_store(std::size_t shard_count, const std::atomic<std::uint64_t>& generation);
-    ~assessment_store() override;
-    assessment_store(const assessment_store&) = delete;
-    assessment_store& operator=(const assessment_store&) = delete;
 
     struct submit_result {
         assessment_state state;
@@ -101,12 +99,7 @@ public:
     std::size_t collect_changes(const change_visitor& emit) override;
 
 private:
-    struct shard;
-    shard& shard_for(std::string_view user_id) const;
-
-    std::size_t shard_count_;
-    const std::atomic<std::uint64_t>& generation_;
-    std::unique_ptr<shard[]> shards_;
+    user_keyed_shards<record_key, assessment_state> shards_;
 };
 
 }  // namespace progressd::store

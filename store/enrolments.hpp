@@ -5,17 +5,17 @@
 // which collection in which batch.
 //
 // Thread-safety: all members may be called from any thread. Like the progress store, the
-// enrolments live in shards chosen by a hash of the user id, each with its own mutex, so one
-// user's enrolments change under one lock and nothing is atomic across users. Readers get
-// copies. Changes are marked dirty and collected by the persister (dirty_source), with the
-// store's generation counter.
+// enrolments live in shards chosen by a hash of the user id, each with its own mutex
+// (store/user_keyed_shards.hpp), so one user's enrolments change under one lock and nothing is
+// atomic across users. Readers get copies. Changes are marked dirty and collected by the
+// persister (dirty_source), with the store's generation counter.
 
 #include "store/dirty_source.hpp"
 #include "store/erasure.hpp"
+#include "store/user_keyed_shards.hpp"
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,13 +56,20 @@ struct enrolment_write {
     std::uint64_t generation = 0;
 };
 
+// Orders an enrolment's keys, and lets lookups use a pair of string_views without building one.
+struct enrolment_key_less {
+    using is_transparent = void;
+    using view = std::pair<std::string_view, std::string_view>;  // collection_id, context_id
+    static view as_view(const enrolment_key& key) { return {key.collection_id, key.context_id}; }
+    static view as_view(const view& key) { return key; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const { return as_view(a) < as_view(b); }
+};
+
 class enrolment_store : public dirty_source {
 public:
     // `generation` is the store's flush counter (progress_store::generation_counter()).
     enrolment_store(std::size_t shard_count, const std::atomic<std::uint64_t>& generation);
-    ~enrolment_store() override;
-    enrolment_store(const enrolment_store&) = delete;
-    enrolment_store& operator=(const enrolment_store&) = delete;
 
     // Implicit enrolment: creates it when absent. Returns the generation when it did.
     std::optional<std::uint64_t> ensure(std::string_view user_id, std::string_view collection_id,
@@ -94,12 +101,7 @@ public:
     std::size_t collect_changes(const change_visitor& emit) override;
 
 private:
-    struct shard;
-    shard& shard_for(std::string_view user_id) const;
-
-    std::size_t shard_count_;
-    const std::atomic<std::uint64_t>& generation_;
-    std::unique_ptr<shard[]> shards_;
+    user_keyed_shards<enrolment_key, enrolment, enrolment_key_less> shards_;
 };
 
 }  // namespace progressd::store
