@@ -19,6 +19,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
+import uuid
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -152,6 +154,45 @@ def wait_closed(sock, timeout):
         if not chunk:
             return time.monotonic() - start, data
         data += chunk
+
+
+def unique(prefix):
+    """A name no other test uses, so the tests of a class can share one server."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class ServerCase(unittest.TestCase):
+    """Test cases that share one progressd per class, started with `server_args`.
+
+    With `make_catalog` (a function returning catalog entries) the entries are written to a
+    file the server loads with --catalog; its path is `catalog`.
+    """
+
+    server_args = ()
+    make_catalog = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.TemporaryDirectory(prefix="progressd-case-")
+        args = list(cls.server_args)
+        cls.catalog = None
+        if cls.make_catalog is not None:
+            cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
+            with open(cls.catalog, "w") as f:
+                json.dump(cls.make_catalog(), f)
+            args = ["--catalog", cls.catalog, *args]
+        try:
+            cls.server = ProgressdServer(extra_args=args)
+        except BaseException:
+            cls.tmp.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        cls.tmp.cleanup()
+        super().tearDownClass()
 
 
 class ProgressdServer:

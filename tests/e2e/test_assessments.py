@@ -2,23 +2,11 @@
 GET /v1/assessments/{content_id}; scoring, counters, completion on pass, reset, persistence."""
 
 import unittest
-import uuid
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer, assert_problem
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 
-class AssessmentCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+class AssessmentCase(ServerCase):
 
     def submit(self, token, body, expect=200):
         status, _, raw, doc = self.server.request("POST", "/v1/assessments", body, token=token)

@@ -13,7 +13,6 @@ import re
 import subprocess
 import tempfile
 import threading
-import time
 import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))

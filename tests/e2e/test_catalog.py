@@ -7,26 +7,14 @@ import os
 import subprocess
 import tempfile
 import unittest
-import uuid
 
-from progressd_fixture import PROGRESSD, SERVICE_KEY, ProgressdServer, assert_problem
+from progressd_fixture import PROGRESSD, SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 ENTRY_FIELDS = {"id", "type", "title", "duration_seconds", "parent_id", "children", "optional",
                 "attributes", "learned", "updated_at"}
 
 
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-class CatalogCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+class CatalogCase(ServerCase):
 
     def put(self, content_id, body, expect=None, key=SERVICE_KEY, token=None):
         response = self.server.request("PUT", "/v1/contents/" + content_id, body,

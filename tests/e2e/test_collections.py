@@ -2,23 +2,11 @@
 GET /v1/collections/{id}/progress over the catalog and a user's records, end to end."""
 
 import unittest
-import uuid
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer, assert_problem
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+from progressd_fixture import SERVICE_KEY, ServerCase, assert_problem, unique
 
 
-class CollectionCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+class CollectionCase(ServerCase):
 
     def put(self, content_id, body):
         status, _, raw, _ = self.server.request("PUT", "/v1/contents/" + content_id, body, key=SERVICE_KEY)

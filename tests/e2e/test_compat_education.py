@@ -3,14 +3,11 @@ end to end: each request example of the document sent to a real server with a ca
 adapted), the documented fields, FastAPI's error bodies, and progress written through the native
 API read back through this one."""
 
-import json
-import os
 import re
-import tempfile
 import unittest
 import uuid
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase
 
 # The document's ids: the path example's course, and the response example's lesson.
 COURSE = "497f6eca-6276-4993-bfeb-53cbbbba6f08"
@@ -44,19 +41,8 @@ def catalog_entries():
     ]
 
 
-class EducationCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="progressd-education-")
-        cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
-        with open(cls.catalog, "w") as f:
-            json.dump(catalog_entries(), f)
-        cls.server = ProgressdServer(extra_args=["--catalog", cls.catalog])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-        cls.tmp.cleanup()
+class EducationCase(ServerCase):
+    make_catalog = staticmethod(catalog_entries)
 
     def user(self):
         name = "edu-" + uuid.uuid4().hex[:10]

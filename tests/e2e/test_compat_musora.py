@@ -5,12 +5,10 @@ response example, field for field."""
 
 import copy
 import json
-import os
-import tempfile
 import unittest
 import uuid
 
-from progressd_fixture import ProgressdServer
+from progressd_fixture import ServerCase
 
 SEED_RESPONSE = json.loads(r'''
 {
@@ -95,19 +93,8 @@ def catalog_from_seed():
     return entries
 
 
-class MusoraCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="progressd-musora-")
-        path = os.path.join(cls.tmp.name, "catalog.json")
-        with open(path, "w") as f:
-            json.dump(catalog_from_seed(), f)
-        cls.server = ProgressdServer(extra_args=["--catalog", path])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-        cls.tmp.cleanup()
+class MusoraCase(ServerCase):
+    make_catalog = staticmethod(catalog_from_seed)
 
     def user(self):
         return self.server.user_token("musora-" + uuid.uuid4().hex[:10])

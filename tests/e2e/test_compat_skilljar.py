@@ -4,13 +4,10 @@ HTTP Basic with the API key, DRF pagination ({count, next, previous, results}), 
 lesson-progress ids and progress tokens minted by the native endpoint, enrollments idempotent on
 (user.id, enrolled_at), DRF error bodies, and Skilljar writes read back through the native API."""
 
-import json
-import os
 import re
-import tempfile
 import unittest
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer, basic_auth
+from progressd_fixture import SERVICE_KEY, ServerCase, basic_auth
 
 COURSE = "cdefghi345678"
 LESSONS = ["abcdefg123456", "bcdefga234567", "cdefgab345678"]
@@ -36,19 +33,8 @@ def catalog_entries():
     return entries
 
 
-class SkilljarCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="progressd-skilljar-")
-        cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
-        with open(cls.catalog, "w") as f:
-            json.dump(catalog_entries(), f)
-        cls.server = ProgressdServer(extra_args=["--catalog", cls.catalog])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-        cls.tmp.cleanup()
+class SkilljarCase(ServerCase):
+    make_catalog = staticmethod(catalog_entries)
 
     def call(self, method, path, body=None, headers=None):
         return self.server.request(method, path, body=body, headers={**BASIC, **(headers or {})})

@@ -6,14 +6,11 @@ API and the Education API."""
 
 import csv
 import io
-import json
-import os
-import tempfile
 import unittest
 import uuid
 from urllib.parse import urlparse
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer
+from progressd_fixture import SERVICE_KEY, ServerCase
 
 MSGID = "5e763bc2-b072-440d-916e-da787881b1b9"
 SUMMARY_MSGID = "95e4942d-cbe8-477d-aebd-ad8e6de4bfc8"
@@ -49,19 +46,8 @@ def envelope(api_id, request, msgid=MSGID):
     return {"id": api_id, "ver": "v1", "ts": TS, "params": {"msgid": msgid}, "request": request}
 
 
-class SunbirdCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="progressd-sunbird-")
-        path = os.path.join(cls.tmp.name, "catalog.json")
-        with open(path, "w") as f:
-            json.dump(catalog_entries(), f)
-        cls.server = ProgressdServer(extra_args=["--catalog", path])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-        cls.tmp.cleanup()
+class SunbirdCase(ServerCase):
+    make_catalog = staticmethod(catalog_entries)
 
     def user(self):
         name = "user_" + uuid.uuid4().hex[:10]

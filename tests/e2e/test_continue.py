@@ -3,23 +3,11 @@ newest first, hiding one until its next ping, across a restart."""
 
 import time
 import unittest
-import uuid
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer, assert_problem
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 
-class ContinueTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+class ContinueTest(ServerCase):
 
     def ping(self, token, content, position=10, **extra):
         status, _, raw, _ = self.server.request("POST", "/v1/progress", {

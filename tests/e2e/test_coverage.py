@@ -6,24 +6,13 @@ import os
 import subprocess
 import tempfile
 import unittest
-import uuid
 
-from progressd_fixture import PROGRESSD, SERVICE_KEY, ProgressdServer, assert_problem
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+from progressd_fixture import PROGRESSD, SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 
-class CoverageTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer(extra_args=["--completion-rule", "type:must-watch=coverage:90",
-                                                 "--completion-rule", "mimetype:video/webm=coverage"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+class CoverageTest(ServerCase):
+    server_args = ["--completion-rule", "type:must-watch=coverage:90",
+                   "--completion-rule", "mimetype:video/webm=coverage"]
 
     def ping(self, token, body, expect=200):
         status, _, raw, doc = self.server.request("POST", "/v1/progress", body, token=token)

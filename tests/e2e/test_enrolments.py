@@ -4,26 +4,14 @@ restart and a kill -9 in sync mode."""
 
 import time
 import unittest
-import uuid
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer, assert_problem
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 FIELDS = {"user_id", "collection_id", "context_id", "enrolled_at", "expires_at", "active", "expired",
           "source", "updated_at"}
 
 
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-class EnrolmentCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+class EnrolmentCase(ServerCase):
 
     def ping(self, token, body):
         status, _, raw, _ = self.server.request("POST", "/v1/progress", body, token=token)

@@ -7,7 +7,7 @@ import socket
 import time
 import unittest
 
-from progressd_fixture import (ProgressdServer, http_request_bytes, parse_one_response,
+from progressd_fixture import (ProgressdServer, ServerCase, http_request_bytes, parse_one_response,
                                read_raw_response, wait_closed)
 
 
@@ -152,14 +152,8 @@ class TimeoutsTest(unittest.TestCase):
             sock.close()
 
 
-class MaxConnectionsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer(extra_args=("--max-connections", "5"))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+class MaxConnectionsTest(ServerCase):
+    server_args = ("--max-connections", "5")
 
     def livez_on(self, sock, timeout=3):
         try:

@@ -5,7 +5,7 @@ import re
 import unittest
 import uuid
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer
+from progressd_fixture import SERVICE_KEY, ServerCase
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$')
 LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(?:,|$)')
@@ -42,14 +42,7 @@ def value_of(samples, name, **labels):
     return 0.0
 
 
-class OpsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+class OpsTest(ServerCase):
 
     def assert_health(self, path):
         status, headers, body, doc = self.server.request("GET", path)

@@ -4,10 +4,9 @@ resets, the user listing, and who may act on whom (user tokens, service key as B
 import re
 import time
 import unittest
-import uuid
 from urllib.parse import parse_qs, quote, urlsplit
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer, assert_problem, basic_auth
+from progressd_fixture import SERVICE_KEY, ServerCase, assert_problem, basic_auth, unique
 
 RECORD_FIELDS = {"user_id", "context_id", "content_id", "record_id", "status", "completed",
                  "progress_percent", "position_seconds", "duration_seconds", "time_spent_seconds",
@@ -18,20 +17,8 @@ SUMMARY_FIELDS = {"content_id", "context_id", "status", "progress_percent", "pos
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-class NativeApiCase(unittest.TestCase):
+class NativeApiCase(ServerCase):
     """One server per class; every test uses its own users and contents."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
 
     def new_user(self):
         user = unique("user")

@@ -4,13 +4,8 @@ user as JSON or CSV, and erasure from memory and LMDB, checked across a restart 
 import csv
 import io
 import unittest
-import uuid
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer, assert_problem
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 
 def populate(server, user):
@@ -31,14 +26,7 @@ def populate(server, user):
     return token
 
 
-class ExportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ProgressdServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+class ExportTest(ServerCase):
 
     def test_json_export_holds_everything(self):
         user = unique("user")

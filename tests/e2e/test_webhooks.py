@@ -15,9 +15,8 @@ import tempfile
 import threading
 import time
 import unittest
-import uuid
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer, basic_auth
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, basic_auth, unique
 
 BASIC = {"Authorization": basic_auth(SERVICE_KEY)}
 COURSE = "wh-course"
@@ -99,25 +98,9 @@ class Receiver:
         self.httpd.server_close()
 
 
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-class WebhookCase(unittest.TestCase):
-    extra_args = RETRY_ARGS
-
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="progressd-webhooks-")
-        cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
-        with open(cls.catalog, "w") as f:
-            json.dump(catalog_entries(), f)
-        cls.server = ProgressdServer(extra_args=["--catalog", cls.catalog, *cls.extra_args])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-        cls.tmp.cleanup()
+class WebhookCase(ServerCase):
+    server_args = RETRY_ARGS
+    make_catalog = staticmethod(catalog_entries)
 
     def setUp(self):
         self.receiver = Receiver()
@@ -358,7 +341,7 @@ class WebhookDeliveryTest(WebhookCase):
 
 
 class WebhookDeactivationTest(WebhookCase):
-    extra_args = RETRY_ARGS + ["--webhook-max-attempts", "2"]
+    server_args = RETRY_ARGS + ["--webhook-max-attempts", "2"]
 
     def test_the_last_failed_attempt_deactivates_the_webhook(self):
         hook = self.create({"target_url": self.receiver.url})
