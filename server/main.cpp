@@ -67,15 +67,15 @@ int serve(const server_config& config, const logger& log) {
 
     auto environment = store::open_data_dir(config.data_dir, config.lmdb_map_size);
     // In either mode: a sync-mode run that crashed may have left acknowledged writes only there.
-    const std::string log_path = store::write_ahead_log_path(config.data_dir);
-    const auto replayed = store::replay_write_ahead_log(log_path, environment);
+    const auto log_paths = store::write_ahead_log_paths(config.data_dir);
+    const auto replayed = store::replay_write_ahead_log(log_paths, environment);
     if (replayed.frames > 0) {
         log.info("write_ahead_log_replayed",
                  {{"frames", std::int64_t(replayed.frames)}, {"changes", std::int64_t(replayed.changes)}});
     }
     std::optional<store::write_ahead_log> write_ahead;
     if (config.durability == store::durability_mode::sync) {
-        write_ahead.emplace(log_path, environment, replayed.last_sequence);
+        write_ahead.emplace(log_paths, environment, replayed.last_sequence);
     }
     store::progress_store store(config.shards, store::merge_rules{config.completion_threshold,
                                                                   config.default_completion_policy,

@@ -15,11 +15,14 @@ void backup_data_dir(const std::string& data_dir, const std::string& target_dir)
         throw std::runtime_error(target_dir + " already holds a data.mdb; refusing to overwrite it");
     }
     fs::create_directories(target_dir);
-    // A sync-mode server's newest writes may be only in its write-ahead log. The log is copied
-    // first: whatever a checkpoint moves out of it meanwhile, the LMDB copy taken after holds,
-    // and a server started on the copy replays the rest (store/write_ahead_log.hpp).
-    const fs::path log = write_ahead_log_path(data_dir);
-    if (fs::exists(log)) fs::copy_file(log, write_ahead_log_path(target_dir), fs::copy_options::overwrite_existing);
+    // A sync-mode server's newest writes may be only in its write-ahead log. The log's files are
+    // copied first: whatever a checkpoint moves out of them meanwhile, the LMDB copy taken after
+    // holds, and a server started on the copy replays the rest (store/write_ahead_log.hpp).
+    const auto logs = write_ahead_log_paths(data_dir);
+    const auto copies = write_ahead_log_paths(target_dir);
+    for (std::size_t i = 0; i < logs.size(); ++i) {
+        if (fs::exists(logs[i])) fs::copy_file(logs[i], copies[i], fs::copy_options::overwrite_existing);
+    }
 
     MDB_env* raw = nullptr;
     if (const int rc = mdb_env_create(&raw); rc != MDB_SUCCESS) throw lmdb_error("mdb_env_create", rc);

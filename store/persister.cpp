@@ -28,6 +28,9 @@ constexpr std::size_t max_frame_changes = 32768;
 // The user a records key belongs to: its bytes up to the first '\0' (store/record_codec.hpp).
 std::string_view user_of(std::string_view key) { return key.substr(0, key.find('\0')); }
 
+// With the log, a checkpoint due while the previous one is still being written is tried again after this.
+constexpr std::chrono::milliseconds checkpoint_retry{5};
+
 }  // namespace
 
 persister::persister(progress_store& store, lmdb_environment& environment, persister_options options,
@@ -42,6 +45,7 @@ persister::~persister() { stop(); }
 void persister::attach(dirty_source& source, MDB_dbi database) { sources_.push_back({&source, database}); }
 
 void persister::start() {
+    if (wal_ != nullptr) checkpoint_thread_ = std::thread([this] { run_checkpoints(); });
     thread_ = std::thread([this] { run(); });
 }
 
@@ -52,7 +56,15 @@ bool persister::stop() {
         stopping_ = true;
     }
     wake_.notify_all();
-    thread_.join();
+    thread_.join();  // run() settles the checkpoint thread before its last batch
+    if (checkpoint_thread_.joinable()) {
+        {
+            std::lock_guard lock(checkpoint_mutex_);
+            checkpoint_stop_ = true;
+        }
+        checkpoint_wake_.notify_all();
+        checkpoint_thread_.join();
+    }
     return all_flushed_on_stop_;
 }
 
@@ -105,14 +117,16 @@ void persister::run() {
         // checkpoints count: the batches between them are frames. request_flush asks for one.
         const bool checkpoint = wal_ == nullptr || requested || steady::now() >= next_flush;
         if (checkpoint) next_flush = steady::now() + options_.flush_interval;
-        flush(checkpoint);
+        // The previous checkpoint still running: this one is tried again shortly.
+        if (!flush(checkpoint ? batch_kind::checkpoint : batch_kind::frame)) next_flush = steady::now() + checkpoint_retry;
         lock.lock();
     }
     lock.unlock();
 
     // Shutdown: everything acknowledged so far must reach the disk.
+    settle_checkpoint();
     for (int attempt = 0; attempt < attempts_on_stop; ++attempt) {
-        flush(true);
+        flush(batch_kind::final_checkpoint);
         if (pending_.empty()) break;
         std::this_thread::sleep_for(first_backoff);
     }
@@ -123,15 +137,25 @@ void persister::run() {
     finish_waiters(UINT64_MAX, false);
 }
 
-void persister::flush(bool checkpoint) {
+bool persister::flush(batch_kind kind) {
     const std::uint64_t generation = store_.begin_flush();
     const std::size_t collected_from = pending_.size();
     collect(generation);
-    if ((!checkpoint && log_collected(collected_from)) || pending_.empty()) {
-        finish_waiters(generation, true);
-        return;
+    // A checkpoint logs its own batch first, like any other, so that everything it writes is in
+    // the log and its waiters need not wait for LMDB.
+    const bool logged = log_collected(collected_from);
+    if (logged || pending_.empty()) finish_waiters(generation, true);
+    if (logged && kind == batch_kind::frame) return true;
+    if (logged && kind == batch_kind::checkpoint) {
+        switch (start_checkpoint()) {
+            case checkpoint_start::handed_over: return true;
+            case checkpoint_start::busy: return false;
+            case checkpoint_start::failed: break;  // taken back below, and committed here
+        }
     }
-    commit_pending();
+    settle_checkpoint();
+    if (!pending_.empty()) commit_pending();
+    return true;
 }
 
 bool persister::log_collected(std::size_t from) {
@@ -193,81 +217,99 @@ void persister::commit_pending() {
     // pays where it is needed: to cut a split batch between users, and to drop the repeated
     // changes to a key that frames of a write-ahead log accumulate. For a batch of new records
     // in random order it costs more than it saves LMDB (bench/README.md, "Persister").
-    if (split || wal_ != nullptr) {
-        std::sort(pending_.begin(), pending_.end(), [](const pending_write& a, const pending_write& b) {
-            if (a.database != b.database) return a.database < b.database;
-            if (const int c = a.key.compare(b.key); c != 0) return c < 0;
-            return a.order < b.order;
-        });
-    }
+    if (split || wal_ != nullptr) sort_by_key(pending_);
     std::size_t committed = 0;  // pending_[0, committed) is on disk
-    int rc = MDB_SUCCESS;
-    while (committed < pending_.size()) {
-        const std::size_t end = transaction_end(committed, split);
-        rc = write_pending(committed, end);
-        // Only the failed transaction is redone after growing: no transaction is open here.
-        while (rc == MDB_MAP_FULL && grow_map()) rc = write_pending(committed, end);
-        if (rc != MDB_SUCCESS) break;
-        committed = end;
-    }
+    const auto covers = wal_ != nullptr ? std::optional(wal_->last_sequence()) : std::nullopt;
+    const int rc = write_transactions(pending_, split ? options_.writes_per_transaction : 0, covers, committed);
 
-    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started);
     if (rc != MDB_SUCCESS) {
         // What committed stays committed; only the rest is retried, newer changes behind it.
         pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(committed));
         logged_ = 0;  // sorted and cut: no longer a prefix the log holds
-        {
-            std::lock_guard lock(mutex_);
-            ++stats_.failures;
-            stats_.records_written += committed;
-            stats_.map_size = environment_.map_size();
-            stats_.used_bytes = environment_.used_bytes();
-        }
+        record_failure(rc, committed, pending_.size());
         backoff_ = std::min(max_backoff, backoff_.count() == 0 ? first_backoff : backoff_ * 2);
-        if (healthy_.exchange(false, std::memory_order_acq_rel)) {
-            log_.error("flush_failed", {{"error", std::string_view(mdb_strerror(rc))},
-                                        {"records", std::int64_t(pending_.size())}});
-        }
         // The generation is not whole on disk while any of it is left, so its waiters fail.
         finish_waiters(pending_generation_, false);
         return;
     }
 
+    record_commit(pending_.size(), std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started));
+    release_scratch(pending_, arena_);
+    taken_back_.release();
+    next_order_ = 0;
+    logged_ = 0;
+    if (wal_) wal_->rewind();
+    backoff_ = std::chrono::milliseconds{0};
+    finish_waiters(pending_generation_, true);
+}
+
+void persister::sort_by_key(std::vector<pending_write>& writes) {
+    std::sort(writes.begin(), writes.end(), [](const pending_write& a, const pending_write& b) {
+        if (a.database != b.database) return a.database < b.database;
+        if (const int c = a.key.compare(b.key); c != 0) return c < 0;
+        return a.order < b.order;
+    });
+}
+
+void persister::record_commit(std::size_t written, std::chrono::microseconds took) {
     {
         std::lock_guard lock(mutex_);
         ++stats_.flushes;
-        stats_.records_written += pending_.size();
-        stats_.last_flush_duration_us = static_cast<std::uint64_t>(elapsed.count());
+        stats_.records_written += written;
+        stats_.last_flush_duration_us = static_cast<std::uint64_t>(took.count());
         stats_.last_success_ms = wall_clock_ms();
         stats_.map_size = environment_.map_size();
         stats_.used_bytes = environment_.used_bytes();
     }
-    release_scratch(pending_.size());
-    logged_ = 0;
-    if (wal_) wal_->rewind();
-    backoff_ = std::chrono::milliseconds{0};
     if (!healthy_.exchange(true, std::memory_order_acq_rel)) log_.info("flush_recovered", {});
-    finish_waiters(pending_generation_, true);
 }
 
-std::size_t persister::transaction_end(std::size_t begin, bool split) const {
-    if (!split || pending_.size() - begin <= options_.writes_per_transaction) return pending_.size();
-    std::size_t end = begin + options_.writes_per_transaction;
+void persister::record_failure(int rc, std::size_t committed, std::size_t left) {
+    {
+        std::lock_guard lock(mutex_);
+        ++stats_.failures;
+        stats_.records_written += committed;
+        stats_.map_size = environment_.map_size();
+        stats_.used_bytes = environment_.used_bytes();
+    }
+    if (healthy_.exchange(false, std::memory_order_acq_rel)) {
+        log_.error("flush_failed", {{"error", std::string_view(mdb_strerror(rc))}, {"records", std::int64_t(left)}});
+    }
+}
+
+int persister::write_transactions(const std::vector<pending_write>& writes, std::size_t cut,
+                                  std::optional<std::uint64_t> covers, std::size_t& committed) {
+    int rc = MDB_SUCCESS;
+    while (committed < writes.size()) {
+        const std::size_t end = transaction_end(writes, committed, cut);
+        rc = write_pending(writes, committed, end, covers);
+        // Only the failed transaction is redone after growing: no transaction is open here.
+        while (rc == MDB_MAP_FULL && grow_map()) rc = write_pending(writes, committed, end, covers);
+        if (rc != MDB_SUCCESS) break;
+        committed = end;
+    }
+    return rc;
+}
+
+std::size_t persister::transaction_end(const std::vector<pending_write>& writes, std::size_t begin, std::size_t cut) {
+    if (cut == 0 || writes.size() - begin <= cut) return writes.size();
+    std::size_t end = begin + cut;
     // Never between two changes of one user: they commit together, as in an unsplit batch (and
     // so do the changes of one key, which write_pending relies on).
-    const std::string_view last_user = user_of(pending_[end - 1].key);
-    while (end < pending_.size() && user_of(pending_[end].key) == last_user) ++end;
+    const std::string_view last_user = user_of(writes[end - 1].key);
+    while (end < writes.size() && user_of(writes[end].key) == last_user) ++end;
     return end;
 }
 
-int persister::write_pending(std::size_t begin, std::size_t end) {
+int persister::write_pending(const std::vector<pending_write>& writes, std::size_t begin, std::size_t end,
+                             std::optional<std::uint64_t> covers) {
     lmdb_transaction txn;
     if (const int rc = environment_.begin_write(txn); rc != MDB_SUCCESS) return rc;
     for (std::size_t i = begin; i < end; ++i) {
-        const pending_write& write = pending_[i];
+        const pending_write& write = writes[i];
         // When sorted, a later change to the same key follows at once and supersedes this one:
         // skipping it saves the put, and a retry is not blocked by a value already replaced.
-        if (i + 1 < end && pending_[i + 1].database == write.database && pending_[i + 1].key == write.key) continue;
+        if (i + 1 < end && writes[i + 1].database == write.database && writes[i + 1].key == write.key) continue;
         MDB_val key = as_val(write.key);
         int rc = MDB_SUCCESS;
         if (write.value) {
@@ -279,28 +321,29 @@ int persister::write_pending(std::size_t begin, std::size_t end) {
         }
         if (rc != MDB_SUCCESS) return rc;
     }
-    // The last transaction of a checkpoint marks every frame so far as held by LMDB.
-    if (wal_ && end == pending_.size()) {
-        if (const int rc = wal_->put_checkpoint(txn.get()); rc != MDB_SUCCESS) return rc;
+    // The last transaction of a checkpoint marks every frame it holds as held by LMDB.
+    if (covers && end == writes.size()) {
+        if (const int rc = wal_->put_checkpoint(txn.get(), *covers); rc != MDB_SUCCESS) return rc;
     }
     return txn.commit();
 }
 
-void persister::release_scratch(std::size_t written) {
-    next_order_ = 0;
-    if (pending_.capacity() > large_batch) {
-        std::vector<pending_write>().swap(pending_);
-        arena_.release();
+void persister::release_scratch(std::vector<pending_write>& writes, byte_arena& arena) {
+    const std::size_t written = writes.size();
+    if (writes.capacity() > large_batch) {
+        std::vector<pending_write>().swap(writes);
+        arena.release();
     } else {
-        pending_.clear();
-        arena_.clear();
+        writes.clear();
+        arena.clear();
     }
     if (written <= large_batch) return;
 #if defined(__GLIBC__)
-    // The arena's chunks and pending_ just freed come from this thread's malloc arena once glibc
-    // has raised its mmap threshold, and glibc returns memory to the system only from an arena's
-    // top, so without this they would stay resident until the next batch of the same size. Before the waiters are released, so
-    // a caller that waited on this batch sees the memory back; it costs little next to the batch.
+    // The arena's chunks and the vector just freed come from this thread's malloc arena once
+    // glibc has raised its mmap threshold, and glibc returns memory to the system only from an
+    // arena's top, so without this they would stay resident until the next batch of the same
+    // size. Before the waiters are released, so a caller that waited on this batch sees the
+    // memory back; it costs little next to the batch.
     malloc_trim(0);
 #endif
 }
@@ -316,6 +359,68 @@ bool persister::grow_map() {
     }
     log_.info("lmdb_map_grown", {{"from_bytes", std::int64_t(current)}, {"to_bytes", std::int64_t(next)}});
     return true;
+}
+
+persister::checkpoint_start persister::start_checkpoint() {
+    {
+        std::lock_guard lock(checkpoint_mutex_);
+        if (checkpoint_state_ == checkpoint_state::running) return checkpoint_start::busy;
+        if (checkpoint_state_ == checkpoint_state::failed) return checkpoint_start::failed;
+        if (pending_.empty()) return checkpoint_start::handed_over;  // nothing since the last one
+        checkpoint_.writes.swap(pending_);  // both emptied after their last batch
+        std::swap(checkpoint_.arena, arena_);
+        checkpoint_.covers = wal_->last_sequence();
+        checkpoint_state_ = checkpoint_state::running;
+    }
+    checkpoint_wake_.notify_one();
+    // The other file's frames are all in LMDB: the previous checkpoint covered them.
+    wal_->switch_files();
+    logged_ = 0;
+    next_order_ = 0;
+    return checkpoint_start::handed_over;
+}
+
+void persister::settle_checkpoint() {
+    if (!checkpoint_thread_.joinable()) return;
+    std::unique_lock lock(checkpoint_mutex_);
+    checkpoint_wake_.wait(lock, [this] { return checkpoint_state_ != checkpoint_state::running; });
+    if (checkpoint_state_ != checkpoint_state::failed) return;
+    // Older than everything logged since, so in front of it, in the same order as collected.
+    std::vector<pending_write> merged = std::move(checkpoint_.writes);
+    merged.insert(merged.end(), pending_.begin(), pending_.end());
+    pending_ = std::move(merged);
+    for (std::size_t i = 0; i < pending_.size(); ++i) pending_[i].order = static_cast<std::uint32_t>(i);
+    next_order_ = static_cast<std::uint32_t>(pending_.size());
+    checkpoint_.writes = {};
+    std::swap(taken_back_, checkpoint_.arena);
+    logged_ = 0;  // every batch commits on this thread until one succeeds
+    checkpoint_state_ = checkpoint_state::idle;
+}
+
+void persister::run_checkpoints() {
+    std::unique_lock lock(checkpoint_mutex_);
+    for (;;) {
+        checkpoint_wake_.wait(lock, [this] { return checkpoint_stop_ || checkpoint_state_ == checkpoint_state::running; });
+        if (checkpoint_state_ != checkpoint_state::running) return;
+        lock.unlock();
+        // Only this thread touches checkpoint_ while it runs.
+        const auto started = steady::now();
+        sort_by_key(checkpoint_.writes);
+        std::size_t committed = 0;
+        const int rc = write_transactions(checkpoint_.writes, options_.writes_per_transaction, checkpoint_.covers, committed);
+        if (rc == MDB_SUCCESS) {
+            record_commit(checkpoint_.writes.size(),
+                          std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started));
+            release_scratch(checkpoint_.writes, checkpoint_.arena);
+        } else {
+            checkpoint_.writes.erase(checkpoint_.writes.begin(),
+                                     checkpoint_.writes.begin() + static_cast<std::ptrdiff_t>(committed));
+            record_failure(rc, committed, checkpoint_.writes.size());
+        }
+        lock.lock();
+        checkpoint_state_ = rc == MDB_SUCCESS ? checkpoint_state::idle : checkpoint_state::failed;
+        checkpoint_wake_.notify_all();
+    }
 }
 
 void persister::finish_waiters(std::uint64_t generation, bool committed) {

@@ -31,9 +31,20 @@
 // Sync mode with a write-ahead log (store/write_ahead_log.hpp): a batch started because requests
 // wait is appended to the log as one frame and fdatasync'd, which releases its waiters; the
 // changes stay in pending_ and reach LMDB in a checkpoint every flush interval (or sooner when
-// the log passes max_log_bytes, a batch has over 32 768 changes, or the server stops), through
-// the same commit_pending as any batch. Until a checkpoint succeeds after a failed frame or a failed
-// commit, every batch is a checkpoint: the log only ever extends a state LMDB can restore.
+// the log passes max_log_bytes, a batch has over 32 768 changes, or the server stops), written by
+// a thread of their own. Until a checkpoint succeeds after a failed frame or a failed commit,
+// every batch is a checkpoint on the persister thread: the log only ever extends a state LMDB can
+// restore.
+//
+// Why a thread: a checkpoint of a second of pings takes 50-250 ms, and sync writes used to wait
+// that long once a second for the persister to log them (p99.9 ~50-80 ms, wrk's p99 100-200 ms:
+// bench/README.md). Now a checkpoint first logs its own batch like any other, then hands every
+// change since the previous checkpoint, all in the log's active file, to the checkpoint thread
+// and turns the log to its other file (store/write_ahead_log.hpp), and the persister goes on
+// logging while LMDB is written. A checkpoint due while the previous one still runs waits for it
+// (a few ms at a time); after a failed one the persister takes its changes back and commits them
+// itself, with the backoff above. On stop, the persister waits for the checkpoint thread and
+// writes the rest itself.
 //
 // Besides the records, the persister writes the changes of attached dirty_sources (the catalog,
 // the enrolments) into their own named databases, in the same batches and transactions, so a
@@ -129,17 +140,45 @@ private:
         durable_callback callback;
     };
 
+    // A checkpoint the checkpoint thread writes while the persister logs on (sync mode with a log).
+    struct checkpoint_batch {
+        std::vector<pending_write> writes;
+        byte_arena arena;
+        std::uint64_t covers = 0;  // the newest frame whose changes it holds
+    };
+    enum class checkpoint_state { idle, running, failed };
+    enum class checkpoint_start { handed_over, busy, failed };
+    enum class batch_kind { frame, checkpoint, final_checkpoint };
+
     void run();
-    void flush(bool checkpoint);
+    // False when a checkpoint was due but another one was still being written.
+    bool flush(batch_kind kind);
     void collect(std::uint64_t generation);
     void add_pending(MDB_dbi database, std::string_view key, std::optional<std::string_view> value);
     bool log_collected(std::size_t from);
     void commit_pending();
-    std::size_t transaction_end(std::size_t begin, bool split) const;
-    int write_pending(std::size_t begin, std::size_t end);
-    void release_scratch(std::size_t written);
+    // Writes writes[committed, end) in transactions of about `cut` changes (0: one), cut between
+    // users; the last one marks frames up to `covers` as checkpointed, when set. Advances
+    // `committed` past each committed transaction; returns the last LMDB status.
+    int write_transactions(const std::vector<pending_write>& writes, std::size_t cut,
+                           std::optional<std::uint64_t> covers, std::size_t& committed);
+    int write_pending(const std::vector<pending_write>& writes, std::size_t begin, std::size_t end,
+                      std::optional<std::uint64_t> covers);
+    static std::size_t transaction_end(const std::vector<pending_write>& writes, std::size_t begin, std::size_t cut);
+    // By database and key, changes to one key in collection order.
+    static void sort_by_key(std::vector<pending_write>& writes);
+    void release_scratch(std::vector<pending_write>& writes, byte_arena& arena);
     bool grow_map();
     void finish_waiters(std::uint64_t generation, bool committed);
+    void record_commit(std::size_t written, std::chrono::microseconds took);
+    void record_failure(int rc, std::size_t committed, std::size_t left);
+    // The checkpoint thread: writes each batch handed over, one at a time.
+    void run_checkpoints();
+    // Hands pending_ (all in the log) to the checkpoint thread and turns the log to its other file.
+    // Busy while the previous one runs; failed when it failed (settle_checkpoint takes it back).
+    checkpoint_start start_checkpoint();
+    // Waits out a running checkpoint; takes a failed one's changes back to the front of pending_.
+    void settle_checkpoint();
 
     progress_store& store_;
     lmdb_environment& environment_;
@@ -171,6 +210,14 @@ private:
     write_ahead_log* wal_ = nullptr;
     std::size_t logged_ = 0;  // pending_[0, logged_) is in the write-ahead log
     bool log_failing_ = false;
+    byte_arena taken_back_;  // a failed checkpoint's bytes, viewed by pending_ until a commit succeeds
+
+    std::thread checkpoint_thread_;
+    std::mutex checkpoint_mutex_;  // guards the three below
+    std::condition_variable checkpoint_wake_;
+    checkpoint_state checkpoint_state_ = checkpoint_state::idle;
+    bool checkpoint_stop_ = false;
+    checkpoint_batch checkpoint_;  // the checkpoint thread's while running
 
     std::atomic<bool> healthy_{true};
     bool all_flushed_on_stop_ = true;

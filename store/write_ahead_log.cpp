@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -159,36 +160,65 @@ int apply(lmdb_environment& environment, const std::vector<std::vector<logged_ch
 
 }  // namespace
 
-std::string write_ahead_log_path(const std::string& data_dir) { return data_dir + "/progressd.wal"; }
+std::array<std::string, 2> write_ahead_log_paths(const std::string& data_dir) {
+    return {data_dir + "/progressd.wal", data_dir + "/progressd.wal.1"};
+}
 
-log_replay replay_write_ahead_log(const std::string& path, lmdb_environment& environment) {
-    log_replay result;
-    result.last_sequence = read_checkpoint(environment);
-    const file_descriptor file(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-    if (file.get() < 0) {
-        if (errno == ENOENT) return result;
-        throw system_error("open " + path);
-    }
-    const std::string content = read_whole(file.get(), path);
+namespace {
 
-    std::vector<std::vector<logged_change>> frames;
-    std::uint64_t previous = 0;
+struct logged_frame {
+    std::uint64_t sequence;
+    std::vector<logged_change> changes;
+};
+
+// The frames at the start of `content` that are intact and numbered one after another.
+std::vector<logged_frame> read_frames(std::string_view content) {
+    std::vector<logged_frame> frames;
     for (std::size_t at = 0; content.size() - at >= header_size;) {
-        const std::string_view rest = std::string_view(content).substr(at);
+        const std::string_view rest = content.substr(at);
         const auto payload_size = read_at<std::uint32_t>(rest, 4);
         const auto sequence = read_at<std::uint64_t>(rest, 8);
         if (read_at<std::uint32_t>(rest, 0) != frame_magic || rest.size() - header_size < payload_size) break;
-        if (previous != 0 && sequence != previous + 1) break;
+        if (!frames.empty() && sequence != frames.back().sequence + 1) break;
         const std::string_view payload = rest.substr(header_size, payload_size);
         if (read_at<std::uint32_t>(rest, 16) != checksum(sequence, payload)) break;
         auto changes = parse_payload(payload);
         if (!changes) break;
-        previous = sequence;
+        frames.push_back({sequence, std::move(*changes)});
         at += header_size + payload_size;
-        if (sequence <= result.last_sequence) continue;  // the checkpoint holds it
-        result.changes += changes->size();
-        frames.push_back(std::move(*changes));
-        result.last_sequence = sequence;
+    }
+    return frames;
+}
+
+}  // namespace
+
+log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_environment& environment) {
+    log_replay result;
+    result.last_sequence = read_checkpoint(environment);
+    std::vector<std::pair<const std::string*, std::unique_ptr<file_descriptor>>> files;
+    std::vector<std::string> contents;  // the frames' changes view these bytes
+    std::vector<logged_frame> newer;
+    for (const std::string& path : paths) {
+        auto file = std::make_unique<file_descriptor>(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+        if (file->get() < 0) {
+            if (errno == ENOENT) continue;
+            throw system_error("open " + path);
+        }
+        contents.push_back(read_whole(file->get(), path));
+        for (auto& frame : read_frames(contents.back())) {
+            if (frame.sequence > result.last_sequence) newer.push_back(std::move(frame));  // else the checkpoint holds it
+        }
+        files.emplace_back(&path, std::move(file));
+    }
+    // One file holds the frames a checkpoint was writing, the other those logged meanwhile: in
+    // number order they continue each other. A missing number ends the log, like a torn frame.
+    std::sort(newer.begin(), newer.end(), [](const logged_frame& a, const logged_frame& b) { return a.sequence < b.sequence; });
+    std::vector<std::vector<logged_change>> frames;
+    for (auto& frame : newer) {
+        if (frame.sequence != result.last_sequence + 1) break;
+        result.changes += frame.changes.size();
+        result.last_sequence = frame.sequence;
+        frames.push_back(std::move(frame.changes));
     }
     result.frames = frames.size();
 
@@ -201,32 +231,44 @@ log_replay replay_write_ahead_log(const std::string& path, lmdb_environment& env
             }
             rc = apply(environment, frames, result.last_sequence);
         }
-        if (rc != MDB_SUCCESS) throw lmdb_error("applying " + path, rc);
+        if (rc != MDB_SUCCESS) throw lmdb_error("applying " + paths[0], rc);
     }
     // Applied and committed: the frames are no longer needed (a crash before this replays them again).
-    if (::ftruncate(file.get(), 0) != 0 || ::fsync(file.get()) != 0) throw system_error("truncate " + path);
+    for (const auto& [path, file] : files) {
+        if (::ftruncate(file->get(), 0) != 0 || ::fsync(file->get()) != 0) throw system_error("truncate " + *path);
+    }
     return result;
 }
 
-write_ahead_log::write_ahead_log(const std::string& path, const lmdb_environment& environment,
+write_ahead_log::write_ahead_log(const std::array<std::string, 2>& paths, const lmdb_environment& environment,
                                  std::uint64_t last_sequence)
     : databases_(logged_databases(environment)), meta_(environment.meta()), sequence_(last_sequence) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw system_error("open " + path);
+    for (std::size_t i = 0; i < files_.size(); ++i) {
+        const std::string& path = paths[i];
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            const auto error = system_error("open " + path);
+            for (const file& opened : files_) ::close(opened.fd);  // close(-1) is harmless
+            throw error;
+        }
+        files_[i].fd = fd;
+        struct stat info {};
+        if (::fstat(fd, &info) == 0) files_[i].allocated = static_cast<std::uint64_t>(info.st_size);
+    }
     // A frame synced into a file whose directory entry was not would vanish with a power loss.
     const file_descriptor directory(
-        ::open(std::filesystem::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (::fsync(fd_) != 0 || directory.get() < 0 || ::fsync(directory.get()) != 0) {
-        const auto error = system_error("sync " + path);
-        ::close(fd_);
+        ::open(std::filesystem::path(paths[0]).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (::fsync(files_[0].fd) != 0 || ::fsync(files_[1].fd) != 0 || directory.get() < 0 || ::fsync(directory.get()) != 0) {
+        const auto error = system_error("sync " + paths[0]);
+        for (const file& opened : files_) ::close(opened.fd);
         throw error;
     }
-    struct stat info {};
-    if (::fstat(fd_, &info) == 0) allocated_ = static_cast<std::uint64_t>(info.st_size);
     frame_.resize(header_size);
 }
 
-write_ahead_log::~write_ahead_log() { ::close(fd_); }
+write_ahead_log::~write_ahead_log() {
+    for (const file& opened : files_) ::close(opened.fd);
+}
 
 void write_ahead_log::add(MDB_dbi database, std::string_view key, std::optional<std::string_view> value) {
     std::uint8_t index = 0;
@@ -252,37 +294,39 @@ int write_ahead_log::write_frame() {
     put_at(frame_, 16, checksum(sequence_, payload));
     put_at(frame_, 20, std::uint32_t{0});
 
-    if (offset_ + frame_.size() > allocated_) extend_to(offset_ + frame_.size());
+    file& target = files_[active_];
+    if (target.offset + frame_.size() > target.allocated) extend_to(target, target.offset + frame_.size());
     int error = 0;
     for (std::size_t done = 0; done < frame_.size() && error == 0;) {
-        const ssize_t n = ::pwrite(fd_, frame_.data() + done, frame_.size() - done, static_cast<off_t>(offset_ + done));
+        const ssize_t n = ::pwrite(target.fd, frame_.data() + done, frame_.size() - done,
+                                   static_cast<off_t>(target.offset + done));
         if (n < 0 && errno != EINTR) error = errno;
         if (n > 0) done += static_cast<std::size_t>(n);
     }
-    if (error == 0 && ::fdatasync(fd_) != 0) error = errno;
+    if (error == 0 && ::fdatasync(target.fd) != 0) error = errno;
     // A failed frame's bytes may be on disk, numbered: the next frame must not follow them, so
     // none is written until a checkpoint has covered this one and rewound the log.
-    if (error == 0) offset_ += frame_.size();
+    if (error == 0) target.offset += frame_.size();
     failed_ = error;
     frame_.resize(header_size);
     return error;
 }
 
-void write_ahead_log::extend_to(std::uint64_t end) {
+void write_ahead_log::extend_to(file& target, std::uint64_t end) {
     static constexpr std::array<char, 65536> zeros{};
-    const std::uint64_t target = (end + extension_bytes - 1) / extension_bytes * extension_bytes;
+    const std::uint64_t size = (end + extension_bytes - 1) / extension_bytes * extension_bytes;
     // A failure here only costs the speed-up: the frame's own write reports what is wrong.
-    while (allocated_ < target) {
-        const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), target - allocated_));
-        const ssize_t n = ::pwrite(fd_, zeros.data(), size, static_cast<off_t>(allocated_));
+    while (target.allocated < size) {
+        const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), size - target.allocated));
+        const ssize_t n = ::pwrite(target.fd, zeros.data(), chunk, static_cast<off_t>(target.allocated));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return;
-        allocated_ += static_cast<std::uint64_t>(n);
+        target.allocated += static_cast<std::uint64_t>(n);
     }
 }
 
-int write_ahead_log::put_checkpoint(MDB_txn* txn) const {
-    return put_checkpoint_value(txn, meta_, sequence_);
+int write_ahead_log::put_checkpoint(MDB_txn* txn, std::uint64_t sequence) const {
+    return put_checkpoint_value(txn, meta_, sequence);
 }
 
 }  // namespace progressd::store

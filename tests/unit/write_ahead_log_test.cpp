@@ -9,6 +9,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -39,7 +40,21 @@ int write_one(write_ahead_log& log, MDB_dbi database, std::string_view key, std:
     return log.write_frame();
 }
 
-std::string wal_of(const temp_dir& dir) { return write_ahead_log_path(dir.str()); }
+std::array<std::string, 2> logs_of(const temp_dir& dir) { return write_ahead_log_paths(dir.str()); }
+// The file frames go to first.
+std::string wal_of(const temp_dir& dir) { return logs_of(dir)[0]; }
+
+// A checkpoint that wrote `key` = `value` and covers every frame the log has written.
+void mark_checkpoint(lmdb_environment& environment, const write_ahead_log& log, std::string_view key,
+                     std::string_view value, std::optional<std::uint64_t> covered = std::nullopt) {
+    lmdb_transaction txn;
+    BOOST_REQUIRE(environment.begin_write(txn) == MDB_SUCCESS);
+    MDB_val k = as_val(key);
+    MDB_val v = as_val(value);
+    BOOST_REQUIRE(mdb_put(txn.get(), environment.records(), &k, &v, 0) == MDB_SUCCESS);
+    BOOST_REQUIRE(log.put_checkpoint(txn.get(), covered.value_or(log.last_sequence())) == MDB_SUCCESS);
+    BOOST_REQUIRE(txn.commit() == MDB_SUCCESS);
+}
 
 ping watch(std::string content, double position) {
     ping p;
@@ -54,7 +69,9 @@ ping watch(std::string content, double position) {
 void copy_crash_image(const temp_dir& from, const temp_dir& to) {
     fs::create_directories(to.path());
     fs::copy_file(from.path() / "data.mdb", to.path() / "data.mdb");
-    fs::copy_file(wal_of(from), wal_of(to));
+    for (std::size_t i = 0; i < 2; ++i) {
+        if (fs::exists(logs_of(from)[i])) fs::copy_file(logs_of(from)[i], logs_of(to)[i]);
+    }
 }
 
 }  // namespace
@@ -66,7 +83,7 @@ BOOST_AUTO_TEST_CASE(frames_are_replayed_in_order_and_the_log_emptied) {
     auto environment = open_data_dir(dir.str(), map_size);
     write_row(environment, environment.records(), "gone", "old");
     {
-        write_ahead_log log(wal_of(dir), environment, 0);
+        write_ahead_log log(logs_of(dir), environment, 0);
         log.add(environment.records(), "k1", std::string("v1"));
         log.add(environment.catalog(), "course", std::string("entry"));
         log.add(environment.records(), "gone", std::nullopt);
@@ -76,7 +93,7 @@ BOOST_AUTO_TEST_CASE(frames_are_replayed_in_order_and_the_log_emptied) {
     }
     BOOST_TEST(!read_row(environment, environment.records(), "k1").has_value());  // only in the log so far
 
-    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
     BOOST_TEST(replayed.frames == 2u);
     BOOST_TEST(replayed.changes == 4u);
     BOOST_TEST(replayed.last_sequence == 2u);
@@ -86,7 +103,7 @@ BOOST_AUTO_TEST_CASE(frames_are_replayed_in_order_and_the_log_emptied) {
     BOOST_TEST(fs::file_size(wal_of(dir)) == 0u);
 
     // Again: nothing left to apply, and the sequence goes on from where it was.
-    const auto again = replay_write_ahead_log(wal_of(dir), environment);
+    const auto again = replay_write_ahead_log(logs_of(dir), environment);
     BOOST_TEST(again.frames == 0u);
     BOOST_TEST(again.last_sequence == 2u);
 }
@@ -94,7 +111,7 @@ BOOST_AUTO_TEST_CASE(frames_are_replayed_in_order_and_the_log_emptied) {
 BOOST_AUTO_TEST_CASE(no_log_file_is_nothing_to_replay) {
     temp_dir dir;
     auto environment = open_data_dir(dir.str(), map_size);
-    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
     BOOST_TEST(replayed.frames == 0u);
     BOOST_TEST(replayed.last_sequence == 0u);
     BOOST_TEST(!fs::exists(wal_of(dir)));
@@ -103,19 +120,10 @@ BOOST_AUTO_TEST_CASE(no_log_file_is_nothing_to_replay) {
 BOOST_AUTO_TEST_CASE(frames_a_checkpoint_holds_are_not_applied_again) {
     temp_dir dir;
     auto environment = open_data_dir(dir.str(), map_size);
-    write_ahead_log log(wal_of(dir), environment, 0);
+    write_ahead_log log(logs_of(dir), environment, 0);
     BOOST_TEST(write_one(log, environment.records(), "k", std::string("logged")) == 0);
-    {
-        // A checkpoint wrote a newer value and marked frame 1 as held.
-        lmdb_transaction txn;
-        BOOST_REQUIRE(environment.begin_write(txn) == MDB_SUCCESS);
-        MDB_val k = as_val("k");
-        MDB_val v = as_val("checkpointed");
-        BOOST_REQUIRE(mdb_put(txn.get(), environment.records(), &k, &v, 0) == MDB_SUCCESS);
-        BOOST_REQUIRE(log.put_checkpoint(txn.get()) == MDB_SUCCESS);
-        BOOST_REQUIRE(txn.commit() == MDB_SUCCESS);
-    }
-    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    mark_checkpoint(environment, log, "k", "checkpointed");  // a newer value, and frame 1 held
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
     BOOST_TEST(replayed.frames == 0u);
     BOOST_TEST(replayed.last_sequence == 1u);
     BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "checkpointed");
@@ -127,7 +135,7 @@ BOOST_AUTO_TEST_CASE(a_torn_or_damaged_frame_ends_the_log) {
         auto environment = open_data_dir(dir.str(), map_size);
         std::uint64_t end = 0;  // of the second frame
         {
-            write_ahead_log log(wal_of(dir), environment, 0);
+            write_ahead_log log(logs_of(dir), environment, 0);
             BOOST_TEST(write_one(log, environment.records(), "first", std::string("1")) == 0);
             BOOST_TEST(write_one(log, environment.records(), "second", std::string("2")) == 0);
             end = log.bytes();
@@ -143,7 +151,7 @@ BOOST_AUTO_TEST_CASE(a_torn_or_damaged_frame_ends_the_log) {
             file.write("\0\0\0", 3);
         }
         file.close();
-        const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+        const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
         BOOST_TEST(replayed.frames == 1u);
         BOOST_TEST(read_row(environment, environment.records(), "first").has_value());
         BOOST_TEST(!read_row(environment, environment.records(), "second").has_value());
@@ -155,7 +163,7 @@ BOOST_AUTO_TEST_CASE(the_file_is_extended_ahead_of_the_frames_and_frames_across_
     auto environment = open_data_dir(dir.str(), map_size);
     const std::string large(600'000, 'v');  // two frames fill the first mebibyte, the third crosses it
     {
-        write_ahead_log log(wal_of(dir), environment, 0);
+        write_ahead_log log(logs_of(dir), environment, 0);
         BOOST_TEST(write_one(log, environment.records(), "k0", large + "0") == 0);
         BOOST_TEST(fs::file_size(wal_of(dir)) == std::uintmax_t{1} << 20);  // zeros after the frame
         BOOST_TEST(log.bytes() < std::uint64_t{1} << 20);
@@ -164,7 +172,7 @@ BOOST_AUTO_TEST_CASE(the_file_is_extended_ahead_of_the_frames_and_frames_across_
         BOOST_TEST(fs::file_size(wal_of(dir)) == std::uintmax_t{2} << 20);
         BOOST_TEST(log.bytes() > std::uint64_t{1} << 20);
     }
-    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
     BOOST_TEST(replayed.frames == 3u);
     for (const char* key : {"k0", "k1", "k2"}) {
         BOOST_TEST(read_row(environment, environment.records(), key).value_or("<none>") == large + key[1]);
@@ -175,18 +183,83 @@ BOOST_AUTO_TEST_CASE(frames_left_behind_a_rewind_are_not_replayed) {
     temp_dir dir;
     auto environment = open_data_dir(dir.str(), map_size);
     {
-        write_ahead_log log(wal_of(dir), environment, 0);
+        write_ahead_log log(logs_of(dir), environment, 0);
         BOOST_TEST(write_one(log, environment.records(), "k", std::string("a")) == 0);
         BOOST_TEST(write_one(log, environment.records(), "k", std::string("b")) == 0);
+        mark_checkpoint(environment, log, "k", "b");
         // Frame 3 overwrites frame 1 exactly, so frame 2 follows it whole and intact: only its
         // number (2 after 3) tells that it is older.
         log.rewind();
         BOOST_TEST(write_one(log, environment.records(), "k", std::string("c")) == 0);
     }
-    const auto replayed = replay_write_ahead_log(wal_of(dir), environment);
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
     BOOST_TEST(replayed.frames == 1u);
     BOOST_TEST(replayed.last_sequence == 3u);
     BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "c");
+}
+
+BOOST_AUTO_TEST_CASE(the_two_files_replay_as_one_log_in_number_order) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    {
+        write_ahead_log log(logs_of(dir), environment, 0);
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("1")) == 0);
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("2")) == 0);
+        // A checkpoint of frames 1-2 starts: later frames go to the other file.
+        log.switch_files();
+        BOOST_TEST(log.bytes() == 0u);
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("3")) == 0);
+        BOOST_TEST(write_one(log, environment.records(), "other", std::string("4")) == 0);
+    }
+    BOOST_TEST(fs::file_size(logs_of(dir)[1]) > 0u);
+    // The checkpoint never committed: all four frames, the second file's after the first's.
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
+    BOOST_TEST(replayed.frames == 4u);
+    BOOST_TEST(replayed.last_sequence == 4u);
+    BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "3");
+    BOOST_TEST(read_row(environment, environment.records(), "other").value_or("<none>") == "4");
+    for (const auto& path : logs_of(dir)) BOOST_TEST(fs::file_size(path) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_checkpoint_written_while_the_other_file_fills_leaves_only_that_file_to_replay) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    {
+        write_ahead_log log(logs_of(dir), environment, 0);
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("1")) == 0);
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("2")) == 0);
+        const std::uint64_t covered = log.last_sequence();
+        log.switch_files();
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("3")) == 0);
+        // The checkpoint of frames 1-2 commits while frame 3 is already in the other file.
+        mark_checkpoint(environment, log, "k", "2", covered);
+    }
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
+    BOOST_TEST(replayed.frames == 1u);
+    BOOST_TEST(replayed.last_sequence == 3u);
+    BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "3");
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_number_ends_the_log) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    {
+        write_ahead_log log(logs_of(dir), environment, 0);
+        BOOST_TEST(write_one(log, environment.records(), "k", std::string("1")) == 0);
+        log.switch_files();
+        BOOST_TEST(write_one(log, environment.records(), "lost", std::string("2")) == 0);
+        BOOST_TEST(write_one(log, environment.records(), "after", std::string("3")) == 0);
+    }
+    // Frame 2 damaged: frame 3 must not be applied without it.
+    {
+        std::fstream file(logs_of(dir)[1], std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(0);
+        file.put('X');
+    }
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
+    BOOST_TEST(replayed.frames == 1u);
+    BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "1");
+    BOOST_TEST(!read_row(environment, environment.records(), "after").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
@@ -194,7 +267,7 @@ BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
     temp_dir crashed;
     {
         auto environment = open_data_dir(dir.str(), map_size);
-        write_ahead_log log(wal_of(dir), environment, replay_write_ahead_log(wal_of(dir), environment).last_sequence);
+        write_ahead_log log(logs_of(dir), environment, replay_write_ahead_log(logs_of(dir), environment).last_sequence);
         progress_store store(8, {});
         persister writer(store, environment, {durability_mode::sync, never}, quiet);
         writer.use_write_ahead_log(log);
@@ -217,7 +290,7 @@ BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
     // The crash image: LMDB alone has neither write; the log brings both back.
     {
         auto environment = open_data_dir(crashed.str(), map_size);
-        const auto replayed = replay_write_ahead_log(wal_of(crashed), environment);
+        const auto replayed = replay_write_ahead_log(logs_of(crashed), environment);
         BOOST_TEST(replayed.frames == 2u);
         progress_store reloaded(8, {});
         BOOST_TEST(recover(environment, reloaded, quiet).records == 2u);
@@ -228,7 +301,7 @@ BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
     // After a clean stop the checkpoint holds everything: nothing to replay.
     {
         auto environment = open_data_dir(dir.str(), map_size);
-        BOOST_TEST(replay_write_ahead_log(wal_of(dir), environment).frames == 0u);
+        BOOST_TEST(replay_write_ahead_log(logs_of(dir), environment).frames == 0u);
         progress_store reloaded(8, {});
         BOOST_TEST(recover(environment, reloaded, quiet).records == 2u);
     }
@@ -237,7 +310,7 @@ BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
 BOOST_AUTO_TEST_CASE(request_flush_checkpoints_the_log_into_lmdb) {
     temp_dir dir;
     auto environment = open_data_dir(dir.str(), map_size);
-    write_ahead_log log(wal_of(dir), environment, 0);
+    write_ahead_log log(logs_of(dir), environment, 0);
     progress_store store(8, {});
     persister writer(store, environment, {durability_mode::sync, never}, quiet);
     writer.use_write_ahead_log(log);
@@ -255,6 +328,75 @@ BOOST_AUTO_TEST_CASE(request_flush_checkpoints_the_log_into_lmdb) {
     BOOST_TEST(recover(environment, reloaded, quiet).records == 1u);
     writer.stop();
     BOOST_TEST(log.bytes() == 0u);  // the checkpoint covered frame 1 and rewound the log
+}
+
+BOOST_AUTO_TEST_CASE(sync_writes_are_logged_while_a_checkpoint_waits_for_lmdb) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), map_size);
+    write_ahead_log log(logs_of(dir), environment, 0);
+    progress_store store(8, {});
+    persister writer(store, environment, {durability_mode::sync, never}, quiet);
+    writer.use_write_ahead_log(log);
+    writer.start();
+    auto first = durable(writer, store.apply_ping("u1", watch("c1", 10), 1).generation);
+    BOOST_REQUIRE(first.wait_for(5s) == std::future_status::ready);
+
+    {
+        // LMDB has one writer at a time: while this transaction is open, the checkpoint cannot
+        // write, as if it were taking very long.
+        lmdb_transaction blocker;
+        BOOST_REQUIRE(environment.begin_write(blocker) == MDB_SUCCESS);
+        writer.request_flush();
+        for (int i = 0; i < 3; ++i) {
+            auto logged = durable(writer, store.apply_ping("u2", watch("c" + std::to_string(i), 20), 2 + i).generation);
+            BOOST_REQUIRE(logged.wait_for(5s) == std::future_status::ready);
+            BOOST_TEST(logged.get());
+        }
+        BOOST_TEST(writer.stats().flushes == 0u);  // the checkpoint is still waiting
+        BOOST_TEST(writer.stats().log_frames == 4u);
+        BOOST_TEST(fs::file_size(logs_of(dir)[1]) > 0u);  // the frames after it went to the other file
+    }
+
+    BOOST_TEST(writer.stop());
+    BOOST_TEST(writer.stats().flushes == 2u);  // the checkpoint, then the rest on stop
+    progress_store reloaded(8, {});
+    BOOST_TEST(recover(environment, reloaded, quiet).records == 4u);
+    BOOST_TEST(replay_write_ahead_log(logs_of(dir), environment).frames == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_checkpoint_that_fails_loses_nothing_the_log_acknowledged) {
+    temp_dir dir;
+    // 32 pages of 4 KiB, capped: the checkpoint of 100 records of ~4 KiB cannot fit.
+    constexpr std::size_t small_map = std::size_t{128} << 10;
+    {
+        auto environment = open_data_dir(dir.str(), small_map);
+        write_ahead_log log(logs_of(dir), environment, 0);
+        progress_store store(8, {});
+        persister writer(store, environment, {durability_mode::sync, never, small_map}, quiet);
+        writer.use_write_ahead_log(log);
+        writer.start();
+        const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
+        for (int i = 0; i < 100; ++i) {
+            ping p = watch("c" + std::to_string(i), 10 + i);
+            p.details = details;
+            auto logged = durable(writer, store.apply_ping("u1", p, i).generation);
+            BOOST_REQUIRE(logged.wait_for(5s) == std::future_status::ready);
+            BOOST_TEST(logged.get());
+        }
+        writer.request_flush();
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        while (writer.healthy() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+        BOOST_TEST(!writer.healthy());
+        BOOST_TEST(writer.stats().failures >= 1u);
+        BOOST_TEST(!writer.stop());  // the map is still full on stop
+    }
+    // With room again, the log brings back every acknowledged record.
+    auto environment = open_data_dir(dir.str(), map_size);
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
+    BOOST_TEST(replayed.frames == 100u);
+    progress_store reloaded(8, {});
+    BOOST_TEST(recover(environment, reloaded, quiet).records == 100u);
+    BOOST_TEST(reloaded.find("u1", "", "c99")->position_seconds == 109);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
