@@ -41,8 +41,10 @@
 // bench/README.md). Now a checkpoint first logs its own batch like any other, then hands every
 // change since the previous checkpoint, all in the log's active file, to the checkpoint thread
 // and turns the log to its other file (store/write_ahead_log.hpp), and the persister goes on
-// logging while LMDB is written. A checkpoint due while the previous one still runs waits for it
-// (a few ms at a time); after a failed one the persister takes its changes back and commits them
+// logging while LMDB is written. Its transactions are cut as above whatever sources it changes:
+// every change in it is in the log, so a crash between two of them replays to the whole of it
+// (the marker is in the last). A checkpoint due while the previous one still runs is tried again
+// every few milliseconds, frames going on meanwhile; after a failed one the persister takes its changes back and commits them
 // itself, with the backoff above. On stop, the persister waits for the checkpoint thread and
 // writes the rest itself.
 //
@@ -114,7 +116,7 @@ public:
     // Before start(), sync mode only: batches that requests wait for go to `log` (see above).
     void use_write_ahead_log(write_ahead_log& log) { wal_ = &log; }
     void start();
-    // Writes everything still dirty, fails any remaining waiters, joins the thread. Returns false
+    // Writes everything still dirty, fails any remaining waiters, joins its threads. Returns false
     // when some changes could not be written (they are logged): the process should exit non-zero.
     bool stop();
 
