@@ -56,6 +56,31 @@ void mark_checkpoint(lmdb_environment& environment, const write_ahead_log& log, 
     BOOST_REQUIRE(txn.commit() == MDB_SUCCESS);
 }
 
+// Replays `dir`'s log: it applies `frames` frames, ends at `last`, and leaves `key` = `value`.
+void check_replay(const temp_dir& dir, lmdb_environment& environment, std::size_t frames, std::uint64_t last,
+                  std::string_view key, std::string_view value) {
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
+    BOOST_TEST(replayed.frames == frames);
+    BOOST_TEST(replayed.last_sequence == last);
+    BOOST_TEST(read_row(environment, environment.records(), key).value_or("<none>") == value);
+}
+
+// A sync-mode persister with a write-ahead log over the data dir `dir`, started.
+struct logged_persister {
+    explicit logged_persister(const temp_dir& dir, std::size_t map = map_size, std::size_t max_map = 0)
+        : environment(open_data_dir(dir.str(), map)),
+          log(logs_of(dir), environment, 0),
+          writer(store, environment, {durability_mode::sync, never, max_map}, quiet) {
+        writer.use_write_ahead_log(log);
+        writer.start();
+    }
+
+    lmdb_environment environment;
+    write_ahead_log log;
+    progress_store store{8, {}};
+    persister writer;
+};
+
 ping watch(std::string content, double position) {
     ping p;
     p.content_id = std::move(content);
@@ -192,10 +217,7 @@ BOOST_AUTO_TEST_CASE(frames_left_behind_a_rewind_are_not_replayed) {
         log.rewind();
         BOOST_TEST(write_one(log, environment.records(), "k", std::string("c")) == 0);
     }
-    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
-    BOOST_TEST(replayed.frames == 1u);
-    BOOST_TEST(replayed.last_sequence == 3u);
-    BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "c");
+    check_replay(dir, environment, 1, 3, "k", "c");
 }
 
 BOOST_AUTO_TEST_CASE(the_two_files_replay_as_one_log_in_number_order) {
@@ -213,10 +235,7 @@ BOOST_AUTO_TEST_CASE(the_two_files_replay_as_one_log_in_number_order) {
     }
     BOOST_TEST(fs::file_size(logs_of(dir)[1]) > 0u);
     // The checkpoint never committed: all four frames, the second file's after the first's.
-    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
-    BOOST_TEST(replayed.frames == 4u);
-    BOOST_TEST(replayed.last_sequence == 4u);
-    BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "3");
+    check_replay(dir, environment, 4, 4, "k", "3");
     BOOST_TEST(read_row(environment, environment.records(), "other").value_or("<none>") == "4");
     for (const auto& path : logs_of(dir)) BOOST_TEST(fs::file_size(path) == 0u);
 }
@@ -234,10 +253,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_written_while_the_other_file_fills_leaves_only
         // The checkpoint of frames 1-2 commits while frame 3 is already in the other file.
         mark_checkpoint(environment, log, "k", "2", covered);
     }
-    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
-    BOOST_TEST(replayed.frames == 1u);
-    BOOST_TEST(replayed.last_sequence == 3u);
-    BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "3");
+    check_replay(dir, environment, 1, 3, "k", "3");
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_number_ends_the_log) {
@@ -256,9 +272,7 @@ BOOST_AUTO_TEST_CASE(a_missing_number_ends_the_log) {
         file.seekp(0);
         file.put('X');
     }
-    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
-    BOOST_TEST(replayed.frames == 1u);
-    BOOST_TEST(read_row(environment, environment.records(), "k").value_or("<none>") == "1");
+    check_replay(dir, environment, 1, 1, "k", "1");
     BOOST_TEST(!read_row(environment, environment.records(), "after").has_value());
 }
 
@@ -309,12 +323,8 @@ BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
 
 BOOST_AUTO_TEST_CASE(request_flush_checkpoints_the_log_into_lmdb) {
     temp_dir dir;
-    auto environment = open_data_dir(dir.str(), map_size);
-    write_ahead_log log(logs_of(dir), environment, 0);
-    progress_store store(8, {});
-    persister writer(store, environment, {durability_mode::sync, never}, quiet);
-    writer.use_write_ahead_log(log);
-    writer.start();
+    logged_persister setup(dir);
+    auto& [environment, log, store, writer] = setup;
     auto done = durable(writer, store.apply_ping("u1", watch("c1", 30), 1).generation);
     BOOST_REQUIRE(done.wait_for(5s) == std::future_status::ready);
     BOOST_TEST(log.bytes() > 0u);
@@ -332,12 +342,8 @@ BOOST_AUTO_TEST_CASE(request_flush_checkpoints_the_log_into_lmdb) {
 
 BOOST_AUTO_TEST_CASE(sync_writes_are_logged_while_a_checkpoint_waits_for_lmdb) {
     temp_dir dir;
-    auto environment = open_data_dir(dir.str(), map_size);
-    write_ahead_log log(logs_of(dir), environment, 0);
-    progress_store store(8, {});
-    persister writer(store, environment, {durability_mode::sync, never}, quiet);
-    writer.use_write_ahead_log(log);
-    writer.start();
+    logged_persister setup(dir);
+    auto& [environment, log, store, writer] = setup;
     auto first = durable(writer, store.apply_ping("u1", watch("c1", 10), 1).generation);
     BOOST_REQUIRE(first.wait_for(5s) == std::future_status::ready);
 
@@ -369,12 +375,8 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_fails_loses_nothing_the_log_acknowledged)
     // 32 pages of 4 KiB, capped: the checkpoint of 100 records of ~4 KiB cannot fit.
     constexpr std::size_t small_map = std::size_t{128} << 10;
     {
-        auto environment = open_data_dir(dir.str(), small_map);
-        write_ahead_log log(logs_of(dir), environment, 0);
-        progress_store store(8, {});
-        persister writer(store, environment, {durability_mode::sync, never, small_map}, quiet);
-        writer.use_write_ahead_log(log);
-        writer.start();
+        logged_persister setup(dir, small_map, small_map);
+        auto& [environment, log, store, writer] = setup;
         const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
         for (int i = 0; i < 100; ++i) {
             ping p = watch("c" + std::to_string(i), 10 + i);
