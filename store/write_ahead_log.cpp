@@ -196,16 +196,17 @@ log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_
     log_replay result;
     result.last_sequence = read_checkpoint(environment);
     std::vector<std::pair<const std::string*, std::unique_ptr<file_descriptor>>> files;
-    std::vector<std::string> contents;  // the frames' changes view these bytes
+    std::array<std::string, 2> contents;  // the frames' changes view these bytes: they never move
     std::vector<logged_frame> newer;
-    for (const std::string& path : paths) {
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        const std::string& path = paths[i];
         auto file = std::make_unique<file_descriptor>(::open(path.c_str(), O_RDWR | O_CLOEXEC));
         if (file->get() < 0) {
             if (errno == ENOENT) continue;
             throw system_error("open " + path);
         }
-        contents.push_back(read_whole(file->get(), path));
-        for (auto& frame : read_frames(contents.back())) {
+        contents[i] = read_whole(file->get(), path);
+        for (auto& frame : read_frames(contents[i])) {
             if (frame.sequence > result.last_sequence) newer.push_back(std::move(frame));  // else the checkpoint holds it
         }
         files.emplace_back(&path, std::move(file));
@@ -231,7 +232,7 @@ log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_
             }
             rc = apply(environment, frames, result.last_sequence);
         }
-        if (rc != MDB_SUCCESS) throw lmdb_error("applying " + paths[0], rc);
+        if (rc != MDB_SUCCESS) throw lmdb_error("applying the write-ahead log " + paths[0] + "(.1)", rc);
     }
     // Applied and committed: the frames are no longer needed (a crash before this replays them again).
     for (const auto& [path, file] : files) {
