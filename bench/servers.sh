@@ -1,0 +1,53 @@
+# bench/servers.sh: what bench/compare and bench/scaling both need to start a server and measure it.
+# Sourced, never run. Expects SERVER_PID (set by the caller's start function) when wait_up is used.
+
+# http_status URL: the answer's status code, 000 when nothing answered within 0.2 s. curl where it is
+# installed; python3 otherwise (a device machine may have no curl).
+http_status() {
+  if command -v curl > /dev/null; then
+    curl -s -o /dev/null -w '%{http_code}' --max-time 0.2 "$1"
+  else
+    python3 - "$1" <<'EOF' 2>/dev/null || echo 000
+import sys, urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=0.2).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+EOF
+  fi
+}
+
+# wait_up URL: true once the server answers anything over HTTP (within 10 s), false if it died first.
+wait_up() {
+  local code; for _ in $(seq 100); do
+    code=$(http_status "$1"); [ "$code" != 000 ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || return 1; sleep 0.1; done; return 1
+}
+
+# write_nginx_conf DIR PORT WORKERS: the harness ceiling, `return 200` on /v1/progress with the body read
+# and dropped; keep-alive for the whole run, nothing logged.
+write_nginx_conf() {
+  local dir=$1 port=$2 workers=$3
+  mkdir -p "$dir"
+  cat > "$dir/nginx.conf" <<EOF
+worker_processes $workers;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; multi_accept on; }
+http {
+  access_log off; keepalive_requests 10000000; keepalive_timeout 65s;
+  client_body_buffer_size 16k; client_max_body_size 64k; client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy; fastcgi_temp_path $dir/fcgi;
+  uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
+  default_type application/json;
+  server { listen 127.0.0.1:$port backlog=4096 reuseport; location = /v1/progress { return 200 '{"ok":true}\n'; } }
+}
+EOF
+}
+
+# ticks PID...: user+system CPU of those processes (all their threads), in clock ticks.
+ticks() { local t=0 p f; for p in "$@"; do read -r -a f < "/proc/$p/stat" 2>/dev/null || continue
+          t=$((t + f[13] + f[14])); done; echo "$t"; }
+
+# busy: CPU ticks the whole box has spent, from /proc/stat.
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
