@@ -4,13 +4,12 @@
 #include "handlers/skilljar_mapping.hpp"
 
 #include "handlers/auth/base64url.hpp"
+#include "handlers/auth/hmac_sha256.hpp"
 #include "store/ids.hpp"
 
 #include <boost/json/string.hpp>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <array>
 #include <cstdio>
@@ -18,6 +17,8 @@
 
 namespace progressd::skilljar {
 namespace {
+
+using auth::hmac_sha256;
 
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
@@ -37,15 +38,6 @@ bool digits(std::string_view text, std::size_t at, std::size_t count, unsigned& 
         out = out * 10 + static_cast<unsigned>(text[i] - '0');
     }
     return true;
-}
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-    unsigned int length = 0;
-    const auto* result = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                              reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &length);
-    if (result == nullptr) throw std::runtime_error("HMAC-SHA256 failed");
-    return std::string(reinterpret_cast<const char*>(mac.data()), length);
 }
 
 std::string_view kind_prefix(token_kind kind) { return kind == token_kind::lesson_progress ? "lp" : "pt"; }

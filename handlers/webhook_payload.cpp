@@ -1,14 +1,12 @@
 #include "handlers/webhook_payload.hpp"
 
 #include "handlers/auth/base64url.hpp"
+#include "handlers/auth/hmac_sha256.hpp"
 #include "handlers/auth/random_hex.hpp"
 #include "handlers/skilljar_mapping.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 namespace progressd {
 namespace {
@@ -57,11 +55,7 @@ std::string webhook_signature(std::string_view secret, std::int64_t timestamp_s,
     std::string signed_text = std::to_string(timestamp_s);
     signed_text += '.';
     signed_text.append(body);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), digest, &length);
-    return "sha256=" + hex_encode(std::string_view(reinterpret_cast<const char*>(digest), length));
+    return "sha256=" + hex_encode(auth::hmac_sha256(secret, signed_text));
 }
 
 std::vector<std::pair<std::string, std::string>> webhook_headers(const store::webhook& target,

@@ -46,31 +46,52 @@ std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) 
     return out;
 }
 
-// Decodes unpadded text. A final group of 2 or 3 characters carries 1 or 2 bytes; its unused low
-// bits must be zero (canonical form), and a lone final character carries no whole byte at all.
-std::optional<std::string> decode_unpadded(std::string_view text, const std::array<std::uint8_t, 256>& table) {
+// Decodes unpadded text into `out`, which has room for base64_decoded_bytes(text.size()); returns how many
+// bytes it wrote. A final group of 2 or 3 characters carries 1 or 2 bytes; its unused low bits must
+// be zero (canonical form), and a lone final character carries no whole byte at all.
+std::optional<std::size_t> decode_unpadded(std::string_view text, const std::array<std::uint8_t, 256>& table, char* out) {
     if (text.size() % 4 == 1) return std::nullopt;
-    std::string out;
-    out.reserve(text.size() / 4 * 3 + 2);
-    std::uint32_t bits = 0;
-    int bit_count = 0;
-    for (char c : text) {
-        const std::uint8_t value = table[static_cast<unsigned char>(c)];
-        if (value == invalid) return std::nullopt;
-        bits = (bits << 6 | value) & 0xffffff;
-        bit_count += 6;
-        if (bit_count >= 8) {
-            bit_count -= 8;
-            out += static_cast<char>(bits >> bit_count & 0xff);
-        }
+    const auto value = [&](std::size_t i) { return table[static_cast<unsigned char>(text[i])]; };
+    char* const begin = out;
+    std::size_t i = 0;
+    for (; i + 4 <= text.size(); i += 4) {
+        const std::uint8_t a = value(i), b = value(i + 1), c = value(i + 2), d = value(i + 3);
+        if (((a | b | c | d) & 0xc0) != 0) return std::nullopt;  // `invalid` has the top bits set, digits never
+        const std::uint32_t group = std::uint32_t{a} << 18 | std::uint32_t{b} << 12 | std::uint32_t{c} << 6 | d;
+        *out++ = static_cast<char>(group >> 16);
+        *out++ = static_cast<char>(group >> 8 & 0xff);
+        *out++ = static_cast<char>(group & 0xff);
     }
-    if ((bits & ((1u << bit_count) - 1)) != 0) return std::nullopt;
+    const std::size_t rest = text.size() - i;  // 0, 2 or 3
+    if (rest != 0) {
+        const std::uint8_t a = value(i), b = value(i + 1), c = rest == 3 ? value(i + 2) : 0;
+        if (((a | b | c) & 0xc0) != 0) return std::nullopt;
+        const std::uint32_t group = std::uint32_t{a} << 18 | std::uint32_t{b} << 12 | std::uint32_t{c} << 6;
+        if ((group & (rest == 2 ? 0xffff : 0xff)) != 0) return std::nullopt;  // unused bits
+        *out++ = static_cast<char>(group >> 16);
+        if (rest == 3) *out++ = static_cast<char>(group >> 8 & 0xff);
+    }
+    return static_cast<std::size_t>(out - begin);
+}
+
+std::optional<std::string> decode_to_string(std::string_view text, const std::array<std::uint8_t, 256>& table) {
+    std::string out(base64_decoded_bytes(text.size()), '\0');
+    const auto length = decode_unpadded(text, table, out.data());
+    if (!length) return std::nullopt;
+    out.resize(*length);
     return out;
 }
 
 }  // namespace
 
-std::optional<std::string> base64url_decode(std::string_view text) { return decode_unpadded(text, url_table); }
+std::optional<std::string> base64url_decode(std::string_view text) { return decode_to_string(text, url_table); }
+
+std::optional<std::string_view> base64url_decode(std::string_view text, std::span<char> out) {
+    if (out.size() < base64_decoded_bytes(text.size())) return std::nullopt;
+    const auto length = decode_unpadded(text, url_table, out.data());
+    if (!length) return std::nullopt;
+    return std::string_view(out.data(), *length);
+}
 
 std::string base64url_encode(std::string_view bytes) { return encode(bytes, url_alphabet, false); }
 
@@ -82,7 +103,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
         if (!text.empty() && text.back() == '=') text.remove_suffix(1);
         if (text.size() % 4 == 0) return std::nullopt;  // padding where no partial group needs it
     }
-    return decode_unpadded(text, standard_table);
+    return decode_to_string(text, standard_table);
 }
 
 std::string base64_encode(std::string_view bytes) { return encode(bytes, standard_alphabet, true); }

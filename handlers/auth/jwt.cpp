@@ -1,6 +1,7 @@
 #include "handlers/auth/jwt.hpp"
 
 #include "handlers/auth/base64url.hpp"
+#include "handlers/auth/hmac_sha256.hpp"
 #include "store/ids.hpp"
 
 #include <boost/json.hpp>
@@ -8,8 +9,8 @@
 #include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -22,7 +23,6 @@ namespace json = boost::json;
 // Real tokens are a few hundred bytes; the cap bounds the work an unauthenticated caller can ask
 // for (base64 decoding and JSON parsing happen before the signature is known to be good).
 constexpr std::size_t max_token_bytes = 8192;
-constexpr std::size_t sha256_bytes = 32;
 
 enum class algorithm : std::uint8_t { hs256, rs256 };
 
@@ -42,15 +42,29 @@ std::optional<segments> split(std::string_view token) {
                     token.substr(0, second)};
 }
 
-// Decodes one base64url segment holding a JSON object. Never throws on bad input.
-std::optional<json::object> decode_object(std::string_view segment) {
-    const auto text = base64url_decode(segment);
-    if (!text) return std::nullopt;
-    json::error_code ec;
-    json::value value = json::parse(*text, ec);
-    if (ec || !value.is_object()) return std::nullopt;
-    return std::move(value.as_object());
-}
+// Decodes a token's segments, one at a time, without touching the heap for a token of ordinary size:
+// the decoded bytes go to one buffer (each segment's are done with before the next is decoded), the
+// parsed objects to a monotonic resource over a second one. Objects it returns live as long as it.
+class segment_decoder {
+public:
+    // The segment's bytes, valid until the next call. Nothing if it is not canonical base64url.
+    std::optional<std::string_view> bytes(std::string_view segment) { return base64url_decode(segment, bytes_); }
+
+    // A segment holding a JSON object. Never throws on bad input.
+    std::optional<json::object> object(std::string_view segment) {
+        const auto text = bytes(segment);
+        if (!text) return std::nullopt;
+        json::error_code ec;
+        json::value value = json::parse(*text, ec, &objects_);
+        if (ec || !value.is_object()) return std::nullopt;
+        return std::move(value.as_object());
+    }
+
+private:
+    std::array<char, base64_decoded_bytes(max_token_bytes)> bytes_;
+    std::array<unsigned char, 2048> object_buffer_;
+    json::monotonic_resource objects_{object_buffer_.data(), object_buffer_.size()};
+};
 
 // A NumericDate (RFC 7519 §2): integer or fractional seconds. Fractions round down, which can only
 // make `exp` earlier. nullopt = not a number.
@@ -68,16 +82,10 @@ std::optional<std::int64_t> numeric_date(const json::value& value) {
     return static_cast<std::int64_t>(seconds);
 }
 
-std::string hmac_sha256(std::string_view secret, std::string_view input) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    const auto* result = HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-                              reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest, &length);
-    if (result == nullptr) {
-        ERR_clear_error();
-        throw std::runtime_error("HMAC-SHA256 failed");
-    }
-    return std::string(reinterpret_cast<const char*>(digest), length);
+// An empty HMAC key is forgeable by anyone: refused before OpenSSL ever sees it.
+std::string_view non_empty(std::string_view secret) {
+    if (secret.empty()) throw std::runtime_error("the HS256 secret is empty");
+    return secret;
 }
 
 }  // namespace
@@ -96,9 +104,8 @@ std::string_view to_string(jwt_error error) {
 
 void jwt_verifier::pkey_deleter::operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
 
-jwt_verifier::jwt_verifier(std::string hs256_secret, std::string_view rs256_public_key_pem)
-    : hs256_secret_(std::move(hs256_secret)) {
-    if (hs256_secret_.empty()) throw std::runtime_error("the HS256 secret is empty");
+jwt_verifier::jwt_verifier(std::string_view hs256_secret, std::string_view rs256_public_key_pem)
+    : hs256_key_(non_empty(hs256_secret)) {
     if (rs256_public_key_pem.empty()) return;
 
     // The decoder accepts both "BEGIN PUBLIC KEY" (SubjectPublicKeyInfo) and "BEGIN RSA PUBLIC KEY"
@@ -122,7 +129,7 @@ jwt_verifier::jwt_verifier(std::string hs256_secret, std::string_view rs256_publ
 
 bool jwt_verifier::hs256_matches(std::string_view signing_input, std::string_view signature) const {
     if (signature.size() != sha256_bytes) return false;
-    const auto expected = hmac_sha256(hs256_secret_, signing_input);
+    const auto expected = hs256_key_.sign(signing_input);
     // Constant time: a byte-by-byte compare that stops early would leak how much of a guess matched.
     return CRYPTO_memcmp(expected.data(), signature.data(), sha256_bytes) == 0;
 }
@@ -143,9 +150,10 @@ jwt_result jwt_verifier::verify(std::string_view token, std::int64_t now_seconds
     if (token.size() > max_token_bytes) return fail(jwt_error::malformed);
     const auto parts = split(token);
     if (!parts) return fail(jwt_error::malformed);
+    segment_decoder decode;
 
     // 1. Header: pick the algorithm from the allow-list, exact and case-sensitive (RFC 7515 §4.1.1).
-    const auto header = decode_object(parts->header);
+    const auto header = decode.object(parts->header);
     if (!header) return fail(jwt_error::malformed);
     const auto* alg = header->if_contains("alg");
     if (alg == nullptr || !alg->is_string()) return fail(jwt_error::malformed);
@@ -161,7 +169,7 @@ jwt_result jwt_verifier::verify(std::string_view token, std::int64_t now_seconds
     if (header->contains("crit")) return fail(jwt_error::unsupported_algorithm);
 
     // 2. Signature, before any claim is looked at: claims of an unverified token mean nothing.
-    const auto signature = base64url_decode(parts->signature);
+    const auto signature = decode.bytes(parts->signature);
     if (!signature) return fail(jwt_error::malformed);
     const bool good = chosen == algorithm::hs256 ? hs256_matches(parts->signing_input, *signature)
                                                  : rs256_matches(parts->signing_input, *signature);
@@ -169,7 +177,7 @@ jwt_result jwt_verifier::verify(std::string_view token, std::int64_t now_seconds
 
     // 3. Claims. No clock-skew leeway: the issuer and this server are expected to share a clock
     // (NTP), and tokens minted by progressctl start now; a leeway would only lengthen every token.
-    const auto payload = decode_object(parts->payload);
+    const auto payload = decode.object(parts->payload);
     if (!payload) return fail(jwt_error::malformed);
     jwt_claims claims;
     if (const auto* exp = payload->if_contains("exp")) {

@@ -7,7 +7,9 @@
 // (the classic "RS256 public key used as an HMAC secret" confusion), and `none` never verifies.
 //
 // Thread-safety: a jwt_verifier is immutable after construction; verify() is const and may run on
-// many threads at once (each call makes its own OpenSSL contexts; the shared EVP_PKEY is only read).
+// many threads at once (each call makes its own OpenSSL contexts; the keyed HMAC state and the EVP_PKEY are only read).
+
+#include "handlers/auth/hmac_sha256.hpp"
 
 #include <openssl/types.h>
 
@@ -46,7 +48,7 @@ public:
     // hs256_secret: the shared secret's bytes; must not be empty (an empty HMAC key is forgeable
     // by anyone). rs256_public_key_pem: a PEM RSA public key, or empty to refuse RS256 tokens.
     // Throws std::runtime_error on an empty secret or a PEM that OpenSSL cannot parse as RSA.
-    explicit jwt_verifier(std::string hs256_secret, std::string_view rs256_public_key_pem = {});
+    explicit jwt_verifier(std::string_view hs256_secret, std::string_view rs256_public_key_pem = {});
 
     jwt_result verify(std::string_view token, std::int64_t now_seconds) const;
 
@@ -60,7 +62,7 @@ private:
     bool hs256_matches(std::string_view signing_input, std::string_view signature) const;
     bool rs256_matches(std::string_view signing_input, std::string_view signature) const;
 
-    std::string hs256_secret_;
+    hmac_sha256_key hs256_key_;
     std::unique_ptr<EVP_PKEY, pkey_deleter> rs256_key_;
 };
 

@@ -1,6 +1,8 @@
 #include "handlers/auth/jwt.hpp"
 
 #include "handlers/auth/base64url.hpp"
+#include "handlers/auth/hmac_sha256.hpp"
+#include "handlers/auth/random_hex.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <openssl/encoder.h>
@@ -8,6 +10,7 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <stdexcept>
@@ -308,6 +311,52 @@ BOOST_AUTO_TEST_CASE(decoders_are_strict) {
     BOOST_TEST(!auth::base64_decode("Zm9v=").has_value());
     BOOST_TEST(!auth::base64_decode("Zm 8=").has_value());
     BOOST_TEST(auth::base64_decode("Zm8").value_or("") == "fo");  // padding may be left out
+    BOOST_TEST(!auth::base64url_decode("Zh").has_value());     // non-zero unused bits ("f" is Zg)
+    BOOST_TEST(!auth::base64url_decode("Zm.vYmFy").has_value());   // a bad character inside a whole group
+    BOOST_TEST(!auth::base64url_decode("Zm9vYmF\x80").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(every_byte_at_every_length_round_trips) {
+    for (std::size_t length = 0; length <= 70; ++length) {
+        std::string bytes(length, '\0');
+        for (std::size_t i = 0; i < length; ++i) bytes[i] = static_cast<char>((i * 37 + length * 11) & 0xff);
+        const auto text = auth::base64url_encode(bytes);
+        BOOST_TEST(auth::base64url_decode(text).value_or("<none>") == bytes);
+        std::vector<char> out(auth::base64_decoded_bytes(text.size()));
+        BOOST_TEST(auth::base64url_decode(text, out).value_or("<none>") == bytes);
+    }
+    std::string all(256, '\0');
+    for (int i = 0; i < 256; ++i) all[static_cast<std::size_t>(i)] = static_cast<char>(i);
+    BOOST_TEST(auth::base64url_decode(auth::base64url_encode(all)).value_or("<none>") == all);
+}
+
+BOOST_AUTO_TEST_CASE(decoding_into_a_buffer_needs_room_for_the_whole_text) {
+    std::array<char, 5> small{};
+    BOOST_TEST(!auth::base64url_decode("Zm9vYmFy", small).has_value());  // "foobar" needs 6
+    std::array<char, 6> exact{};
+    BOOST_TEST(auth::base64url_decode("Zm9vYmFy", exact).value_or("<none>") == "foobar");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(hmac_sha256_suite)
+
+// RFC 4231 test cases 1 and 2: the prepared key and the one-shot give the published MAC, and the
+// prepared key gives it again and again (sign() must not disturb the keyed state it copies).
+BOOST_AUTO_TEST_CASE(rfc_4231_vectors) {
+    const std::string key1(20, '\x0b');
+    const auth::hmac_sha256_key prepared1(key1), prepared2("Jefe");
+    const std::string mac1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+    const std::string mac2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    const auto hex = [](const auth::sha256_digest& d) {
+        return progressd::hex_encode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+    };
+    for (int i = 0; i < 3; ++i) {
+        BOOST_TEST(hex(prepared1.sign("Hi There")) == mac1);
+        BOOST_TEST(hex(prepared2.sign("what do ya want for nothing?")) == mac2);
+    }
+    BOOST_TEST(progressd::hex_encode(auth::hmac_sha256(key1, "Hi There")) == mac1);
+    BOOST_TEST(progressd::hex_encode(auth::hmac_sha256("Jefe", "what do ya want for nothing?")) == mac2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
