@@ -127,5 +127,32 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertTrue(os.path.exists(secret), "progressd did not generate " + secret)
         self.run_bench("players", "--jwt-secret-file", secret)
 
+
+class ScalingScriptSmokeTest(unittest.TestCase):
+    """bench/scaling end to end at N = 1: it starts progressd itself, pins it and the generator,
+    and reports every run; here each run must complete with zero non-2xx and zero errors."""
+
+    def test_scaling_reports_each_server_without_errors(self):
+        if os.environ.get("PROGRESS_BENCH_BIN") == "":
+            self.skipTest("PROGRESS_BENCH_BIN is empty: this build has no load generator")
+        with tempfile.TemporaryDirectory(prefix="bench-scaling-") as run_dir:
+            env = dict(os.environ, PROGRESSD_BIN=PROGRESSD, PROGRESS_BENCH_BIN=BENCH, RUNDIR=run_dir)
+            cmd = [os.path.join(REPO, "bench", "scaling"), "--threads", "1", "--rounds", "1",
+                   "--duration", "1", "--warmup", "0.5", "--servers", "snapshot,sync"]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+            context = f"\n$ {' '.join(cmd)}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            self.assertEqual(proc.returncode, 0, context)
+            with open(os.path.join(run_dir, "results.tsv")) as f:
+                rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+        # round, server, N, place, req/s, p99_us, cpu_s, requests, non2xx+errors, srv%
+        self.assertEqual(sorted(row[1] for row in rows), ["snapshot", "sync"], context)
+        for row in rows:
+            self.assertEqual(row[2], "1", context)
+            self.assertGreater(float(row[7]), 0, context)
+            self.assertEqual(float(row[8]), 0, context)
+        medians = re.findall(r"^(snapshot|sync)\s+1\s+\w+\s+(\d+)\s+1\.00\b", proc.stdout, re.M)
+        self.assertEqual(sorted(name for name, _ in medians), ["snapshot", "sync"], context)
+
+
 if __name__ == "__main__":
     unittest.main()
