@@ -35,17 +35,16 @@ void lmdb_transaction::abort() {
     if (txn_) mdb_txn_abort(std::exchange(txn_, nullptr));
 }
 
-lmdb_environment::lmdb_environment(MDB_env* env, lmdb_databases databases, int lock_fd)
-    : env_(env), databases_(databases), lock_fd_(lock_fd) {}
+lmdb_environment::lmdb_environment(MDB_env* env, lmdb_databases databases, file_descriptor lock)
+    : env_(env), databases_(databases), lock_(std::move(lock)) {}
 
 lmdb_environment::lmdb_environment(lmdb_environment&& other) noexcept
     : env_(std::exchange(other.env_, nullptr)),
       databases_(other.databases_),
-      lock_fd_(std::exchange(other.lock_fd_, -1)) {}
+      lock_(std::move(other.lock_)) {}
 
 lmdb_environment::~lmdb_environment() {
     if (env_) mdb_env_close(env_);
-    if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 int lmdb_environment::begin_read(lmdb_transaction& out) const {
@@ -104,24 +103,22 @@ void check(std::string_view operation, int rc) {
     if (rc != MDB_SUCCESS) throw lmdb_error(operation, rc);
 }
 
-int lock_data_dir(const std::string& data_dir) {
+file_descriptor lock_data_dir(const std::string& data_dir) {
     const std::string path = data_dir + "/progressd.lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error("open " + path + ": " + std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(fd);
+    file_descriptor lock(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!lock.is_open()) throw std::runtime_error("open " + path + ": " + std::strerror(errno));
+    if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
         throw std::runtime_error("data dir " + data_dir + " is in use by another progressd");
     }
-    return fd;
+    return lock;
 }
 
 // Owns a half-opened environment until open_data_dir hands it to lmdb_environment.
 struct env_guard {
     MDB_env* env = nullptr;
-    int lock_fd = -1;
+    file_descriptor lock;
     ~env_guard() {
         if (env) mdb_env_close(env);
-        if (lock_fd >= 0) ::close(lock_fd);
     }
 };
 
@@ -146,7 +143,7 @@ void check_format_version(MDB_txn* txn, MDB_dbi meta) {
 lmdb_environment open_data_dir(const std::string& data_dir, std::size_t initial_map_size) {
     std::filesystem::create_directories(data_dir);
     env_guard guard;
-    guard.lock_fd = lock_data_dir(data_dir);
+    guard.lock = lock_data_dir(data_dir);
     check("mdb_env_create", mdb_env_create(&guard.env));
     check("mdb_env_set_maxdbs", mdb_env_set_maxdbs(guard.env, 8));
     check("mdb_env_set_mapsize", mdb_env_set_mapsize(guard.env, initial_map_size));
@@ -171,7 +168,7 @@ lmdb_environment open_data_dir(const std::string& data_dir, std::size_t initial_
     check_format_version(txn.get(), databases.meta);
     check("mdb_txn_commit", txn.commit());
 
-    return lmdb_environment(std::exchange(guard.env, nullptr), databases, std::exchange(guard.lock_fd, -1));
+    return lmdb_environment(std::exchange(guard.env, nullptr), databases, std::move(guard.lock));
 }
 
 }  // namespace progressd::store

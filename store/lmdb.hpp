@@ -7,6 +7,8 @@
 // its read transaction before the persister starts. MDB_NOTFOUND is an ordinary outcome, so
 // operations return the LMDB status code as a value; open_data_dir alone throws, at start-up.
 
+#include "common/file_descriptor.hpp"
+
 #include <lmdb.h>
 
 #include <cstddef>
@@ -65,7 +67,7 @@ struct lmdb_databases {
 // exclusive lock on the data dir, so two servers never share one.
 class lmdb_environment {
 public:
-    lmdb_environment(MDB_env* env, lmdb_databases databases, int lock_fd);
+    lmdb_environment(MDB_env* env, lmdb_databases databases, file_descriptor lock);
     lmdb_environment(lmdb_environment&& other) noexcept;
     lmdb_environment& operator=(lmdb_environment&&) = delete;
     ~lmdb_environment();
@@ -95,7 +97,7 @@ public:
 private:
     MDB_env* env_;
     lmdb_databases databases_;
-    int lock_fd_;
+    file_descriptor lock_;  // held (flock) for the environment's life
 };
 
 // The on-disk format this build reads and writes; a data dir holding another is refused.

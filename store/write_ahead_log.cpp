@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -55,20 +54,6 @@ std::uint32_t checksum(std::uint64_t sequence, std::string_view payload) {
 }
 
 std::runtime_error system_error(const std::string& what) { return std::runtime_error(what + ": " + std::strerror(errno)); }
-
-class file_descriptor {
-public:
-    explicit file_descriptor(int fd) : fd_(fd) {}
-    ~file_descriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    file_descriptor(const file_descriptor&) = delete;
-    file_descriptor& operator=(const file_descriptor&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::string read_whole(int fd, const std::string& path) {
     struct stat info {};
@@ -195,17 +180,17 @@ std::vector<logged_frame> read_frames(std::string_view content) {
 log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_environment& environment) {
     log_replay result;
     result.last_sequence = read_checkpoint(environment);
-    std::vector<std::pair<const std::string*, std::unique_ptr<file_descriptor>>> files;
+    std::vector<std::pair<const std::string*, file_descriptor>> files;
     std::array<std::string, 2> contents;  // the frames' changes view these bytes: they never move
     std::vector<logged_frame> newer;
     for (std::size_t i = 0; i < paths.size(); ++i) {
         const std::string& path = paths[i];
-        auto file = std::make_unique<file_descriptor>(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-        if (file->get() < 0) {
+        file_descriptor file(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+        if (!file.is_open()) {
             if (errno == ENOENT) continue;
             throw system_error("open " + path);
         }
-        contents[i] = read_whole(file->get(), path);
+        contents[i] = read_whole(file.get(), path);
         for (auto& frame : read_frames(contents[i])) {
             if (frame.sequence > result.last_sequence) newer.push_back(std::move(frame));  // else the checkpoint holds it
         }
@@ -236,7 +221,7 @@ log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_
     }
     // Applied and committed: the frames are no longer needed (a crash before this replays them again).
     for (const auto& [path, file] : files) {
-        if (::ftruncate(file->get(), 0) != 0 || ::fsync(file->get()) != 0) throw system_error("truncate " + *path);
+        if (::ftruncate(file.get(), 0) != 0 || ::fsync(file.get()) != 0) throw system_error("truncate " + *path);
     }
     return result;
 }
@@ -244,31 +229,22 @@ log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_
 write_ahead_log::write_ahead_log(const std::array<std::string, 2>& paths, const lmdb_environment& environment,
                                  std::uint64_t last_sequence)
     : databases_(logged_databases(environment)), meta_(environment.meta()), sequence_(last_sequence) {
+    // A throw below closes what was opened: files_ is a member, already constructed.
     for (std::size_t i = 0; i < files_.size(); ++i) {
         const std::string& path = paths[i];
-        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            const auto error = system_error("open " + path);
-            for (const file& opened : files_) ::close(opened.fd);  // close(-1) is harmless
-            throw error;
-        }
-        files_[i].fd = fd;
+        files_[i].fd = file_descriptor(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!files_[i].fd.is_open()) throw system_error("open " + path);
         struct stat info {};
-        if (::fstat(fd, &info) == 0) files_[i].allocated = static_cast<std::uint64_t>(info.st_size);
+        if (::fstat(files_[i].fd.get(), &info) == 0) files_[i].allocated = static_cast<std::uint64_t>(info.st_size);
     }
     // A frame synced into a file whose directory entry was not would vanish with a power loss.
     const file_descriptor directory(
         ::open(std::filesystem::path(paths[0]).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (::fsync(files_[0].fd) != 0 || ::fsync(files_[1].fd) != 0 || directory.get() < 0 || ::fsync(directory.get()) != 0) {
-        const auto error = system_error("sync " + paths[0]);
-        for (const file& opened : files_) ::close(opened.fd);
-        throw error;
+    if (::fsync(files_[0].fd.get()) != 0 || ::fsync(files_[1].fd.get()) != 0 || !directory.is_open() ||
+        ::fsync(directory.get()) != 0) {
+        throw system_error("sync " + paths[0]);
     }
     frame_.resize(header_size);
-}
-
-write_ahead_log::~write_ahead_log() {
-    for (const file& opened : files_) ::close(opened.fd);
 }
 
 void write_ahead_log::add(MDB_dbi database, std::string_view key, std::optional<std::string_view> value) {
@@ -299,12 +275,12 @@ int write_ahead_log::write_frame() {
     if (target.offset + frame_.size() > target.allocated) extend_to(target, target.offset + frame_.size());
     int error = 0;
     for (std::size_t done = 0; done < frame_.size() && error == 0;) {
-        const ssize_t n = ::pwrite(target.fd, frame_.data() + done, frame_.size() - done,
+        const ssize_t n = ::pwrite(target.fd.get(), frame_.data() + done, frame_.size() - done,
                                    static_cast<off_t>(target.offset + done));
         if (n < 0 && errno != EINTR) error = errno;
         if (n > 0) done += static_cast<std::size_t>(n);
     }
-    if (error == 0 && ::fdatasync(target.fd) != 0) error = errno;
+    if (error == 0 && ::fdatasync(target.fd.get()) != 0) error = errno;
     // A failed frame's bytes may be on disk, numbered: the next frame must not follow them, so
     // none is written until a checkpoint has covered this one and rewound the log.
     if (error == 0) target.offset += frame_.size();
@@ -319,7 +295,7 @@ void write_ahead_log::extend_to(file& target, std::uint64_t end) {
     // A failure here only costs the speed-up: the frame's own write reports what is wrong.
     while (target.allocated < size) {
         const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), size - target.allocated));
-        const ssize_t n = ::pwrite(target.fd, zeros.data(), chunk, static_cast<off_t>(target.allocated));
+        const ssize_t n = ::pwrite(target.fd.get(), zeros.data(), chunk, static_cast<off_t>(target.allocated));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return;
         target.allocated += static_cast<std::uint64_t>(n);

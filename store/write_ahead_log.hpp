@@ -30,6 +30,7 @@
 // u32 zero}, then per change {u8 database, u8 has value, u32 key size, u32 value size, key,
 // value}; host byte order, like the LMDB file beside it.
 
+#include "common/file_descriptor.hpp"
 #include "store/lmdb.hpp"
 
 #include <array>
@@ -60,7 +61,6 @@ public:
     // into the first file.
     write_ahead_log(const std::array<std::string, 2>& paths, const lmdb_environment& environment,
                     std::uint64_t last_sequence);
-    ~write_ahead_log();
     write_ahead_log(const write_ahead_log&) = delete;
     write_ahead_log& operator=(const write_ahead_log&) = delete;
 
@@ -92,7 +92,7 @@ public:
 
 private:
     struct file {
-        int fd = -1;
+        file_descriptor fd;
         std::uint64_t offset = 0;
         std::uint64_t allocated = 0;  // the file's size: frames below it overwrite, and zeros follow them
     };

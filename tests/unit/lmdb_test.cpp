@@ -10,6 +10,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -101,6 +102,19 @@ BOOST_AUTO_TEST_CASE(a_data_dir_opens_only_once_at_a_time) {
         BOOST_CHECK_EXCEPTION(open_data_dir(dir.str(), map_size), std::runtime_error, mentions("in use"));
     }
     // Closing the first releases the lock.
+    BOOST_CHECK_NO_THROW(open_data_dir(dir.str(), map_size));
+}
+
+BOOST_AUTO_TEST_CASE(a_moved_environment_takes_the_lock_with_it) {
+    temp_dir dir;
+    {
+        std::optional<lmdb_environment> moved;
+        {
+            auto first = open_data_dir(dir.str(), map_size);
+            moved.emplace(std::move(first));
+        }  // the moved-from environment is gone; the lock must not have gone with it
+        BOOST_CHECK_EXCEPTION(open_data_dir(dir.str(), map_size), std::runtime_error, mentions("in use"));
+    }
     BOOST_CHECK_NO_THROW(open_data_dir(dir.str(), map_size));
 }
 
