@@ -60,9 +60,9 @@ http_response json_response(http::status status, const boost::json::value& body)
 }
 
 http_response json_response(http::status status, std::string body) {
+    // No Content-Type field: application/json is what the response writer (server/response_writer.hpp)
+    // sends for a body without one, which saves storing a field (an allocation) on every answer.
     http_response response{status, 11};
-    // insert, not set: a new response has no field to replace, and set searches for one first.
-    response.insert(http::field::content_type, "application/json");
     response.body() = std::move(body);
     return response;
 }

@@ -26,6 +26,7 @@ std::optional<api_error> check_json_content_type(const http_request& request);
 
 http_response json_response(http::status status, const boost::json::value& body);
 http_response json_response(http::status status, std::string body);  // body: JSON text
+// Both leave Content-Type unset: the response writer sends application/json for a body without one.
 http_response empty_response(http::status status);
 
 // Reads typed fields out of a JSON object, collecting one error per bad field, so a client

@@ -25,8 +25,10 @@ void serialize_response(const http_response& response, response_framing framing,
     out.append(reason.data(), reason.size());
     out.append("\r\n");
     bool has_length = false;
+    bool has_type = false;
     for (const auto& field : response) {
         has_length = has_length || field.name() == http::field::content_length;
+        has_type = has_type || field.name() == http::field::content_type;
         const auto name = field.name_string();
         const auto value = field.value();
         out.append(name.data(), name.size());
@@ -35,6 +37,7 @@ void serialize_response(const http_response& response, response_framing framing,
         out.append("\r\n");
     }
     const bool body = allows_body(response.result_int());
+    if (body && !has_type && (has_length || !response.body().empty())) out.append("Content-Type: application/json\r\n");
     // A HEAD answer keeps the length its GET would have (the router sets it); others get the body's.
     if (body && !has_length && !framing.head) {
         out.append("Content-Length: ");

@@ -5,6 +5,7 @@
 // more than the rest of a ping's handling; our bodies are always complete strings. The framing
 // fields are the server's, written here rather than stored in the response first
 // (prepare_payload, keep_alive): each stored field is an allocation and a tree insert per request.
+// So is the JSON content type, the one field nearly every answer would otherwise store.
 
 #include "handlers/http_types.hpp"
 
@@ -18,9 +19,11 @@ struct response_framing {
     bool head = false;        // the answer to a HEAD request: fields only, no body
 };
 
-// Replaces `out` with the status line, the handler's fields, then Content-Length (from the body,
-// unless the handler set one or the status allows no body: 1xx, 204, 304) and Connection (when
-// keep-alive differs from the version's default), a blank line and the body.
+// Replaces `out` with the status line, the handler's fields, then Content-Type: application/json
+// when there is content and the handler set no type (JSON is what every API family answers; CSV,
+// problem+json and the metrics text set theirs), Content-Length (from the body, unless the handler
+// set one or the status allows no body: 1xx, 204, 304) and Connection (when keep-alive differs from
+// the version's default), a blank line and the body.
 void serialize_response(const http_response& response, response_framing framing, std::string& out);
 
 }  // namespace progressd

@@ -64,4 +64,32 @@ BOOST_AUTO_TEST_CASE(statuses_without_content_get_neither_length_nor_body) {
                "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
 }
 
+BOOST_AUTO_TEST_CASE(content_without_a_type_is_sent_as_json) {
+    http_response response{http::status::created, 11};
+    response.body() = R"({"ok":true})";
+    BOOST_TEST(wire(response, {11, true, false}) ==
+               "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
+    // HEAD: no body, but the length its GET would have had, so the type too.
+    response.body().clear();
+    response.content_length(11);
+    BOOST_TEST(wire(response, {11, true, true}) ==
+               "HTTP/1.1 201 Created\r\nContent-Length: 11\r\nContent-Type: application/json\r\n\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_type_set_by_the_handler_is_kept_and_not_joined_by_json) {
+    http_response response{http::status::ok, 11};
+    response.set(http::field::content_type, "text/csv; charset=utf-8");
+    response.body() = "a,b\n";
+    BOOST_TEST(wire(response, {11, true, false}) ==
+               "HTTP/1.1 200 OK\r\nContent-Type: text/csv; charset=utf-8\r\nContent-Length: 4\r\n\r\na,b\n");
+}
+
+BOOST_AUTO_TEST_CASE(no_content_means_no_type) {
+    BOOST_TEST(wire(http_response{http::status::ok, 11}, {11, true, false}) ==
+               "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    http_response no_content{http::status::no_content, 11};
+    no_content.body() = "ignored";  // 204 carries no content whatever the handler left
+    BOOST_TEST(wire(no_content, {11, true, false}) == "HTTP/1.1 204 No Content\r\n\r\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
