@@ -62,6 +62,22 @@ BOOST_AUTO_TEST_CASE(marking_touches_every_overlapped_slot) {
     BOOST_TEST(valid_coverage(full));
 }
 
+BOOST_AUTO_TEST_CASE(extreme_durations_mark_within_the_map) {
+    // Found by the ping fuzzer: with duration 1e-308, slots / duration overflowed to infinity and
+    // 0 × ∞ made a NaN slot index.
+    coverage_map tiny{};
+    mark_watched(tiny, 0, 60, 1e-308);  // clamped to the whole (tiny) content
+    BOOST_TEST(watched_percent(tiny) == 100.0);
+    coverage_map subnormal{};
+    mark_watched(subnormal, 0, 5e-324, 5e-324);
+    BOOST_TEST(watched_percent(subnormal) == 100.0);
+    coverage_map huge{};
+    mark_watched(huge, 0, 1e300, 1e308);  // a hundredth of a millionth… of the content: slot 0
+    BOOST_TEST(watched_percent(huge) == 1.0);
+    BOOST_TEST(valid_coverage(tiny));
+    BOOST_TEST(valid_coverage(huge));
+}
+
 BOOST_AUTO_TEST_CASE(replaying_a_part_counts_it_once_and_segment_order_does_not_matter) {
     coverage_map forward{};
     coverage_map backward{};
