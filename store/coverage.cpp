@@ -12,7 +12,7 @@ constexpr double slack_seconds = 1.0;
 }  // namespace
 
 void mark_watched(coverage_map& coverage, double from, double to, double duration) {
-    if (!(duration > 0) || !(to > from)) return;
+    if (!(duration > 0) || !std::isfinite(duration) || !(to > from)) return;  // (NaNs fail the comparisons)
     from = std::clamp(from, 0.0, duration);
     to = std::clamp(to, 0.0, duration);
     if (!(to > from)) return;

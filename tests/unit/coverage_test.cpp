@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
 #include <random>
 
 using namespace progressd::store;
@@ -74,6 +75,10 @@ BOOST_AUTO_TEST_CASE(extreme_durations_mark_within_the_map) {
     coverage_map huge{};
     mark_watched(huge, 0, 1e300, 1e308);  // a hundredth of a millionth… of the content: slot 0
     BOOST_TEST(watched_percent(huge) == 1.0);
+    coverage_map unbounded{};
+    mark_watched(unbounded, 0, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity());
+    mark_watched(unbounded, std::numeric_limits<double>::quiet_NaN(), 10, 600);
+    BOOST_TEST(watched_percent(unbounded) == 0.0);  // no length to map onto: nothing marked
     BOOST_TEST(valid_coverage(tiny));
     BOOST_TEST(valid_coverage(huge));
 }
