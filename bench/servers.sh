@@ -1,5 +1,5 @@
 # bench/servers.sh: what bench/compare and bench/scaling both need to start a server and measure it.
-# Sourced, never run. Expects SERVER_PID (set by the caller's start function) when wait_up is used.
+# Sourced, never run. SERVER_PID is the running server's (set by the caller's start function).
 
 # http_status URL: the answer's status code, 000 when nothing answered within 0.2 s. curl where it is
 # installed; python3 otherwise (a device machine may have no curl).
@@ -24,6 +24,12 @@ wait_up() {
     kill -0 "$SERVER_PID" 2>/dev/null || return 1; sleep 0.1; done; return 1
 }
 
+# stop_server: SIGTERM to the server, wait for it, forget it.
+stop_server() {
+  [ -n "$SERVER_PID" ] || return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+}
+
 # write_nginx_conf DIR PORT WORKERS: the harness ceiling, `return 200` on /v1/progress with the body read
 # and dropped; keep-alive for the whole run, nothing logged.
 write_nginx_conf() {
@@ -43,6 +49,12 @@ http {
   server { listen 127.0.0.1:$port backlog=4096 reuseport; location = /v1/progress { return 200 '{"ok":true}\n'; } }
 }
 EOF
+}
+
+# with_children PID: PID and the processes whose parent it is (nginx's workers), from /proc.
+with_children() {
+  echo "$1"
+  awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null
 }
 
 # ticks PID...: user+system CPU of those processes (all their threads), in clock ticks.
