@@ -1,18 +1,41 @@
 #include "handlers/json_text.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 
 namespace progressd {
 
+namespace {
+
+// Bytes a JSON string can hold as they are: all but control characters, the quote and the backslash.
+constexpr auto plain_bytes = [] {
+    std::array<bool, 256> table{};
+    for (int byte = 0x20; byte < 0x100; ++byte) table[static_cast<std::size_t>(byte)] = byte != '"' && byte != '\\';
+    return table;
+}();
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
+    std::size_t plain = 0;  // bytes before the first that needs an escape
+    while (plain < text.size() && plain_bytes[static_cast<unsigned char>(text[plain])]) ++plain;
+    if (plain == text.size()) {  // ids and names, nearly always: one write, no byte-by-byte appends
+        const std::size_t start = out.size();
+        out.resize(start + text.size() + 2);
+        char* at = out.data() + start;
+        at[0] = '"';
+        text.copy(at + 1, text.size());
+        at[text.size() + 1] = '"';
+        return;
+    }
     out.push_back('"');
     std::size_t run = 0;  // start of the bytes not yet copied
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    for (std::size_t i = plain; i < text.size(); ++i) {
         const auto byte = static_cast<unsigned char>(text[i]);
-        if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
+        if (plain_bytes[byte]) continue;
         out.append(text.data() + run, i - run);
         run = i + 1;
         if (byte == '"' || byte == '\\') {

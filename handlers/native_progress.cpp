@@ -2,6 +2,7 @@
 
 #include "handlers/collection_progress.hpp"
 #include "handlers/json_io.hpp"
+#include "handlers/json_text.hpp"
 #include "handlers/native_access.hpp"
 #include "handlers/native_ping.hpp"
 #include "handlers/ping_effects.hpp"
@@ -12,7 +13,6 @@
 #include "handlers/services.hpp"
 #include "store/ids.hpp"
 
-#include <boost/json/array.hpp>
 #include <boost/json/monotonic_resource.hpp>
 
 namespace progressd {
@@ -103,11 +103,14 @@ handler_result post_batch(services& context, request_context& request) {
     }
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
 
-    boost::json::array results;
-    results.reserve(pings->as_array().size());
+    // The answer as text, item by item: summaries are written directly, as for one ping.
+    std::string text;
+    text.reserve(16 + pings->as_array().size() * typical_summary_json_bytes);
+    text.append("{\"results\":[");
     std::uint64_t generation = 0;
     std::size_t index = 0;
     for (const auto& item : pings->as_array()) {
+        if (index > 0) text.push_back(',');
         const std::string prefix = "pings[" + std::to_string(index++) + "].";
         parsed_ping parsed;
         std::optional<api_error> error;
@@ -117,17 +120,23 @@ handler_result post_batch(services& context, request_context& request) {
             error = parse_ping(item.as_object(), *request.principal, prefix, parsed);
         }
         if (error) {
-            results.push_back({{"status", status_of(error->code)}, {"error", problem_body(*error)}});
+            text.append("{\"status\":");
+            append_json_integer(text, status_of(error->code));
+            text.append(",\"error\":");
+            append_json(text, problem_body(*error));
+            text.push_back('}');
             continue;
         }
         prepare_ping(context, request, parsed.observation);
         const auto& ping = parsed.observation;
         const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
         generation = std::max(generation, apply_ping_effects(context, request, parsed.user_id, ping, applied));
-        results.push_back(
-            {{"status", 200}, {"progress", summary_to_json(ping.context_id, ping.content_id, applied.summary)}});
+        text.append("{\"status\":200,\"progress\":");
+        append_summary_json(text, ping.context_id, ping.content_id, applied.summary);
+        text.push_back('}');
     }
-    auto response = json_response(http::status::ok, boost::json::object{{"results", std::move(results)}});
+    text.append("]}");
+    auto response = json_response(http::status::ok, std::move(text));
     if (generation == 0) return {std::move(response)};
     return durable(context, std::move(response), generation);
 }
@@ -161,18 +170,28 @@ handler_result get_many(services& context, request_context& request) {
         return fail(api_error::field(error_code::validation, "content_ids",
                                      "must be 1 to 100 comma-separated content ids"));
     }
-    boost::json::array results;
-    boost::json::array missing;
+    // Text written directly, as for one record: no DOM of up to 100 records.
+    std::string text;
+    text.reserve(32 + content_ids.size() * typical_record_json_bytes);
+    text.append("{\"results\":[");
+    std::vector<std::string_view> missing;
+    bool first = true;
     for (auto content_id : content_ids) {
         if (auto record = context.store.find(scope.user_id, scope.context_id, content_id)) {
-            const store::record_key key{scope.context_id, std::string(content_id)};
-            results.push_back(record_to_json(scope.user_id, key, *record));
+            if (!first) text.push_back(',');
+            first = false;
+            append_record_json(text, scope.user_id, {scope.context_id, std::string(content_id)}, *record);
         } else {
-            missing.push_back(boost::json::string(content_id));
+            missing.push_back(content_id);
         }
     }
-    return {json_response(http::status::ok, boost::json::object{{"results", std::move(results)},
-                                                                 {"missing", std::move(missing)}})};
+    text.append("],\"missing\":[");
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+        if (i > 0) text.push_back(',');
+        append_json_string(text, missing[i]);
+    }
+    text.append("]}");
+    return {json_response(http::status::ok, std::move(text))};
 }
 
 handler_result delete_one(services& context, request_context& request) {

@@ -1,15 +1,17 @@
 // Native API, per-user views (docs/native-api.md): the paginated list of a user's records.
 
 #include "handlers/json_io.hpp"
+#include "handlers/json_text.hpp"
 #include "handlers/native_access.hpp"
 #include "handlers/problem.hpp"
 #include "handlers/record_json.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 
-#include <boost/json/array.hpp>
 
 #include <charconv>
+#include <cstdint>
+#include <string>
 
 namespace progressd {
 namespace {
@@ -28,9 +30,10 @@ std::optional<std::size_t> positive_param(std::string_view query, std::string_vi
     return value;
 }
 
-boost::json::value page_link(std::string_view path_user, std::size_t page, std::size_t page_size) {
-    return boost::json::string("/v1/users/" + std::string(path_user) + "/progress?page=" + std::to_string(page) +
-                               "&page_size=" + std::to_string(page_size));
+// The link to another page, as a JSON string (the path user is echoed as the client wrote it).
+void append_page_link(std::string& out, std::string_view path_user, std::size_t page, std::size_t page_size) {
+    append_json_string(out, "/v1/users/" + std::string(path_user) + "/progress?page=" + std::to_string(page) +
+                                "&page_size=" + std::to_string(page_size));
 }
 
 handler_result list_progress(services& context, request_context& request) {
@@ -47,19 +50,31 @@ handler_result list_progress(services& context, request_context& request) {
     if (!page) return {write_problem(api_error::field(error_code::validation, "page", "must be a positive integer"))};
 
     const auto listing = context.store.list_user(user_id, (*page - 1) * *page_size, *page_size);
-    boost::json::array results;
-    results.reserve(listing.records.size());
-    for (const auto& [key, record] : listing.records) results.push_back(record_to_json(user_id, key, record));
-
-    const bool has_next = *page * *page_size < listing.total;
-    const bool has_previous = *page > 1;
-    return {json_response(http::status::ok,
-                          boost::json::object{
-                              {"count", listing.total},
-                              {"next", has_next ? page_link(path_user, *page + 1, *page_size) : nullptr},
-                              {"previous", has_previous ? page_link(path_user, *page - 1, *page_size) : nullptr},
-                              {"results", std::move(results)},
-                          })};
+    // Written as text directly: a page holds up to 1000 records, and a DOM of them (an allocation
+    // per member) cost several times the writing itself.
+    std::string text;
+    text.reserve(128 + listing.records.size() * typical_record_json_bytes);
+    text.append("{\"count\":");
+    append_json_integer(text, static_cast<std::int64_t>(listing.total));
+    text.append(",\"next\":");
+    if (*page * *page_size < listing.total) {
+        append_page_link(text, path_user, *page + 1, *page_size);
+    } else {
+        text.append("null");
+    }
+    text.append(",\"previous\":");
+    if (*page > 1) {
+        append_page_link(text, path_user, *page - 1, *page_size);
+    } else {
+        text.append("null");
+    }
+    text.append(",\"results\":[");
+    for (std::size_t i = 0; i < listing.records.size(); ++i) {
+        if (i > 0) text.push_back(',');
+        append_record_json(text, user_id, listing.records[i].first, listing.records[i].second);
+    }
+    text.append("]}");
+    return {json_response(http::status::ok, std::move(text))};
 }
 
 }  // namespace

@@ -77,60 +77,51 @@ void append_record_json(std::string& out, std::string_view user_id, const store:
         append_json(out, record_to_json(user_id, key, record));
         return;
     }
-    bool first = true;
-    const auto field = [&out, &first](std::string_view name) {
-        out.append(first ? "\"" : ",\"");
-        first = false;
-        out.append(name);
-        out.append("\":");
-    };
-    out.push_back('{');
-    field("user_id");
+    out.append("{\"user_id\":");
     append_json_string(out, user_id);
-    field("context_id");
+    out.append(",\"context_id\":");
     append_json_string(out, key.context_id);
-    field("content_id");
+    out.append(",\"content_id\":");
     append_json_string(out, key.content_id);
-    field("record_id");
+    out.append(",\"record_id\":");
     append_json_string(out, store::format_uuid(record.record_id));
-    field("status");
+    out.append(",\"status\":");
     append_json_integer(out, static_cast<int>(record.status));
-    field("completed");
+    out.append(",\"completed\":");
     out.append(record.status == store::progress_status::completed ? "true" : "false");
-    field("progress_percent");
+    out.append(",\"progress_percent\":");
     append_json_number(out, record.progress_percent);
-    field("watched_percent");
+    out.append(",\"watched_percent\":");
     append_json_number(out, store::watched_percent(record.watched));
-    field("hidden");
+    out.append(",\"hidden\":");
     out.append(record.hidden ? "true" : "false");
-    field("position_seconds");
+    out.append(",\"position_seconds\":");
     append_json_number(out, record.position_seconds);
-    field("duration_seconds");
+    out.append(",\"duration_seconds\":");
     append_json_number(out, record.duration_seconds);
-    field("time_spent_seconds");
+    out.append(",\"time_spent_seconds\":");
     append_json_number(out, record.time_spent_seconds);
-    field("views");
+    out.append(",\"views\":");
     append_json_integer(out, record.views);
-    field("first_accessed_at");
+    out.append(",\"first_accessed_at\":");
     append_json_integer(out, record.first_accessed_at);
-    field("last_accessed_at");
+    out.append(",\"last_accessed_at\":");
     append_json_integer(out, record.last_accessed_at);
-    field("updated_at");
+    out.append(",\"updated_at\":");
     append_json_integer(out, record.updated_at);
-    field("completed_at");
+    out.append(",\"completed_at\":");
     if (record.completed_at != 0) {
         append_json_integer(out, record.completed_at);
     } else {
         out.append("null");
     }
-    field("mimetype");
+    out.append(",\"mimetype\":");
     if (!record.mimetype.empty()) {
         append_json_string(out, record.mimetype);
     } else {
         out.append("null");
     }
-    field("details");
-    out.append("null}");
+    out.append(",\"details\":null}");
 }
 
 }  // namespace progressd

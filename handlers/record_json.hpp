@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,9 @@ boost::json::object record_to_json(std::string_view user_id, const store::record
 // (a record without details: those are re-read through a DOM, as record_to_json does).
 void append_record_json(std::string& out, std::string_view user_id, const store::record_key& key,
                         const store::progress_record& record);
+// About what append_summary_json writes: room to reserve per summary.
+inline constexpr std::size_t typical_summary_json_bytes = 192;
+// About what append_record_json writes for a record without details: room to reserve per record.
+inline constexpr std::size_t typical_record_json_bytes = 480;
 
 }  // namespace progressd

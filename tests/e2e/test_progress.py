@@ -453,6 +453,25 @@ class UserListingTest(NativeApiCase):
         self.assertEqual(past["results"], [])
         self.assertEqual(past["count"], 6)
 
+    def test_listed_and_batch_read_records_are_the_records_read_one_by_one(self):
+        user, token = self.new_user()
+        self.ping(token, {"content_id": "plain", "position_seconds": 12.5, "duration_seconds": 600})
+        self.ping(token, {"content_id": "rich", "position_seconds": 30, "duration_seconds": 60,
+                          "mimetype": "video/mp4", "details": {"quality": "720p", "cues": [1, 2.5]}})
+        self.ping(token, {"content_id": "done", "position_seconds": 60, "duration_seconds": 60})
+        one_by_one = {c: self.get_record(token, c) for c in ("done", "plain", "rich")}
+        self.assertEqual(one_by_one["rich"]["details"], {"quality": "720p", "cues": [1, 2.5]})
+        self.assertEqual(one_by_one["rich"]["mimetype"], "video/mp4")
+        self.assertIsNotNone(one_by_one["done"]["completed_at"])
+        status, _, body, listed = self.server.request("GET", f"/v1/users/{user}/progress", token=token)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(listed["results"], [one_by_one[c] for c in ("done", "plain", "rich")])
+        status, _, body, batch = self.server.request("GET", "/v1/progress?content_ids=rich,nope,plain,done",
+                                                     token=token)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(batch["results"], [one_by_one[c] for c in ("rich", "plain", "done")])
+        self.assertEqual(batch["missing"], ["nope"])
+
     def test_default_page(self):
         user, token = self.new_user()
         self.make_records(token)

@@ -64,6 +64,24 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped) {
     BOOST_TEST(to_json_text(boost::json::value("\xc3\xa9")) == "\"\xc3\xa9\"");  // UTF-8 passes through
 }
 
+// Every ASCII byte at the start, inside and at the end of a string, with and without escapes before
+// it, appended after text already there: Boost.JSON reads back the same string, the prefix is kept.
+BOOST_AUTO_TEST_CASE(every_ascii_byte_round_trips_wherever_it_sits) {
+    for (int byte = 0; byte < 0x80; ++byte) {
+        const char c = static_cast<char>(byte);
+        for (const std::string& text : {std::string(1, c), "id-" + std::string(1, c), std::string(1, c) + "-id",
+                                        "a\"b" + std::string(1, c) + "c\n", std::string(20, 'x') + c + "y"}) {
+            std::string out = "[1,";
+            progressd::append_json_string(out, text);
+            BOOST_TEST_REQUIRE(out.substr(0, 3) == "[1,");
+            BOOST_TEST_REQUIRE(boost::json::parse(out + "]").as_array().at(1).as_string() == text);
+        }
+    }
+    std::string out;
+    progressd::append_json_string(out, "");
+    BOOST_TEST(out == "\"\"");
+}
+
 BOOST_AUTO_TEST_CASE(documents_round_trip) {
     const auto text = R"({"a":[1,-2,18446744073709551615,true,false,null,"x"],"b":{"c":2.5,"d":{}},"e":[]})";
     const auto value = boost::json::parse(text);
