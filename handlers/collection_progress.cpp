@@ -3,56 +3,104 @@
 #include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
 
-#include <boost/json/array.hpp>
+#include "handlers/json_text.hpp"
 
+#include <cstdint>
 #include <unordered_map>
 
 namespace progressd {
 namespace {
 
-boost::json::value time_or_null(std::int64_t ms) { return ms ? boost::json::value(ms) : boost::json::value(nullptr); }
+// About what a lesson among a collection's children takes as text: room to reserve.
+constexpr std::size_t typical_child_json_bytes = 320;
 
-boost::json::value text_or_null(bool present, const std::string& text) {
-    return present ? boost::json::value(text) : boost::json::value(nullptr);
+void append_text_or_null(std::string& out, bool present, std::string_view text) {
+    if (present) {
+        append_json_string(out, text);
+    } else {
+        out.append("null");
+    }
+}
+
+void append_time_or_null(std::string& out, std::int64_t ms) {
+    if (ms != 0) {
+        append_json_integer(out, ms);
+    } else {
+        out.append("null");
+    }
+}
+
+void append_count(std::string& out, std::string_view member, std::size_t count) {
+    out.append(member);
+    append_json_integer(out, static_cast<std::int64_t>(count));
+}
+
+// A node's members, without the braces. `identity` adds what names the node among its siblings
+// (content_id, optional, collection); the collection answered at the top has its own ids instead.
+// Written as text directly: a course of 50 lessons was 1.6 M instructions as a DOM, most of them
+// allocating and freeing its members.
+void append_node_members(std::string& out, const store::node_progress& node, bool identity) {
+    if (identity) {
+        out.append("\"content_id\":");
+        append_json_string(out, node.content_id);
+        out.push_back(',');
+    }
+    out.append("\"type\":");
+    append_text_or_null(out, node.in_catalog, node.type);
+    out.append(",\"title\":");
+    append_text_or_null(out, node.in_catalog, node.title);
+    if (identity) {
+        out.append(node.optional ? ",\"optional\":true" : ",\"optional\":false");
+        out.append(node.collection ? ",\"collection\":true" : ",\"collection\":false");
+    }
+    out.append(",\"status\":");
+    append_json_integer(out, static_cast<int>(node.status));
+    out.append(node.status == store::progress_status::completed ? ",\"completed\":true" : ",\"completed\":false");
+    out.append(",\"progress_percent\":");
+    append_json_number(out, node.progress_percent);
+    out.append(",\"duration_seconds\":");
+    if (node.duration_seconds) {
+        append_json_number(out, *node.duration_seconds);
+    } else {
+        out.append("null");
+    }
+    out.append(",\"time_spent_seconds\":");
+    append_json_number(out, node.time_spent_seconds);
+    out.append(",\"last_accessed_at\":");
+    append_time_or_null(out, node.last_accessed_at);
+    out.append(",\"completed_at\":");
+    append_time_or_null(out, node.completed_at);
+    if (!node.collection) {
+        out.append(",\"position_seconds\":");
+        if (node.has_record) {
+            append_json_number(out, node.position_seconds);
+        } else {
+            out.append("null");
+        }
+        out.append(",\"watched_percent\":");
+        append_json_number(out, node.watched_percent);
+        return;
+    }
+    append_count(out, ",\"counts\":{\"total\":", node.counts.total);
+    append_count(out, ",\"completed\":", node.counts.completed);
+    append_count(out, ",\"in_progress\":", node.counts.in_progress);
+    append_count(out, ",\"not_started\":", node.counts.not_started);
+    append_count(out, ",\"optional\":", node.counts.optional);
+    out.append(node.weights == store::weighting::duration ? "},\"weighting\":\"duration\"" : "},\"weighting\":\"count\"");
+    out.append(",\"current_child_id\":");
+    append_text_or_null(out, !node.current_child_id.empty(), node.current_child_id);
+    out.append(",\"current_content_id\":");
+    append_text_or_null(out, !node.current_content_id.empty(), node.current_content_id);
+    out.append(",\"children\":[");
+    for (std::size_t i = 0; i < node.children.size(); ++i) {
+        out.append(i == 0 ? "{" : ",{");
+        append_node_members(out, node.children[i], true);
+        out.push_back('}');
+    }
+    out.push_back(']');
 }
 
 }  // namespace
-
-boost::json::object node_progress_to_json(const store::node_progress& node) {
-    boost::json::object json{
-        {"content_id", node.content_id},
-        {"type", text_or_null(node.in_catalog, node.type)},
-        {"title", text_or_null(node.in_catalog, node.title)},
-        {"optional", node.optional},
-        {"collection", node.collection},
-        {"status", static_cast<int>(node.status)},
-        {"completed", node.status == store::progress_status::completed},
-        {"progress_percent", node.progress_percent},
-        {"duration_seconds", nullptr},
-        {"time_spent_seconds", node.time_spent_seconds},
-        {"last_accessed_at", time_or_null(node.last_accessed_at)},
-        {"completed_at", time_or_null(node.completed_at)},
-    };
-    if (node.duration_seconds) json["duration_seconds"] = *node.duration_seconds;
-    if (!node.collection) {
-        json["position_seconds"] = node.has_record ? boost::json::value(node.position_seconds) : nullptr;
-        json["watched_percent"] = node.watched_percent;
-        return json;
-    }
-    json["counts"] = boost::json::object{
-        {"total", node.counts.total},           {"completed", node.counts.completed},
-        {"in_progress", node.counts.in_progress}, {"not_started", node.counts.not_started},
-        {"optional", node.counts.optional},
-    };
-    json["weighting"] = node.weights == store::weighting::duration ? "duration" : "count";
-    json["current_child_id"] = text_or_null(!node.current_child_id.empty(), node.current_child_id);
-    json["current_content_id"] = text_or_null(!node.current_content_id.empty(), node.current_content_id);
-    boost::json::array children;
-    children.reserve(node.children.size());
-    for (const auto& child : node.children) children.push_back(node_progress_to_json(child));
-    json["children"] = std::move(children);
-    return json;
-}
 
 user_collection aggregate_user_collection(services& context, const store::catalog_snapshot& catalog,
                                           std::string_view user_id, std::string_view context_id,
@@ -70,26 +118,32 @@ user_collection aggregate_user_collection(services& context, const store::catalo
     return result;
 }
 
-std::optional<boost::json::object> collection_progress_json(services& context, thread_context& thread,
-                                                            std::string_view user_id, std::string_view context_id,
-                                                            std::string_view collection_id) {
+std::optional<std::string> collection_progress_json(services& context, thread_context& thread,
+                                                    std::string_view user_id, std::string_view context_id,
+                                                    std::string_view collection_id) {
     // Holding the snapshot keeps every view into it valid while the records are read.
     const auto snapshot = thread.catalog.shared(context.catalog);
     if (!store::is_known_collection(*snapshot, collection_id)) return std::nullopt;
 
     const auto progress = aggregate_user_collection(context, *snapshot, user_id, context_id, collection_id).node;
 
-    auto node = node_progress_to_json(progress);
-    boost::json::object json{{"user_id", user_id}, {"context_id", context_id}, {"collection_id", collection_id}};
-    for (auto& [key, value] : node) {
-        if (key != "content_id" && key != "optional" && key != "collection") json[key] = std::move(value);
-    }
-    return json;
+    std::string text;
+    text.reserve(256 + progress.children.size() * typical_child_json_bytes);
+    text.append("{\"user_id\":");
+    append_json_string(text, user_id);
+    text.append(",\"context_id\":");
+    append_json_string(text, context_id);
+    text.append(",\"collection_id\":");
+    append_json_string(text, collection_id);
+    text.push_back(',');
+    append_node_members(text, progress, false);
+    text.push_back('}');
+    return text;
 }
 
-std::optional<boost::json::object> reset_parent_progress(services& context, thread_context& thread,
-                                                         std::string_view user_id, std::string_view context_id,
-                                                         std::string_view content_id) {
+std::optional<std::string> reset_parent_progress(services& context, thread_context& thread,
+                                                 std::string_view user_id, std::string_view context_id,
+                                                 std::string_view content_id) {
     const auto snapshot = thread.catalog.shared(context.catalog);
     const auto parent = snapshot->parent_of(content_id);
     if (!parent) return std::nullopt;

@@ -1,13 +1,11 @@
 #pragma once
 // A user's progress in a collection, as the native API shows it (docs/native-api.md,
 // "Collections"): the catalog snapshot and the user's records in one context, aggregated by
-// store/aggregate, then mapped to JSON. Shared by the collection read and the reset, which
+// store/aggregate, then written as JSON text. Shared by the collection read and the reset, which
 // answers the parent's aggregate.
 
 #include "store/aggregate.hpp"
 #include "store/record.hpp"
-
-#include <boost/json/object.hpp>
 
 #include <optional>
 #include <string>
@@ -18,8 +16,6 @@ namespace progressd {
 
 struct services;
 struct thread_context;
-
-boost::json::object node_progress_to_json(const store::node_progress& node);
 
 // A user's records under a collection (one context, read under one lock) and their aggregate.
 struct user_collection {
@@ -32,13 +28,14 @@ user_collection aggregate_user_collection(services& context, const store::catalo
 
 // The aggregate of the parent collection of `content_id` (store::catalog_snapshot::parent_of), or
 // nullopt when it has none: what a reset answers.
-std::optional<boost::json::object> reset_parent_progress(services& context, thread_context& thread,
-                                                         std::string_view user_id, std::string_view context_id,
-                                                         std::string_view content_id);
+std::optional<std::string> reset_parent_progress(services& context, thread_context& thread,
+                                                 std::string_view user_id, std::string_view context_id,
+                                                 std::string_view content_id);
 
-// nullopt when the catalog knows no collection `collection_id`.
-std::optional<boost::json::object> collection_progress_json(services& context, thread_context& thread,
-                                                            std::string_view user_id, std::string_view context_id,
-                                                            std::string_view collection_id);
+// The JSON text of GET /v1/collections/{id}/progress; nullopt when the catalog knows no
+// collection `collection_id`.
+std::optional<std::string> collection_progress_json(services& context, thread_context& thread,
+                                                    std::string_view user_id, std::string_view context_id,
+                                                    std::string_view collection_id);
 
 }  // namespace progressd

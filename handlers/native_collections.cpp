@@ -31,7 +31,7 @@ handler_result get_collection_progress(services& context, request_context& reque
     }
     auto progress = collection_progress_json(context, request.thread, user_id, context_id, collection_id);
     if (!progress) return fail({error_code::not_found, "the catalog has no collection with this id", {}, {}});
-    return {json_response(http::status::ok, *progress)};
+    return {json_response(http::status::ok, std::move(*progress))};
 }
 
 }  // namespace

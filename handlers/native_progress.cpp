@@ -208,7 +208,7 @@ handler_result delete_one(services& context, request_context& request) {
     // A content with a parent collection answers the parent's aggregate after the reset.
     auto response = empty_response(http::status::no_content);
     if (auto parent = reset_parent_progress(context, request.thread, scope.user_id, scope.context_id, content_id)) {
-        response = json_response(http::status::ok, *parent);
+        response = json_response(http::status::ok, std::move(*parent));
     }
     if (!generation) return {std::move(response)};
     return durable(context, std::move(response), *generation);
