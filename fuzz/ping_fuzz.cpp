@@ -5,7 +5,8 @@
 // dropped as corrupt at the next start.
 //
 // The DOM-free fast path (scan_flat_object, parse_flat_ping) runs on the same input: whatever it
-// accepts, Boost.JSON must accept as an object, and parse_ping must accept with the same ping.
+// accepts, Boost.JSON must accept as an object, and parse_ping must accept with the same ping; and
+// the batch fast path (parse_flat_batch) must read a batch of it as the same pings.
 
 #include "handlers/flat_json.hpp"
 #include "handlers/json_io.hpp"
@@ -18,6 +19,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 using namespace progressd;
 
@@ -68,6 +71,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         parsed_ping full;
         require(is_object && !parse_ping(body, *principal, {}, full), "the fast path accepted a ping the full path refuses");
         require((fast == full), "the fast path read a ping differently from the full path");
+
+        // The same body twice in a batch: the batch fast path takes it exactly when it takes the ping.
+        const std::string batch = "{\"pings\":[" + std::string(request.body()) + "," + std::string(request.body()) + "]}";
+        std::vector<parsed_ping> items;
+        require(parse_flat_batch(batch, *principal, 1000, items), "the batch fast path refused a batch of flat pings");
+        require(items.size() == 2 && items[0] == full && items[1] == full, "the batch fast path read a ping differently");
     }
     if (!is_object) return 0;
 

@@ -145,27 +145,64 @@ bool value(cursor& in, flat_member& member) {
 
 }  // namespace
 
-bool scan_flat_object(std::string_view body, flat_object& out) {
+namespace {
+
+// The object at the cursor (its opening brace next), members into `out`.
+bool object(cursor& in, flat_object& out) {
     out.size = 0;
+    if (!in.take('{')) return false;
+    in.skip_space();
+    if (in.take('}')) return true;
+    for (;;) {
+        if (out.size == out.members.size()) return false;
+        flat_member& member = out.members[out.size++];
+        if (!in.string(member.key)) return false;
+        in.skip_space();
+        if (!in.take(':')) return false;
+        in.skip_space();
+        if (!value(in, member)) return false;
+        in.skip_space();
+        if (in.take('}')) return true;
+        if (!in.take(',')) return false;
+        in.skip_space();
+    }
+}
+
+}  // namespace
+
+bool scan_flat_object(std::string_view body, flat_object& out) {
     cursor in(body);
+    in.skip_space();
+    if (!object(in, out)) return false;
+    in.skip_space();
+    return in.at_end();
+}
+
+bool scan_flat_object_array(std::string_view body, std::string_view key,
+                            const std::function<bool(const flat_object&)>& item) {
+    cursor in(body);
+    std::string_view found_key;
     in.skip_space();
     if (!in.take('{')) return false;
     in.skip_space();
-    if (!in.take('}')) {
+    if (!in.string(found_key) || found_key != key) return false;
+    in.skip_space();
+    if (!in.take(':')) return false;
+    in.skip_space();
+    if (!in.take('[')) return false;
+    in.skip_space();
+    if (!in.take(']')) {
+        flat_object element;
         for (;;) {
-            if (out.size == out.members.size()) return false;
-            flat_member& member = out.members[out.size++];
-            if (!in.string(member.key)) return false;
+            if (!object(in, element) || !item(element)) return false;
             in.skip_space();
-            if (!in.take(':')) return false;
-            in.skip_space();
-            if (!value(in, member)) return false;
-            in.skip_space();
-            if (in.take('}')) break;
+            if (in.take(']')) break;
             if (!in.take(',')) return false;
             in.skip_space();
         }
     }
+    in.skip_space();
+    if (!in.take('}')) return false;  // another member after the array: the full parser's business
     in.skip_space();
     return in.at_end();
 }

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -37,6 +38,12 @@ struct flat_object {
 // Fills `out` and returns true when `body` is a whole JSON object (whitespace around it allowed)
 // inside the subset described above; false otherwise.
 bool scan_flat_object(std::string_view body, flat_object& out);
+
+// `body` is exactly {"<key>": [object, ...]} (whitespace allowed), every object in the subset above:
+// calls `item` with each in order and returns true. False as soon as anything else is found or
+// `item` returns false (items already passed to it stay passed). An empty array is true.
+bool scan_flat_object_array(std::string_view body, std::string_view key,
+                            const std::function<bool(const flat_object&)>& item);
 
 // A number literal's value, exactly as Boost.JSON computes it, when that is certain: up to 15
 // significant digits, no sign, no exponent (so the mantissa and the power of ten are exact doubles

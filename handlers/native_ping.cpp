@@ -138,7 +138,19 @@ bool read_flat_member(ping_member which, const flat_member& member, std::optiona
 
 bool parse_flat_ping(std::string_view body, const auth::principal& principal, parsed_ping& out) {
     flat_object object;
-    if (!scan_flat_object(body, object)) return false;
+    return scan_flat_object(body, object) && parse_flat_ping(object, principal, out);
+}
+
+bool parse_flat_batch(std::string_view body, const auth::principal& principal, std::size_t max_pings,
+                      std::vector<parsed_ping>& out) {
+    out.clear();
+    const bool flat = scan_flat_object_array(body, "pings", [&](const flat_object& item) {
+        return out.size() < max_pings && parse_flat_ping(item, principal, out.emplace_back());
+    });
+    return flat && !out.empty();
+}
+
+bool parse_flat_ping(const flat_object& object, const auth::principal& principal, parsed_ping& out) {
     std::optional<std::string> requested_user;
     std::uint32_t seen = 0;
     for (std::size_t i = 0; i < object.size; ++i) {

@@ -3,6 +3,7 @@
 
 #include "handlers/api_error.hpp"
 #include "handlers/auth/authenticator.hpp"
+#include "handlers/flat_json.hpp"
 #include "store/ping.hpp"
 
 #include <boost/json/object.hpp>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace progressd {
 
@@ -31,5 +33,14 @@ std::optional<api_error> parse_ping(const boost::json::object& body, const auth:
 // decides an error. A member added to parse_ping must be added here too (until then, pings that
 // carry it simply take the full path).
 bool parse_flat_ping(std::string_view body, const auth::principal& principal, parsed_ping& out);
+// The same for a ping already scanned (an item of a batch).
+bool parse_flat_ping(const flat_object& object, const auth::principal& principal, parsed_ping& out);
+
+// The batch hot path: true, with one parsed_ping per item in order, when `body` is
+// {"pings": [...]} holding 1 to `max_pings` items that parse_flat_ping takes, every one. False for
+// anything else (`out` then unspecified): the caller runs the full path, which answers each bad
+// item's error. Like parse_flat_ping, this never decides an error.
+bool parse_flat_batch(std::string_view body, const auth::principal& principal, std::size_t max_pings,
+                      std::vector<parsed_ping>& out);
 
 }  // namespace progressd

@@ -20,6 +20,8 @@ namespace {
 
 constexpr std::size_t max_batch_pings = 1000;
 constexpr std::size_t max_read_ids = 100;
+// An item of a batch's answer, {"status":200,"progress":{...}}, about: room to reserve.
+constexpr std::size_t typical_batch_item_bytes = 32 + typical_summary_json_bytes;
 
 http_response not_durable() {
     return write_problem({error_code::unavailable, "the write could not be made durable; retry later", {}, {}});
@@ -93,7 +95,44 @@ handler_result post_progress(services& context, request_context& request) {
     return durable(context, json_response(http::status::ok, std::move(text)), generation);
 }
 
+// Applies one valid ping of a batch and appends its result item; the generation to wait for.
+std::uint64_t apply_batch_item(services& context, request_context& request, parsed_ping& parsed, std::string& text) {
+    prepare_ping(context, request, parsed.observation);
+    const auto& ping = parsed.observation;
+    const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
+    const auto generation = apply_ping_effects(context, request, parsed.user_id, ping, applied);
+    text.append("{\"status\":200,\"progress\":");
+    append_summary_json(text, ping.context_id, ping.content_id, applied.summary);
+    text.push_back('}');
+    return generation;
+}
+
+handler_result batch_answer(services& context, std::string text, std::uint64_t generation) {
+    text.append("]}");
+    auto response = json_response(http::status::ok, std::move(text));
+    if (generation == 0) return {std::move(response)};
+    return durable(context, std::move(response), generation);
+}
+
 handler_result post_batch(services& context, request_context& request) {
+    if (auto error = check_json_content_type(request.request)) return fail(*error);
+    // The answer as text, item by item: summaries are written directly, as for one ping.
+    std::string text = "{\"results\":[";
+    std::uint64_t generation = 0;
+
+    // A queue of flat pings, every one valid (a player flushing what it held while offline): read
+    // without a DOM, as a single ping is. Anything else takes the full path below.
+    std::vector<parsed_ping> flat;
+    if (parse_flat_batch(request.request.body(), *request.principal, max_batch_pings, flat)) {
+        if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
+        text.reserve(16 + flat.size() * typical_batch_item_bytes);
+        for (std::size_t i = 0; i < flat.size(); ++i) {
+            if (i > 0) text.push_back(',');
+            generation = std::max(generation, apply_batch_item(context, request, flat[i], text));
+        }
+        return batch_answer(context, std::move(text), generation);
+    }
+
     boost::json::monotonic_resource arena;
     boost::json::object body(&arena);
     if (auto error = parse_json_object(request.request, body)) return fail(*error);
@@ -103,11 +142,7 @@ handler_result post_batch(services& context, request_context& request) {
     }
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
 
-    // The answer as text, item by item: summaries are written directly, as for one ping.
-    std::string text;
-    text.reserve(16 + pings->as_array().size() * typical_summary_json_bytes);
-    text.append("{\"results\":[");
-    std::uint64_t generation = 0;
+    text.reserve(16 + pings->as_array().size() * typical_batch_item_bytes);
     std::size_t index = 0;
     for (const auto& item : pings->as_array()) {
         if (index > 0) text.push_back(',');
@@ -127,18 +162,9 @@ handler_result post_batch(services& context, request_context& request) {
             text.push_back('}');
             continue;
         }
-        prepare_ping(context, request, parsed.observation);
-        const auto& ping = parsed.observation;
-        const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
-        generation = std::max(generation, apply_ping_effects(context, request, parsed.user_id, ping, applied));
-        text.append("{\"status\":200,\"progress\":");
-        append_summary_json(text, ping.context_id, ping.content_id, applied.summary);
-        text.push_back('}');
+        generation = std::max(generation, apply_batch_item(context, request, parsed, text));
     }
-    text.append("]}");
-    auto response = json_response(http::status::ok, std::move(text));
-    if (generation == 0) return {std::move(response)};
-    return durable(context, std::move(response), generation);
+    return batch_answer(context, std::move(text), generation);
 }
 
 handler_result get_one(services& context, request_context& request) {

@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <random>
+#include <optional>
 #include <string>
+#include <vector>
 
 using progressd::exact_decimal;
 using progressd::flat_kind;
@@ -152,6 +154,44 @@ BOOST_AUTO_TEST_CASE(small_integers) {
     for (const char* literal : {"", "-1", "1.0", "1e3", "1000000000000000", "12a"}) {
         BOOST_TEST(!small_integer(literal).has_value(), literal);
     }
+}
+
+namespace {
+
+// The items scan_flat_object_array passes on, as their first members' texts; nullopt when it declines.
+std::optional<std::vector<std::string>> array_items(std::string_view body) {
+    std::vector<std::string> items;
+    const bool handled = progressd::scan_flat_object_array(body, "pings", [&items](const flat_object& item) {
+        items.emplace_back(item.size > 0 ? item.members[0].text : "");
+        return true;
+    });
+    if (!handled) return std::nullopt;
+    return items;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_array_of_flat_objects_under_one_key_is_read_item_by_item) {
+    const auto items = array_items(" {\"pings\" : [ {\"a\":\"1\"},{\"a\":\"}2,\"} ,\n{}, {\"a\":\"3\",\"b\":4} ] } ");
+    BOOST_TEST_REQUIRE(items.has_value());
+    BOOST_TEST(*items == (std::vector<std::string>{"1", "}2,", "", "3"}), boost::test_tools::per_element());
+    BOOST_TEST(array_items(R"({"pings":[]})").value().empty());
+    for (const char* body : {R"({"other":[{}]})", R"({"pings":[{}],"x":1})", R"({"x":1,"pings":[{}]})",
+                             R"({"pings":[{"a":[1]}]})", R"({"pings":[{"a":{}}]})", R"({"pings":[1]})",
+                             R"({"pings":[{},]})", R"({"pings":[{}})", R"({"pings":[{}]})" "x", R"({"pings":{}})",
+                             R"([{"pings":[]}])", R"({"pings":[{"a":"\n"}]})", R"({"pi\u006egs":[]})", "",
+                             R"({"pings":[{}] )", R"({"pings":[{} {}]})"}) {
+        BOOST_TEST(!array_items(body).has_value(), body);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_array_scan_stops_when_an_item_is_refused) {
+    int calls = 0;
+    const bool handled = progressd::scan_flat_object_array(R"({"pings":[{},{},{}]})", "pings", [&calls](const flat_object&) {
+        return ++calls < 2;
+    });
+    BOOST_TEST(!handled);
+    BOOST_TEST(calls == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

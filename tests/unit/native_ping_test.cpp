@@ -3,7 +3,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 using progressd::parse_flat_ping;
 using progressd::parse_ping;
@@ -109,6 +111,60 @@ BOOST_AUTO_TEST_CASE(invalid_pings_are_left_to_the_full_path) {
 BOOST_AUTO_TEST_CASE(null_details_and_segments_count_as_absent) {
     BOOST_TEST(fast_handles(R"({"user_id":"u","content_id":"c","details":null,"segments":null})"));
     BOOST_TEST(!fast_handles(R"({"user_id":"u","content_id":"c","segments":[]})"));
+}
+
+namespace {
+
+// The DOM path's reading of each item, as post_batch runs it; nullopt where it refuses an item.
+std::vector<std::optional<parsed_ping>> full_batch(const std::string& body, const principal& who) {
+    std::vector<std::optional<parsed_ping>> items;
+    const auto value = boost::json::parse(body);
+    std::size_t index = 0;
+    for (const auto& item : value.at("pings").as_array()) {
+        parsed_ping parsed;
+        const bool refused = !item.is_object() ||
+                             parse_ping(item.as_object(), who, "pings[" + std::to_string(index++) + "].", parsed);
+        items.push_back(refused ? std::nullopt : std::optional(parsed));
+    }
+    return items;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_batch_of_valid_flat_pings_is_read_as_the_full_path_reads_it) {
+    const std::string body =
+        R"({"pings":[{"user_id":"u1","content_id":"c1","position_seconds":12.5,"duration_seconds":600},)"
+        R"({"user_id":"u2","content_id":"c2","context_id":"k","event":"complete","ts":1700000000123},)"
+        R"( {"user_id":"u1","content_id":"c1","position_seconds":20,"time_spent_delta_seconds":5} ]})";
+    std::vector<parsed_ping> fast;
+    BOOST_TEST_REQUIRE(progressd::parse_flat_batch(body, service, 1000, fast));
+    const auto full = full_batch(body, service);
+    BOOST_TEST_REQUIRE(fast.size() == full.size());
+    for (std::size_t i = 0; i < fast.size(); ++i) {
+        BOOST_TEST_REQUIRE(full[i].has_value());
+        BOOST_TEST((fast[i] == *full[i]), i);
+    }
+    BOOST_TEST(fast[1].user_id == "u2");
+    BOOST_TEST(fast[2].observation.time_spent_delta_seconds == 5.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_the_flat_path_cannot_answer_whole_goes_to_the_full_path) {
+    std::vector<parsed_ping> fast;
+    const std::string good = R"({"user_id":"u","content_id":"c"})";
+    for (const std::string& body : {
+             std::string(R"({"pings":[]})"),                              // empty: the full path's 422
+             R"({"pings":[)" + good + R"(,{"user_id":"u"}]})",            // one bad item: its own error
+             R"({"pings":[)" + good + R"(,{"user_id":"u","content_id":"c","details":{}}]})",  // nested
+             R"({"pings":[)" + good + R"(,7]})",
+             R"({"pings":[)" + good + R"(],"extra":true})",
+         }) {
+        BOOST_TEST(!progressd::parse_flat_batch(body, service, 1000, fast), body);
+    }
+    std::string three = R"({"pings":[)" + good + "," + good + "," + good + "]}";
+    BOOST_TEST(progressd::parse_flat_batch(three, service, 3, fast));
+    BOOST_TEST(fast.size() == 3u);
+    BOOST_TEST(!progressd::parse_flat_batch(three, service, 2, fast));  // over the limit: the full path's 422
+    BOOST_TEST(!progressd::parse_flat_batch(three, user, 3, fast));     // a user naming another user: 403 per item
 }
 
 BOOST_AUTO_TEST_SUITE_END()
