@@ -1,4 +1,5 @@
-# bench/servers.sh: what bench/compare and bench/scaling both need to start a server and measure it.
+# bench/servers.sh: what bench/compare, bench/scaling and bench/instructions need to start a server
+# and measure it.
 # Sourced, never run. SERVER_PID is the running server's (set by the caller's start function).
 
 # http_status URL: the answer's status code, 000 when nothing answered within 0.2 s. curl where it is
@@ -17,11 +18,18 @@ EOF
   fi
 }
 
-# wait_up URL: true once the server answers anything over HTTP (within 10 s), false if it died first.
+# wait_up URL [SECONDS]: true once the server answers anything over HTTP (within SECONDS, default
+# 10), false if it died first.
 wait_up() {
-  local code; for _ in $(seq 100); do
+  local code; for _ in $(seq $((${2:-10} * 10))); do
     code=$(http_status "$1"); [ "$code" != 000 ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || return 1; sleep 0.1; done; return 1
+}
+
+# apt_install PACKAGE...: installs them (Debian), as root or with sudo.
+apt_install() {
+  local sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@" > /dev/null
 }
 
 # stop_server: SIGTERM to the server, wait for it, forget it.
