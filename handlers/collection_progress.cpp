@@ -14,14 +14,6 @@ namespace {
 // About what a lesson among a collection's children takes as text: room to reserve.
 constexpr std::size_t typical_child_json_bytes = 320;
 
-void append_text_or_null(std::string& out, bool present, std::string_view text) {
-    if (present) {
-        append_json_string(out, text);
-    } else {
-        out.append("null");
-    }
-}
-
 void append_time_or_null(std::string& out, std::int64_t ms) {
     if (ms != 0) {
         append_json_integer(out, ms);
@@ -46,9 +38,9 @@ void append_node_members(std::string& out, const store::node_progress& node, boo
         out.push_back(',');
     }
     out.append("\"type\":");
-    append_text_or_null(out, node.in_catalog, node.type);
+    append_json_string_or_null(out, node.in_catalog, node.type);
     out.append(",\"title\":");
-    append_text_or_null(out, node.in_catalog, node.title);
+    append_json_string_or_null(out, node.in_catalog, node.title);
     if (identity) {
         out.append(node.optional ? ",\"optional\":true" : ",\"optional\":false");
         out.append(node.collection ? ",\"collection\":true" : ",\"collection\":false");
@@ -88,9 +80,9 @@ void append_node_members(std::string& out, const store::node_progress& node, boo
     append_count(out, ",\"optional\":", node.counts.optional);
     out.append(node.weights == store::weighting::duration ? "},\"weighting\":\"duration\"" : "},\"weighting\":\"count\"");
     out.append(",\"current_child_id\":");
-    append_text_or_null(out, !node.current_child_id.empty(), node.current_child_id);
+    append_json_string_or_null(out, !node.current_child_id.empty(), node.current_child_id);
     out.append(",\"current_content_id\":");
-    append_text_or_null(out, !node.current_content_id.empty(), node.current_content_id);
+    append_json_string_or_null(out, !node.current_content_id.empty(), node.current_content_id);
     out.append(",\"children\":[");
     for (std::size_t i = 0; i < node.children.size(); ++i) {
         out.append(i == 0 ? "{" : ",{");

@@ -50,6 +50,14 @@ void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
 }
 
+void append_json_string_or_null(std::string& out, bool present, std::string_view text) {
+    if (present) {
+        append_json_string(out, text);
+    } else {
+        out.append("null");
+    }
+}
+
 namespace {
 
 // Numbers with one or two decimals (a position of 312.5 s, a percent of 52.08) also skip the

@@ -17,6 +17,8 @@ std::string to_json_text(const boost::json::value& value);
 
 // Appends a JSON string literal, escaping quotes, backslashes and control characters.
 void append_json_string(std::string& out, std::string_view text);
+// The string when `present`, else null.
+void append_json_string_or_null(std::string& out, bool present, std::string_view text);
 // Appends a finite double in its shortest round-trip form.
 void append_json_number(std::string& out, double number);
 // Appends an integer as Boost.JSON writes one.

@@ -5,6 +5,19 @@
 #include <boost/json/parse.hpp>
 
 namespace progressd {
+namespace {
+
+// details were validated as a JSON object when stored; they are written re-serialized, as the DOM
+// holds them, and a parse failure means nothing to echo.
+boost::json::value details_value(const std::string& details) {
+    if (details.empty()) return nullptr;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(details, ec);
+    if (ec) return nullptr;
+    return value;
+}
+
+}  // namespace
 
 boost::json::object summary_to_json(std::string_view context_id, std::string_view content_id,
                                     const store::record_summary& summary) {
@@ -62,22 +75,13 @@ boost::json::object record_to_json(std::string_view user_id, const store::record
     };
     if (record.completed_at != 0) json["completed_at"] = record.completed_at;
     if (!record.mimetype.empty()) json["mimetype"] = record.mimetype;
-    // details were validated as a JSON object when stored; a parse failure here means nothing to echo.
-    if (!record.details.empty()) {
-        boost::system::error_code ec;
-        auto details = boost::json::parse(record.details, ec);
-        if (!ec) json["details"] = std::move(details);
-    }
+    json["details"] = details_value(record.details);
     return json;
 }
 
-void append_record_json(std::string& out, std::string_view user_id, const store::record_key& key,
-                        const store::progress_record& record) {
-    if (!record.details.empty()) {
-        append_json(out, record_to_json(user_id, key, record));
-        return;
-    }
-    out.append("{\"user_id\":");
+void append_record_members(std::string& out, std::string_view user_id, const store::record_key& key,
+                           const store::progress_record& record) {
+    out.append("\"user_id\":");
     append_json_string(out, user_id);
     out.append(",\"context_id\":");
     append_json_string(out, key.context_id);
@@ -121,7 +125,19 @@ void append_record_json(std::string& out, std::string_view user_id, const store:
     } else {
         out.append("null");
     }
-    out.append(",\"details\":null}");
+    if (record.details.empty()) {
+        out.append(",\"details\":null");
+    } else {
+        out.append(",\"details\":");
+        append_json(out, details_value(record.details));
+    }
+}
+
+void append_record_json(std::string& out, std::string_view user_id, const store::record_key& key,
+                        const store::progress_record& record) {
+    out.push_back('{');
+    append_record_members(out, user_id, key, record);
+    out.push_back('}');
 }
 
 }  // namespace progressd
