@@ -24,6 +24,16 @@ std::string_view http_request::operator[](std::string_view name) const {
     return {};
 }
 
+void http_request::reset(http::verb method, std::string_view target, unsigned version) {
+    method_ = method;
+    target_ = target;
+    version_ = version;
+    keep_alive_ = version >= 11;
+    body_ = {};
+    more_.clear();
+    count_ = 0;
+}
+
 void http_request::add_field(std::string_view name, std::string_view value) {
     if (count_ < inline_fields) {
         inline_[count_] = {name, value};

@@ -182,7 +182,7 @@ bool scan_request_head(std::string_view bytes, std::size_t header_limit, simple_
 }
 
 void build_request(const simple_head& head, std::string_view body, http_request& out) {
-    out = http_request(head.method, head.target, head.version);
+    out.reset(head.method, head.target, head.version);
     for (std::size_t i = 0; i < head.field_count; ++i) out.add_field(head.fields[i].first, head.fields[i].second);
     out.set_body(body);
     // Beast reads the first Connection field as a token list; the scanner admits only the two

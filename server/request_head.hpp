@@ -42,6 +42,7 @@ bool scan_request_head(std::string_view bytes, std::size_t header_limit, simple_
 
 // The request Beast's parser would have produced from the head and `body` (content_length bytes):
 // the same method, target, version, fields (in order), body and keep-alive; views into both.
+// Whatever `out` held before is replaced.
 void build_request(const simple_head& head, std::string_view body, http_request& out);
 
 }  // namespace progressd

@@ -183,4 +183,40 @@ BOOST_AUTO_TEST_CASE(long_targets_and_values_are_checked_at_every_byte) {
     check_agrees_with_beast(long_head);
 }
 
+// A session keeps one head and one request for all its requests: each must read as if fresh, with
+// nothing of the one before (more fields, a body, Connection: close, HTTP/1.0) left over.
+BOOST_AUTO_TEST_CASE(one_head_and_one_request_serve_a_session) {
+    std::string many_fields = "POST /v1/progress/batch HTTP/1.0\r\nConnection: keep-alive\r\n";
+    for (int i = 0; i < 20; ++i) many_fields += "X-Field-" + std::to_string(i) + ": v" + std::to_string(i) + "\r\n";
+    many_fields += "Content-Length: 2\r\n\r\n{}";
+    const std::vector<std::string> session = {
+        many_fields,
+        "GET /v1/progress/x HTTP/1.1\r\nConnection: close\r\n\r\n",
+        ping_head + R"({"content_id":"c"})",
+        "GET /livez HTTP/1.1\r\n\r\n",
+    };
+    simple_head head;
+    progressd::http_request reused;
+    for (const auto& bytes : session) {
+        BOOST_TEST_REQUIRE(scan_request_head(bytes, header_limit, head), bytes);
+        const auto body = std::string_view(bytes).substr(head.head_bytes, head.content_length);
+        progressd::build_request(head, body, reused);
+        simple_head fresh_head;
+        BOOST_TEST_REQUIRE(scan_request_head(bytes, header_limit, fresh_head));
+        progressd::http_request fresh;
+        progressd::build_request(fresh_head, body, fresh);
+        BOOST_TEST((reused.method() == fresh.method()));
+        BOOST_TEST(reused.target() == fresh.target());
+        BOOST_TEST(reused.version() == fresh.version());
+        BOOST_TEST(reused.keep_alive() == fresh.keep_alive());
+        BOOST_TEST(reused.body() == fresh.body());
+        BOOST_TEST_REQUIRE(reused.field_count() == fresh.field_count());
+        for (std::size_t i = 0; i < fresh.field_count(); ++i) BOOST_TEST((reused.field(i) == fresh.field(i)));
+        BOOST_TEST(reused["X-Field-19"] == fresh["X-Field-19"]);
+    }
+    BOOST_TEST(reused.field_count() == 0u);
+    BOOST_TEST(reused.keep_alive());
+    BOOST_TEST(reused["Content-Length"].empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
