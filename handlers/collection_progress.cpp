@@ -51,11 +51,7 @@ void append_node_members(std::string& out, const store::node_progress& node, boo
     out.append(",\"progress_percent\":");
     append_json_number(out, node.progress_percent);
     out.append(",\"duration_seconds\":");
-    if (node.duration_seconds) {
-        append_json_number(out, *node.duration_seconds);
-    } else {
-        out.append("null");
-    }
+    append_json_number_or_null(out, node.duration_seconds);
     out.append(",\"time_spent_seconds\":");
     append_json_number(out, node.time_spent_seconds);
     out.append(",\"last_accessed_at\":");
@@ -64,11 +60,7 @@ void append_node_members(std::string& out, const store::node_progress& node, boo
     append_time_or_null(out, node.completed_at);
     if (!node.collection) {
         out.append(",\"position_seconds\":");
-        if (node.has_record) {
-            append_json_number(out, node.position_seconds);
-        } else {
-            out.append("null");
-        }
+        append_json_number_or_null(out, node.has_record ? std::optional(node.position_seconds) : std::nullopt);
         out.append(",\"watched_percent\":");
         append_json_number(out, node.watched_percent);
         return;

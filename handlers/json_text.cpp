@@ -58,6 +58,14 @@ void append_json_string_or_null(std::string& out, bool present, std::string_view
     }
 }
 
+void append_json_number_or_null(std::string& out, std::optional<double> number) {
+    if (number) {
+        append_json_number(out, *number);
+    } else {
+        out.append("null");
+    }
+}
+
 namespace {
 
 // Numbers with one or two decimals (a position of 312.5 s, a percent of 52.08) also skip the

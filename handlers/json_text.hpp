@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,8 @@ std::string to_json_text(const boost::json::value& value);
 void append_json_string(std::string& out, std::string_view text);
 // The string when `present`, else null.
 void append_json_string_or_null(std::string& out, bool present, std::string_view text);
+// The number when there is one, else null.
+void append_json_number_or_null(std::string& out, std::optional<double> number);
 // Appends a finite double in its shortest round-trip form.
 void append_json_number(std::string& out, double number);
 // Appends an integer as Boost.JSON writes one.
