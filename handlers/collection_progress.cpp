@@ -1,12 +1,12 @@
 #include "handlers/collection_progress.hpp"
 
+#include "handlers/json_text.hpp"
 #include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
 
-#include "handlers/json_text.hpp"
-
+#include <algorithm>
 #include <cstdint>
-#include <unordered_map>
+#include <numeric>
 
 namespace progressd {
 namespace {
@@ -86,19 +86,27 @@ void append_node_members(std::string& out, const store::node_progress& node, boo
 
 }  // namespace
 
+user_collection::user_collection(std::vector<std::string> ids, std::vector<std::optional<store::progress_record>> records)
+    : ids_(std::move(ids)), records_(std::move(records)), by_id_(ids_.size()) {
+    std::iota(by_id_.begin(), by_id_.end(), std::uint32_t{0});
+    std::sort(by_id_.begin(), by_id_.end(), [this](std::uint32_t a, std::uint32_t b) { return ids_[a] < ids_[b]; });
+}
+
+const store::progress_record* user_collection::record(std::string_view content_id) const {
+    const auto at = std::lower_bound(by_id_.begin(), by_id_.end(), content_id,
+                                     [this](std::uint32_t index, std::string_view id) { return ids_[index] < id; });
+    if (at == by_id_.end() || ids_[*at] != content_id || !records_[*at]) return nullptr;
+    return &*records_[*at];
+}
+
 user_collection aggregate_user_collection(services& context, const store::catalog_snapshot& catalog,
                                           std::string_view user_id, std::string_view context_id,
                                           std::string_view collection_id) {
-    const auto ids = store::collection_contents(catalog, collection_id);
+    auto ids = store::collection_contents(catalog, collection_id);
     auto found = context.store.find_many(user_id, context_id, ids);
-    user_collection result;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (found[i]) result.records.emplace(ids[i], std::move(*found[i]));
-    }
-    result.node = store::aggregate_collection(catalog, collection_id, [&](std::string_view id) {
-        auto record = result.records.find(std::string(id));
-        return record == result.records.end() ? nullptr : &record->second;
-    });
+    user_collection result(std::move(ids), std::move(found));
+    result.node = store::aggregate_collection(catalog, collection_id,
+                                              [&result](std::string_view id) { return result.record(id); });
     return result;
 }
 

@@ -125,11 +125,11 @@ handler_result get_course_progress(services& context, request_context& request) 
 
     boost::json::array lessons;
     for (const auto* lesson : education::course_lessons(view->node, false)) {
-        auto record = view->records.find(lesson->content_id);
-        if (record == view->records.end()) continue;  // lessons never touched have no record
+        const auto* record = view->record(lesson->content_id);
+        if (record == nullptr) continue;  // lessons never touched have no record
         const store::record_key key{subject.context_id, lesson->content_id};
         const auto quiz = context.assessments.find(subject.user_id, key);
-        lessons.push_back(education::lesson_to_json({subject.user_id, ids[0], lesson->content_id}, record->second,
+        lessons.push_back(education::lesson_to_json({subject.user_id, ids[0], lesson->content_id}, *record,
                                                     quiz ? &*quiz : nullptr));
     }
     return {json_response(http::status::ok, lessons)};

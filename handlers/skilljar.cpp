@@ -220,10 +220,9 @@ handler_result list_lessons(services& context, request_context& request) {
     const std::size_t first = (page->page - 1) * page->page_size;
     for (std::size_t i = first; i < lessons.size() && i < first + page->page_size; ++i) {
         const auto* lesson = lessons[i];
-        auto record = state.records.find(lesson->content_id);
         const auto quiz = context.assessments.find(user_id, {"", lesson->content_id});
         results.push_back(lesson_to_json(
-            {user_id, course_id, lesson, i + 1, record == state.records.end() ? nullptr : &record->second,
+            {user_id, course_id, lesson, i + 1, state.record(lesson->content_id),
              quiz ? &*quiz : nullptr,
              mint_token(token_kind::lesson_progress, {user_id, course_id, lesson->content_id}, context.progress_token_key)}));
     }
@@ -280,10 +279,9 @@ handler_result write_lesson(services& context, request_context& request, const t
     const auto at = std::find_if(lessons.begin(), lessons.end(),
                                  [&](const store::node_progress* lesson) { return lesson->content_id == subject.lesson_id; });
     if (at == lessons.end()) return fail({error_code::not_found, {}, {}, {}});
-    auto record = state.records.find(subject.lesson_id);
     const auto quiz = context.assessments.find(subject.user_id, key);
     auto body = lesson_to_json({subject.user_id, subject.course_id, *at, static_cast<std::size_t>(at - lessons.begin()) + 1,
-                                record == state.records.end() ? nullptr : &record->second, quiz ? &*quiz : nullptr,
+                                state.record(subject.lesson_id), quiz ? &*quiz : nullptr,
                                 mint_token(token_kind::lesson_progress, subject, context.progress_token_key)});
     return finish(context, json_response(http::status::ok, body), generation);
 }
