@@ -1,7 +1,9 @@
 #include "store/aggregate.hpp"
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include <algorithm>
-#include <unordered_set>
+#include <functional>
 
 namespace progressd::store {
 namespace {
@@ -126,7 +128,8 @@ bool is_known_collection(const catalog_snapshot& catalog, std::string_view id) {
 
 std::vector<std::string> collection_contents(const catalog_snapshot& catalog, std::string_view collection_id) {
     std::vector<std::string> contents;
-    std::unordered_set<std::string_view> seen{collection_id};
+    // Open addressing: no node allocated per content, as std::unordered_set would.
+    boost::unordered_flat_set<std::string_view, std::hash<std::string_view>> seen{collection_id};
     std::vector<std::pair<std::string_view, std::size_t>> pending{{collection_id, 0}};
     while (!pending.empty()) {
         const auto [id, depth] = pending.back();
