@@ -70,7 +70,8 @@ void append_node_members(std::string& out, const store::node_progress& node, boo
     append_count(out, ",\"in_progress\":", node.counts.in_progress);
     append_count(out, ",\"not_started\":", node.counts.not_started);
     append_count(out, ",\"optional\":", node.counts.optional);
-    out.append(node.weights == store::weighting::duration ? "},\"weighting\":\"duration\"" : "},\"weighting\":\"count\"");
+    out.push_back('}');  // counts
+    out.append(node.weights == store::weighting::duration ? ",\"weighting\":\"duration\"" : ",\"weighting\":\"count\"");
     out.append(",\"current_child_id\":");
     append_json_string_or_null(out, !node.current_child_id.empty(), node.current_child_id);
     out.append(",\"current_content_id\":");
@@ -88,6 +89,7 @@ void append_node_members(std::string& out, const store::node_progress& node, boo
 
 user_collection::user_collection(std::vector<std::string> ids, std::vector<std::optional<store::progress_record>> records)
     : ids_(std::move(ids)), records_(std::move(records)), by_id_(ids_.size()) {
+    records_.resize(ids_.size());  // aligned, whatever the caller passed
     std::iota(by_id_.begin(), by_id_.end(), std::uint32_t{0});
     std::sort(by_id_.begin(), by_id_.end(), [this](std::uint32_t a, std::uint32_t b) { return ids_[a] < ids_[b]; });
 }
