@@ -1,6 +1,7 @@
 #pragma once
 // A strict one-pass reader for the common shape of small request bodies: one JSON object whose
-// members are plain strings, numbers or literals. It builds no DOM and allocates nothing.
+// members are plain strings, numbers or literals (a ping), or one member holding an array of such
+// objects (a batch of pings). It builds no DOM and allocates nothing.
 //
 // It is a fast path, not a second JSON parser: it accepts only a subset it can check completely
 // and answers "not handled" for everything else — nested objects or arrays, escapes, bytes outside
