@@ -14,14 +14,6 @@ namespace {
 // About what a lesson among a collection's children takes as text: room to reserve.
 constexpr std::size_t typical_child_json_bytes = 320;
 
-void append_time_or_null(std::string& out, std::int64_t ms) {
-    if (ms != 0) {
-        append_json_integer(out, ms);
-    } else {
-        out.append("null");
-    }
-}
-
 void append_count(std::string& out, std::string_view member, std::size_t count) {
     out.append(member);
     append_json_integer(out, static_cast<std::int64_t>(count));
@@ -55,9 +47,9 @@ void append_node_members(std::string& out, const store::node_progress& node, boo
     out.append(",\"time_spent_seconds\":");
     append_json_number(out, node.time_spent_seconds);
     out.append(",\"last_accessed_at\":");
-    append_time_or_null(out, node.last_accessed_at);
+    append_json_time_or_null(out, node.last_accessed_at);
     out.append(",\"completed_at\":");
-    append_time_or_null(out, node.completed_at);
+    append_json_time_or_null(out, node.completed_at);
     if (!node.collection) {
         out.append(",\"position_seconds\":");
         append_json_number_or_null(out, node.has_record ? std::optional(node.position_seconds) : std::nullopt);

@@ -58,6 +58,14 @@ void append_json_string_or_null(std::string& out, bool present, std::string_view
     }
 }
 
+void append_json_time_or_null(std::string& out, std::int64_t ms) {
+    if (ms != 0) {
+        append_json_integer(out, ms);
+    } else {
+        out.append("null");
+    }
+}
+
 void append_json_number_or_null(std::string& out, std::optional<double> number) {
     if (number) {
         append_json_number(out, *number);

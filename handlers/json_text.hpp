@@ -20,6 +20,8 @@ std::string to_json_text(const boost::json::value& value);
 void append_json_string(std::string& out, std::string_view text);
 // The string when `present`, else null.
 void append_json_string_or_null(std::string& out, bool present, std::string_view text);
+// A time in ms since the epoch; 0, the stores' "never", is written as null.
+void append_json_time_or_null(std::string& out, std::int64_t ms);
 // The number when there is one, else null.
 void append_json_number_or_null(std::string& out, std::optional<double> number);
 // Appends a finite double in its shortest round-trip form.

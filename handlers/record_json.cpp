@@ -114,17 +114,9 @@ void append_record_members(std::string& out, std::string_view user_id, const sto
     out.append(",\"updated_at\":");
     append_json_integer(out, record.updated_at);
     out.append(",\"completed_at\":");
-    if (record.completed_at != 0) {
-        append_json_integer(out, record.completed_at);
-    } else {
-        out.append("null");
-    }
+    append_json_time_or_null(out, record.completed_at);
     out.append(",\"mimetype\":");
-    if (!record.mimetype.empty()) {
-        append_json_string(out, record.mimetype);
-    } else {
-        out.append("null");
-    }
+    append_json_string_or_null(out, !record.mimetype.empty(), record.mimetype);
     if (record.details.empty()) {
         out.append(",\"details\":null");
     } else {
