@@ -2,6 +2,10 @@
 # and measure it.
 # Sourced, never run. SERVER_PID is the running server's (set by the caller's start function).
 
+# print_help SCRIPT: the script's header comment (from line 2 to the first line that is not a
+# comment), without the comment marks: what --help prints.
+print_help() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$1"; }
+
 # http_status URL: the answer's status code, 000 when nothing answered within 0.2 s. curl where it is
 # installed; python3 otherwise (a device machine may have no curl).
 http_status() {
