@@ -42,10 +42,10 @@
 #include <vector>
 
 #include "common/log.hpp"
-#include "store/lmdb.hpp"
-#include "store/persister.hpp"
+#include "store/persist/lmdb.hpp"
+#include "store/persist/persister.hpp"
 #include "store/progress_store.hpp"
-#include "store/recovery.hpp"
+#include "store/persist/recovery.hpp"
 
 extern char** environ;
 

@@ -8,11 +8,11 @@
 // accepts, Boost.JSON must accept as an object, and parse_ping must accept with the same ping; and
 // the batch fast path (parse_flat_batch) must read a batch of it as the same pings.
 
-#include "handlers/flat_json.hpp"
-#include "handlers/json_io.hpp"
-#include "handlers/native_ping.hpp"
+#include "handlers/json/flat_json.hpp"
+#include "handlers/json/json_io.hpp"
+#include "handlers/native/native_ping.hpp"
 #include "store/progress_store.hpp"
-#include "store/record_codec.hpp"
+#include "store/codec/record_codec.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 

@@ -1,10 +1,10 @@
-// Harness: the LMDB encoding of progress records (store/record_codec.hpp), fed arbitrary bytes as
+// Harness: the LMDB encoding of progress records (store/codec/record_codec.hpp), fed arbitrary bytes as
 // a stored value and as a stored key. Beyond "never crash": the encoding is canonical, so any
 // value that decodes must encode back to exactly the same bytes, and any key that splits must
 // join back to itself. A value that decoded to something else would be silently rewritten (and
 // changed) by the next flush.
 
-#include "store/record_codec.hpp"
+#include "store/codec/record_codec.hpp"
 
 #include <cstdint>
 #include <cstdio>

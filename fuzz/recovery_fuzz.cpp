@@ -1,4 +1,4 @@
-// Harness: start-up recovery from a damaged LMDB value (store/recovery.hpp). Each input becomes
+// Harness: start-up recovery from a damaged LMDB value (store/persist/recovery.hpp). Each input becomes
 // one entry of a real LMDB data dir, beside one intact record; then the four recover functions
 // load everything into fresh stores, as main does at start.
 //
@@ -13,12 +13,12 @@
 
 #include "store/assessments.hpp"
 #include "store/catalog.hpp"
-#include "store/enrolment_codec.hpp"
+#include "store/codec/enrolment_codec.hpp"
 #include "store/enrolments.hpp"
-#include "store/lmdb.hpp"
+#include "store/persist/lmdb.hpp"
 #include "store/progress_store.hpp"
-#include "store/record_codec.hpp"
-#include "store/recovery.hpp"
+#include "store/codec/record_codec.hpp"
+#include "store/persist/recovery.hpp"
 
 #include <cstdint>
 #include <cstdio>

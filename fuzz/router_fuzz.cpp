@@ -20,7 +20,7 @@
 #include "handlers/router.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
-#include "store/lmdb.hpp"
+#include "store/persist/lmdb.hpp"
 
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/parse.hpp>

@@ -51,7 +51,7 @@ PING_TEXTS = {
     "nan": '{"content_id": "c", "position_seconds": NaN}',
     "duplicate-keys": '{"content_id": "a", "content_id": "b", "user_id": "x", "user_id": "y"}',
     "escapes": '{"content_id": "c\\u0000d", "mimetype": "\\ud800", "details": {"\\u00e9": "\\n"}}',
-    # The shape of ../shared/peers/post.lua, compact: the flat fast path (handlers/flat_json.hpp).
+    # The shape of ../shared/peers/post.lua, compact: the flat fast path (handlers/json/flat_json.hpp).
     "flat-player": '{"user_id":"user-000042","content_id":"content-0007","position_seconds":312.5,'
                    '"duration_seconds":600,"time_spent_delta_seconds":5,"ts":1700000000123}',
     "flat-edge": '{"content_id":"c","context_id":"","event":"end","progress_percent":99.99,"seq":0,'
@@ -252,7 +252,7 @@ JWT = {
     "signed-alg-case": b'\x02{"alg":"hs256"}\n{"sub":"alice"}',
 }
 
-# --- record_codec and recovery: the LMDB encoding (store/record_codec.cpp) --------------------
+# --- record_codec and recovery: the LMDB encoding (store/codec/record_codec.cpp) --------------------
 
 
 def encode_record(status=1, percent=12.0, position=12.0, duration=100.0, spent=30.0, views=2, position_ts=0,

@@ -1,6 +1,6 @@
 #include "handlers/problem.hpp"
 
-#include "handlers/json_text.hpp"
+#include "handlers/json/json_text.hpp"
 
 namespace progressd {
 namespace {

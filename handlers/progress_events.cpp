@@ -1,6 +1,6 @@
 #include "handlers/progress_events.hpp"
 
-#include "handlers/collection_progress.hpp"
+#include "handlers/json/collection_progress.hpp"
 #include "handlers/auth/random_hex.hpp"
 #include "handlers/router.hpp"
 #include "handlers/services.hpp"

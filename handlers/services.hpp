@@ -9,7 +9,7 @@
 #include "store/catalog.hpp"
 #include "store/enrolments.hpp"
 #include "store/outbox.hpp"
-#include "store/persister.hpp"
+#include "store/persist/persister.hpp"
 #include "store/progress_store.hpp"
 #include "store/webhooks.hpp"
 
@@ -40,7 +40,7 @@ struct services {
     const std::vector<std::unique_ptr<thread_metrics>>& metrics;  // one per I/O thread
     bool sync_durability = false;
     bool completion_by_type = false;  // a completion rule names a content type: pings need it
-    // Signs Skilljar lesson-progress ids and progress tokens (handlers/skilljar_mapping.hpp).
+    // Signs Skilljar lesson-progress ids and progress tokens (handlers/compat/skilljar/skilljar_mapping.hpp).
     std::string progress_token_key{};
 };
 

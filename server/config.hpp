@@ -4,7 +4,7 @@
 
 #include "common/log.hpp"
 #include "store/outbox.hpp"
-#include "store/persister.hpp"
+#include "store/persist/persister.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -13,7 +13,7 @@
 // Thread-safety: async_wait and the gate's state belong to the owning I/O thread; only the
 // persister's callback runs elsewhere, and it only posts.
 
-#include "store/persister.hpp"
+#include "store/persist/persister.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>

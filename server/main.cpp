@@ -2,7 +2,7 @@
 
 #include "common/clock.hpp"
 #include "common/log.hpp"
-#include "handlers/catalog_json.hpp"
+#include "handlers/json/catalog_json.hpp"
 #include "handlers/auth/api_keys.hpp"
 #include "handlers/auth/authenticator.hpp"
 #include "handlers/auth/jwt.hpp"
@@ -10,17 +10,17 @@
 #include "handlers/router.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
-#include "handlers/skilljar_mapping.hpp"
+#include "handlers/compat/skilljar/skilljar_mapping.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "server/thread_priority.hpp"
 #include "server/webhook_sender.hpp"
 #include "store/catalog.hpp"
-#include "store/lmdb.hpp"
-#include "store/persister.hpp"
+#include "store/persist/lmdb.hpp"
+#include "store/persist/persister.hpp"
 #include "store/progress_store.hpp"
-#include "store/recovery.hpp"
-#include "store/write_ahead_log.hpp"
+#include "store/persist/recovery.hpp"
+#include "store/persist/write_ahead_log.hpp"
 
 #include <csignal>
 #include <filesystem>

@@ -2,7 +2,7 @@
 // A strict scanner for the common shape of an HTTP/1.1 request head, so a ping does not pay for
 // Beast's general parser.
 //
-// Like handlers/flat_json.hpp, it is a fast path and never decides an error: it accepts only heads
+// Like handlers/json/flat_json.hpp, it is a fast path and never decides an error: it accepts only heads
 // it can check completely and answers "not handled" for everything else, and the session then runs
 // Beast's parser over the same bytes, with every limit and protection (413, 431, chunked bodies,
 // Transfer-Encoding refusal, obs-fold, bare LF, odd methods and targets). The subset: a complete

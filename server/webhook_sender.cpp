@@ -1,8 +1,8 @@
 #include "server/webhook_sender.hpp"
 
 #include "common/clock.hpp"
-#include "handlers/webhook_mapping.hpp"
-#include "handlers/webhook_payload.hpp"
+#include "handlers/compat/skilljar/skilljar_webhook_mapping.hpp"
+#include "handlers/json/webhook_payload.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -9,7 +9,7 @@
 
 #include "common/log.hpp"
 #include "store/outbox.hpp"
-#include "store/persister.hpp"
+#include "store/persist/persister.hpp"
 #include "store/webhooks.hpp"
 
 #include <chrono>

@@ -1,7 +1,7 @@
 #include "store/assessments.hpp"
 
-#include "store/assessment_codec.hpp"
-#include "store/record_codec.hpp"
+#include "store/codec/assessment_codec.hpp"
+#include "store/codec/record_codec.hpp"
 
 #include <algorithm>
 #include <functional>

@@ -1,6 +1,6 @@
 #include "store/enrolments.hpp"
 
-#include "store/enrolment_codec.hpp"
+#include "store/codec/enrolment_codec.hpp"
 
 #include <algorithm>
 #include <tuple>

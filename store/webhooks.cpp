@@ -1,6 +1,6 @@
 #include "store/webhooks.hpp"
 
-#include "store/event_codec.hpp"
+#include "store/codec/event_codec.hpp"
 
 #include <algorithm>
 

@@ -8,7 +8,7 @@
 #include "common/clock.hpp"
 #include "handlers/auth/jwt.hpp"
 #include "handlers/auth/secret_file.hpp"
-#include "store/backup.hpp"
+#include "store/persist/backup.hpp"
 #include "store/ids.hpp"
 
 #include <CLI/CLI.hpp>

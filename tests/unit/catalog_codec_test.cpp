@@ -1,4 +1,4 @@
-#include "store/catalog_codec.hpp"
+#include "store/codec/catalog_codec.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,4 +1,4 @@
-#include "handlers/catalog_json.hpp"
+#include "handlers/json/catalog_json.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>

@@ -2,7 +2,7 @@
 
 #include "store/completion.hpp"
 #include "store/merge.hpp"
-#include "store/record_codec.hpp"
+#include "store/codec/record_codec.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 // persister::when_durable as a future, so a test waits with a timeout instead of hanging.
 
-#include "store/persister.hpp"
+#include "store/persist/persister.hpp"
 
 #include <cstdint>
 #include <future>

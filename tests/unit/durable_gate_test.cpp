@@ -1,6 +1,6 @@
 #include "server/durable_gate.hpp"
 
-#include "store/lmdb.hpp"
+#include "store/persist/lmdb.hpp"
 #include "store/progress_store.hpp"
 
 #include "tests/unit/temp_dir.hpp"

@@ -1,4 +1,4 @@
-#include "handlers/education_mapping.hpp"
+#include "handlers/compat/education/education_mapping.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

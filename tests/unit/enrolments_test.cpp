@@ -1,9 +1,9 @@
 #include "store/enrolments.hpp"
 
-#include "store/enrolment_codec.hpp"
-#include "store/lmdb.hpp"
-#include "store/persister.hpp"
-#include "store/recovery.hpp"
+#include "store/codec/enrolment_codec.hpp"
+#include "store/persist/lmdb.hpp"
+#include "store/persist/persister.hpp"
+#include "store/persist/recovery.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,4 +1,4 @@
-#include "handlers/flat_json.hpp"
+#include "handlers/json/flat_json.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>

@@ -1,4 +1,4 @@
-#include "handlers/json_text.hpp"
+#include "handlers/json/json_text.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>

@@ -2,7 +2,7 @@
 // One LMDB row read or written directly, in a transaction of its own: for tests that set up or
 // inspect the database around the code under test.
 
-#include "store/lmdb.hpp"
+#include "store/persist/lmdb.hpp"
 
 #include <boost/test/unit_test.hpp>
 

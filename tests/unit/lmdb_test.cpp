@@ -1,8 +1,8 @@
-#include "store/lmdb.hpp"
-#include "store/recovery.hpp"
+#include "store/persist/lmdb.hpp"
+#include "store/persist/recovery.hpp"
 
-#include "store/persister.hpp"
-#include "store/record_codec.hpp"
+#include "store/persist/persister.hpp"
+#include "store/codec/record_codec.hpp"
 
 #include "tests/unit/lmdb_rows.hpp"
 #include "tests/unit/temp_dir.hpp"

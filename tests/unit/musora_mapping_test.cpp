@@ -1,4 +1,4 @@
-#include "handlers/musora_mapping.hpp"
+#include "handlers/compat/musora/musora_mapping.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>

@@ -1,4 +1,4 @@
-#include "handlers/native_ping.hpp"
+#include "handlers/native/native_ping.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>

@@ -1,9 +1,9 @@
 #include "store/outbox.hpp"
 
-#include "store/event_codec.hpp"
-#include "store/lmdb.hpp"
-#include "store/persister.hpp"
-#include "store/recovery.hpp"
+#include "store/codec/event_codec.hpp"
+#include "store/persist/lmdb.hpp"
+#include "store/persist/persister.hpp"
+#include "store/persist/recovery.hpp"
 #include "temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>

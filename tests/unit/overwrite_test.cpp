@@ -1,6 +1,6 @@
 #include "store/overwrite.hpp"
 
-#include "store/record_codec.hpp"
+#include "store/codec/record_codec.hpp"
 
 #include <boost/test/unit_test.hpp>
 

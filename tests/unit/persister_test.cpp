@@ -1,8 +1,8 @@
-#include "store/persister.hpp"
+#include "store/persist/persister.hpp"
 
 #include "store/catalog.hpp"
-#include "store/record_codec.hpp"
-#include "store/recovery.hpp"
+#include "store/codec/record_codec.hpp"
+#include "store/persist/recovery.hpp"
 
 #include "tests/unit/durable_future.hpp"
 #include "tests/unit/lmdb_rows.hpp"

@@ -1,4 +1,4 @@
-#include "store/record_codec.hpp"
+#include "store/codec/record_codec.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,6 +1,6 @@
-#include "handlers/record_json.hpp"
+#include "handlers/json/record_json.hpp"
 
-#include "handlers/json_text.hpp"
+#include "handlers/json/json_text.hpp"
 
 #include <boost/test/unit_test.hpp>
 

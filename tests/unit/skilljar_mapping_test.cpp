@@ -1,4 +1,4 @@
-#include "handlers/skilljar_mapping.hpp"
+#include "handlers/compat/skilljar/skilljar_mapping.hpp"
 
 #include "store/enrolments.hpp"
 

@@ -1,4 +1,4 @@
-#include "handlers/sunbird_mapping.hpp"
+#include "handlers/compat/sunbird/sunbird_mapping.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

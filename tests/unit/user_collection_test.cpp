@@ -1,4 +1,4 @@
-#include "handlers/collection_progress.hpp"
+#include "handlers/json/collection_progress.hpp"
 
 #include <boost/test/unit_test.hpp>
 

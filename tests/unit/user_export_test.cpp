@@ -1,4 +1,4 @@
-#include "handlers/user_export.hpp"
+#include "handlers/native/user_export.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
-#include "store/write_ahead_log.hpp"
+#include "store/persist/write_ahead_log.hpp"
 
-#include "store/persister.hpp"
-#include "store/recovery.hpp"
+#include "store/persist/persister.hpp"
+#include "store/persist/recovery.hpp"
 
 #include "tests/unit/durable_future.hpp"
 #include "tests/unit/lmdb_rows.hpp"

@@ -1,0 +1,196 @@
+// Operations endpoints (SPEC §6): liveness, readiness and Prometheus metrics. No auth.
+
+#include "handlers/json/json_io.hpp"
+#include "handlers/json/json_text.hpp"
+#include "handlers/routes.hpp"
+#include "handlers/services.hpp"
+
+#include "common/clock.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+namespace progressd {
+namespace {
+
+http_response health_response(http::status status, const boost::json::object& body) {
+    http_response response{status, 11};
+    response.set(http::field::content_type, "application/health+json");
+    response.set(http::field::cache_control, "no-store");
+    response.body() = to_json_text(body);
+    return response;
+}
+
+handler_result livez(services&, request_context&) {
+    return {health_response(http::status::ok, {{"status", "pass"}})};
+}
+
+handler_result readyz(services& context, request_context&) {
+    const bool loaded = context.status.loaded.load(std::memory_order_acquire);
+    const bool draining = context.status.draining.load(std::memory_order_acquire);
+    const bool persistence = context.persister.healthy();
+    const bool ready = loaded && !draining && persistence;
+    auto check = [](bool pass, std::string_view detail) {
+        return boost::json::object{{"status", pass ? "pass" : "fail"}, {"output", detail}};
+    };
+    boost::json::object checks{
+        {"store", check(loaded, loaded ? "loaded" : "loading from LMDB")},
+        {"persistence", check(persistence, persistence ? "flushing" : "LMDB writes failing; writes refused")},
+        {"lifecycle", check(!draining, draining ? "draining after SIGTERM" : "serving")},
+    };
+    return {health_response(ready ? http::status::ok : http::status::service_unavailable,
+                            {{"status", ready ? "pass" : "fail"}, {"checks", std::move(checks)}})};
+}
+
+// Prometheus text exposition: each family's HELP/TYPE once, then its samples.
+class exposition {
+public:
+    void family(std::string_view name, std::string_view type, std::string_view help) {
+        out_ += "# HELP progressd_";
+        out_ += name;
+        out_ += ' ';
+        out_ += help;
+        out_ += "\n# TYPE progressd_";
+        out_ += name;
+        out_ += ' ';
+        out_ += type;
+        out_ += '\n';
+    }
+    void sample(std::string_view name, std::string_view labels, double value) {
+        out_ += "progressd_";
+        out_ += name;
+        if (!labels.empty()) {
+            out_ += '{';
+            out_ += labels;
+            out_ += '}';
+        }
+        // Shortest exact form: 0.000799, not 0.00079900000000000001. Prometheus reads both.
+        out_ += ' ';
+        if (std::isfinite(value)) {
+            append_json_number(out_, value);
+        } else {
+            out_ += std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
+        }
+        out_ += '\n';
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+};
+
+std::string route_labels(const router& routes, std::size_t route) {
+    std::string labels = "route=\"";
+    labels += routes.pattern_label(route);
+    labels += "\",method=\"";
+    labels += routes.method_label(route);
+    labels += '"';
+    return labels;
+}
+
+void render_requests(exposition& out, const router& routes, const services& context) {
+    out.family("requests_total", "counter", "HTTP requests by route pattern, method and status.");
+    for (std::size_t route = 0; route < routes.route_count(); ++route) {
+        const std::string labels = route_labels(routes, route);
+        for (std::size_t slot = 0; slot < thread_metrics::counted_statuses.size(); ++slot) {
+            std::uint64_t total = 0;
+            for (const auto& thread : context.metrics) total += thread->requests(route, slot);
+            if (total == 0) continue;
+            const unsigned status = thread_metrics::counted_statuses[slot];
+            out.sample("requests_total",
+                       labels + ",status=\"" + (status ? std::to_string(status) : std::string("other")) + '"',
+                       static_cast<double>(total));
+        }
+    }
+    out.family("request_duration_seconds", "histogram", "Time from a parsed request to its response, seconds.");
+    for (std::size_t route = 0; route < routes.route_count(); ++route) {
+        const std::string labels = route_labels(routes, route);
+        std::uint64_t cumulative = 0;
+        double sum = 0;
+        for (const auto& thread : context.metrics) sum += thread->duration_sum(route);
+        for (std::size_t bucket = 0; bucket <= thread_metrics::bucket_bounds.size(); ++bucket) {
+            for (const auto& thread : context.metrics) cumulative += thread->bucket(route, bucket);
+            char bound[32];
+            if (bucket < thread_metrics::bucket_bounds.size()) {
+                std::snprintf(bound, sizeof bound, "%g", thread_metrics::bucket_bounds[bucket]);
+            } else {
+                std::snprintf(bound, sizeof bound, "+Inf");
+            }
+            out.sample("request_duration_seconds_bucket", labels + ",le=\"" + bound + '"',
+                       static_cast<double>(cumulative));
+        }
+        out.sample("request_duration_seconds_sum", labels, sum);
+        out.sample("request_duration_seconds_count", labels, static_cast<double>(cumulative));
+    }
+}
+
+handler_result metrics(services& context, const router& routes) {
+    exposition out;
+    render_requests(out, routes, context);
+
+    const auto store = context.store.stats();
+    out.family("records", "gauge", "Progress records in memory.");
+    out.sample("records", {}, static_cast<double>(store.records));
+    out.family("users", "gauge", "Users with at least one record.");
+    out.sample("users", {}, static_cast<double>(store.users));
+    out.family("dirty_records", "gauge", "Records changed since the last flush.");
+    out.sample("dirty_records", {}, static_cast<double>(store.dirty));
+    out.family("catalog_entries", "gauge", "Catalog entries, managed and learned.");
+    out.sample("catalog_entries", {}, static_cast<double>(context.catalog.snapshot()->size()));
+    out.family("enrolments", "gauge", "Enrolments in memory.");
+    out.sample("enrolments", {}, static_cast<double>(context.enrolments.size()));
+
+    const auto persistence = context.persister.stats();
+    out.family("flushes_total", "counter", "Committed LMDB flush transactions.");
+    out.sample("flushes_total", {}, static_cast<double>(persistence.flushes));
+    out.family("flush_failures_total", "counter", "LMDB flush attempts that failed.");
+    out.sample("flush_failures_total", {}, static_cast<double>(persistence.failures));
+    out.family("write_ahead_log_frames_total", "counter", "Sync batches made durable by the write-ahead log.");
+    out.sample("write_ahead_log_frames_total", {}, static_cast<double>(persistence.log_frames));
+    out.family("flush_duration_seconds", "gauge", "Duration of the last flush.");
+    out.sample("flush_duration_seconds", {}, static_cast<double>(persistence.last_flush_duration_us) / 1e6);
+    out.family("last_flush_age_seconds", "gauge", "Seconds since the last successful flush (-1: none yet).");
+    out.sample("last_flush_age_seconds", {},
+               persistence.last_success_ms == 0 ? -1.0
+                                                : static_cast<double>(wall_clock_ms() - persistence.last_success_ms) / 1e3);
+    out.family("lmdb_map_size_bytes", "gauge", "LMDB map size.");
+    out.sample("lmdb_map_size_bytes", {}, static_cast<double>(persistence.map_size));
+    out.family("lmdb_used_bytes", "gauge", "LMDB pages in use, bytes.");
+    out.sample("lmdb_used_bytes", {}, static_cast<double>(persistence.used_bytes));
+
+    const auto webhooks = context.outbox.stats();
+    out.family("webhook_deliveries_pending", "gauge", "Webhook deliveries in the outbox, waiting or being retried.");
+    out.sample("webhook_deliveries_pending", {}, static_cast<double>(webhooks.pending));
+    out.family("webhook_deliveries_total", "counter",
+               "Webhook delivery outcomes: delivered, failed (an attempt to retry), dropped (given up).");
+    out.sample("webhook_deliveries_total", "result=\"delivered\"", static_cast<double>(webhooks.delivered));
+    out.sample("webhook_deliveries_total", "result=\"failed\"", static_cast<double>(webhooks.failed_attempts));
+    out.sample("webhook_deliveries_total", "result=\"dropped\"", static_cast<double>(webhooks.dropped));
+
+    std::uint64_t opened = 0;
+    for (const auto& thread : context.metrics) opened += thread->connections_opened();
+    out.family("connections", "gauge", "Open client connections.");
+    out.sample("connections", {}, static_cast<double>(context.status.connections.load(std::memory_order_relaxed)));
+    out.family("connections_total", "counter", "Client connections accepted.");
+    out.sample("connections_total", {}, static_cast<double>(opened));
+
+    http_response response{http::status::ok, 11};
+    response.set(http::field::content_type, "text/plain; version=0.0.4");
+    response.body() = out.take();
+    return {std::move(response)};
+}
+
+}  // namespace
+
+void register_ops_routes(router& routes, services& context) {
+    const route_options open{.authenticated = false};
+    routes.add(http::verb::get, "/livez", bind_handler(context, livez), open);
+    routes.add(http::verb::get, "/healthz", bind_handler(context, livez), open);
+    routes.add(http::verb::get, "/readyz", bind_handler(context, readyz), open);
+    routes.add(http::verb::get, "/metrics", [&context, &routes](request_context&) { return metrics(context, routes); },
+               open);
+}
+
+}  // namespace progressd

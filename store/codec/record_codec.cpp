@@ -1,0 +1,127 @@
+#include "store/codec/record_codec.hpp"
+
+#include "store/codec/byte_codec.hpp"
+
+#include <cstdint>
+
+namespace progressd::store {
+namespace {
+
+constexpr std::uint8_t record_format = 1;
+// Optional sections after the fixed fields, each a tag then its payload, in increasing tag order,
+// each present only when it holds something.
+constexpr std::uint8_t coverage_section = 1;  // two words: the watched-coverage map
+constexpr std::uint8_t flags_section = 2;     // one byte: bit 0 hidden from continue watching
+constexpr std::uint8_t flag_hidden = 1;
+constexpr std::uint8_t annotations_section = 3;  // flags byte (bit 0 bookmarked), notes, metadata
+constexpr std::uint8_t flag_bookmarked = 1;
+
+}  // namespace
+
+void encode_key(std::string& out, std::string_view user_id, const record_key& key) {
+    out.clear();
+    out.reserve(user_id.size() + key.context_id.size() + key.content_id.size() + 2);
+    out.append(user_id);
+    out.push_back('\0');
+    out.append(key.context_id);
+    out.push_back('\0');
+    out.append(key.content_id);
+}
+
+std::optional<decoded_key> decode_key(std::string_view bytes) {
+    const auto first = bytes.find('\0');
+    if (first == std::string_view::npos || first == 0) return std::nullopt;
+    const auto second = bytes.find('\0', first + 1);
+    if (second == std::string_view::npos || second + 1 == bytes.size()) return std::nullopt;
+    const auto content = bytes.substr(second + 1);
+    if (content.find('\0') != std::string_view::npos) return std::nullopt;
+    return decoded_key{bytes.substr(0, first), bytes.substr(first + 1, second - first - 1), content};
+}
+
+void encode_record(std::string& out, const progress_record& record) {
+    out.clear();
+    out.reserve(128 + record.mimetype.size() + record.details.size());
+    byte_writer w(out);
+    w.put(record_format);
+    out.append(reinterpret_cast<const char*>(record.record_id.data()), record.record_id.size());
+    w.put(static_cast<std::uint8_t>(record.status));
+    w.put(record.progress_percent);
+    w.put(record.position_seconds);
+    w.put(record.duration_seconds);
+    w.put(record.time_spent_seconds);
+    w.put(record.views);
+    w.put(record.position_ts);
+    w.put(record.first_accessed_at);
+    w.put(record.last_accessed_at);
+    w.put(record.updated_at);
+    w.put(record.completed_at);
+    w.put(record.replay.session_hash);
+    w.put(record.replay.highest_seq);
+    w.put(record.replay.seen_bits);
+    w.put_string<std::uint16_t>(record.mimetype);
+    w.put_string<std::uint32_t>(record.details);
+    if (record.watched[0] != 0 || record.watched[1] != 0) {
+        w.put(coverage_section);
+        w.put(record.watched[0]);
+        w.put(record.watched[1]);
+    }
+    if (record.hidden) {
+        w.put(flags_section);
+        w.put(flag_hidden);
+    }
+    if (record.annotations && !record.annotations->empty()) {
+        w.put(annotations_section);
+        w.put(record.annotations->bookmarked ? flag_bookmarked : std::uint8_t{0});
+        w.put_string<std::uint16_t>(record.annotations->notes);
+        w.put_string<std::uint16_t>(record.annotations->metadata);
+    }
+}
+
+std::optional<progress_record> decode_record(std::string_view bytes) {
+    byte_reader r(bytes);
+    progress_record record;
+    std::uint8_t format = 0;
+    std::uint8_t status = 0;
+    if (!r.get(format) || format != record_format) return std::nullopt;
+    for (auto& byte : record.record_id) {
+        if (!r.get(byte)) return std::nullopt;
+    }
+    const bool complete = r.get(status) && r.get(record.progress_percent) && r.get(record.position_seconds) &&
+                          r.get(record.duration_seconds) && r.get(record.time_spent_seconds) && r.get(record.views) &&
+                          r.get(record.position_ts) && r.get(record.first_accessed_at) &&
+                          r.get(record.last_accessed_at) && r.get(record.updated_at) && r.get(record.completed_at) &&
+                          r.get(record.replay.session_hash) && r.get(record.replay.highest_seq) &&
+                          r.get(record.replay.seen_bits) && r.get_string<std::uint16_t>(record.mimetype) &&
+                          r.get_string<std::uint32_t>(record.details);
+    if (!complete || status > static_cast<std::uint8_t>(progress_status::completed)) return std::nullopt;
+    std::uint8_t last_section = 0;
+    while (!r.at_end()) {
+        std::uint8_t section = 0;
+        if (!r.get(section) || section <= last_section) return std::nullopt;
+        last_section = section;
+        if (section == coverage_section) {
+            const bool valid = r.get(record.watched[0]) && r.get(record.watched[1]) &&
+                               (record.watched[0] != 0 || record.watched[1] != 0) && valid_coverage(record.watched);
+            if (!valid) return std::nullopt;
+        } else if (section == flags_section) {
+            std::uint8_t flags = 0;
+            if (!r.get(flags) || flags != flag_hidden) return std::nullopt;
+            record.hidden = true;
+        } else if (section == annotations_section) {
+            auto annotations = std::make_shared<record_annotations>();
+            std::uint8_t flags = 0;
+            const bool valid = r.get(flags) && (flags & ~flag_bookmarked) == 0 &&
+                               r.get_string<std::uint16_t>(annotations->notes) &&
+                               r.get_string<std::uint16_t>(annotations->metadata);
+            annotations->bookmarked = flags == flag_bookmarked;
+            if (!valid || annotations->empty()) return std::nullopt;
+            record.annotations = std::move(annotations);
+        } else {
+            return std::nullopt;
+        }
+    }
+    record.status = static_cast<progress_status>(status);
+    return record;
+}
+
+}  // namespace progressd::store

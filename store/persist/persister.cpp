@@ -1,0 +1,379 @@
+#include "store/persist/persister.hpp"
+
+#include "common/clock.hpp"
+#include "store/codec/record_codec.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace progressd::store {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds first_backoff{100};
+constexpr std::chrono::milliseconds max_backoff{5000};
+constexpr int attempts_on_stop = 3;
+// A batch of more changes than this leaves scratch memory worth giving back (pending_ alone is
+// ~48 bytes a change); smaller ones, the steady state, keep it for the next batch.
+constexpr std::size_t large_batch = 65536;
+// A sync batch of more changes than this is a checkpoint rather than a write-ahead log frame.
+constexpr std::size_t max_frame_changes = 32768;
+
+// The user a records key belongs to: its bytes up to the first '\0' (store/codec/record_codec.hpp).
+std::string_view user_of(std::string_view key) { return key.substr(0, key.find('\0')); }
+
+// With the log, a checkpoint due while the previous one is still being written is tried again after this.
+constexpr std::chrono::milliseconds checkpoint_retry{5};
+
+}  // namespace
+
+persister::persister(progress_store& store, lmdb_environment& environment, persister_options options,
+                     const logger& log)
+    : store_(store), environment_(environment), options_(options), log_(log) {
+    stats_.map_size = environment_.map_size();
+    stats_.used_bytes = environment_.used_bytes();
+}
+
+persister::~persister() { stop(); }
+
+void persister::attach(dirty_source& source, MDB_dbi database) { sources_.push_back({&source, database}); }
+
+void persister::start() {
+    if (wal_ != nullptr) checkpoint_thread_ = std::thread([this] { run_checkpoints(); });
+    thread_ = std::thread([this] { run(); });
+}
+
+bool persister::stop() {
+    if (!thread_.joinable()) return all_flushed_on_stop_;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();  // run() settles the checkpoint thread before its last batch
+    if (checkpoint_thread_.joinable()) {
+        {
+            std::lock_guard lock(checkpoint_mutex_);
+            checkpoint_stop_ = true;
+        }
+        checkpoint_wake_.notify_all();
+        checkpoint_thread_.join();
+    }
+    return all_flushed_on_stop_;
+}
+
+void persister::when_durable(std::uint64_t generation, durable_callback callback) {
+    {
+        std::unique_lock lock(mutex_);
+        if (generation > durable_generation_.load(std::memory_order_relaxed)) {
+            waiters_.push_back({generation, std::move(callback)});
+            // Unlocked first: on a shared core the woken persister would otherwise run at once,
+            // find the mutex still held by this thread, and sleep again.
+            lock.unlock();
+            wake_.notify_one();
+            return;
+        }
+    }
+    callback(true);
+}
+
+void persister::request_flush() {
+    {
+        std::lock_guard lock(mutex_);
+        flush_requested_ = true;
+    }
+    wake_.notify_one();
+}
+
+persister_stats persister::stats() const {
+    std::lock_guard lock(mutex_);
+    persister_stats copy = stats_;
+    copy.durable_generation = durable_generation_.load(std::memory_order_relaxed);
+    return copy;
+}
+
+void persister::run() {
+    auto next_flush = steady::now() + options_.flush_interval;
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        // While retrying a failed batch, only the backoff (or stop) ends the wait: hammering a
+        // full disk on every request would not help it recover.
+        const bool retrying = backoff_.count() > 0;
+        const auto deadline = retrying ? steady::now() + backoff_ : next_flush;
+        wake_.wait_until(lock, deadline, [&] {
+            return stopping_ || (!retrying && (flush_requested_ || !waiters_.empty()));
+        });
+        if (stopping_) break;
+        const bool requested = std::exchange(flush_requested_, false);
+        lock.unlock();
+        // Intervals count from the start of a batch, so a write waits at most one interval for
+        // its batch to begin, however long the previous commit took. With a log, only
+        // checkpoints count: the batches between them are frames. request_flush asks for one.
+        const bool checkpoint = wal_ == nullptr || requested || steady::now() >= next_flush;
+        if (checkpoint) next_flush = steady::now() + options_.flush_interval;
+        // The previous checkpoint still running: this one is tried again shortly.
+        if (!flush(checkpoint ? batch_kind::checkpoint : batch_kind::frame)) next_flush = steady::now() + checkpoint_retry;
+        lock.lock();
+    }
+    lock.unlock();
+
+    // Shutdown: everything acknowledged so far must reach the disk.
+    settle_checkpoint();
+    for (int attempt = 0; attempt < attempts_on_stop; ++attempt) {
+        flush(batch_kind::final_checkpoint);
+        if (pending_.empty()) break;
+        std::this_thread::sleep_for(first_backoff);
+    }
+    if (!pending_.empty()) {
+        log_.error("unflushed_on_stop", {{"records", std::int64_t(pending_.size())}});
+        all_flushed_on_stop_ = false;
+    }
+    finish_waiters(UINT64_MAX, false);
+}
+
+bool persister::flush(batch_kind kind) {
+    const std::uint64_t generation = store_.begin_flush();
+    const std::size_t collected_from = pending_.size();
+    collect(generation);
+    // A checkpoint logs its own batch first, like any other, so that everything it writes is in
+    // the log and its waiters need not wait for LMDB.
+    const bool logged = log_collected(collected_from);
+    if (logged || pending_.empty()) finish_waiters(generation, true);
+    if (logged && kind == batch_kind::frame) return true;
+    if (logged && kind == batch_kind::checkpoint) {
+        switch (start_checkpoint()) {
+            case checkpoint_start::handed_over: return true;
+            case checkpoint_start::busy: return false;
+            case checkpoint_start::failed: break;  // taken back below, and committed here
+        }
+    }
+    settle_checkpoint();
+    if (!pending_.empty()) commit_pending();
+    return true;
+}
+
+bool persister::log_collected(std::size_t from) {
+    // Only onto a log that, with LMDB, restores everything in pending_ (see persister.hpp).
+    if (wal_ == nullptr || backoff_.count() > 0 || logged_ != from) return false;
+    // Large batches go to LMDB at once: frames stay small, and so does the log.
+    if (pending_.size() - from > max_frame_changes || wal_->bytes() >= options_.max_log_bytes) return false;
+    if (pending_.size() == from) return true;
+    for (std::size_t i = from; i < pending_.size(); ++i) wal_->add(pending_[i].database, pending_[i].key, pending_[i].value);
+    if (const int error = wal_->write_frame(); error != 0) {
+        // Once per outage: every batch falls back to a checkpoint meanwhile, and tries the log again after it.
+        if (!log_failing_) log_.error("write_ahead_log_failed", {{"error", std::string_view(std::strerror(error))}});
+        log_failing_ = true;
+        return false;
+    }
+    if (std::exchange(log_failing_, false)) log_.info("write_ahead_log_recovered", {});
+    logged_ = pending_.size();
+    std::lock_guard lock(mutex_);
+    ++stats_.log_frames;
+    return true;
+}
+
+void persister::collect(std::uint64_t generation) {
+    for (std::size_t shard = 0; shard < store_.shard_count(); ++shard) {
+        store_.collect_dirty(shard, [this](std::string_view user_id, const record_key& key, const progress_record* record) {
+            encode_key(key_scratch_, user_id, key);
+            std::optional<std::string_view> value;
+            if (record) {
+                encode_record(value_scratch_, *record);
+                value = value_scratch_;
+            }
+            add_pending(environment_.records(), key_scratch_, value);
+        });
+    }
+    for (const auto& attached : sources_) {
+        attached.source->collect_changes([this, database = attached.database](std::string key, std::optional<std::string> value) {
+            add_pending(database, key, value ? std::optional<std::string_view>(*value) : std::nullopt);
+        });
+    }
+    pending_generation_ = generation;
+}
+
+void persister::add_pending(MDB_dbi database, std::string_view key, std::optional<std::string_view> value) {
+    pending_write& write = pending_.emplace_back();
+    write.database = database;
+    write.order = next_order_++;
+    write.key = arena_.store(key);
+    if (value) write.value = arena_.store(*value);
+}
+
+void persister::commit_pending() {
+    const auto started = steady::now();
+    const bool records_only = std::all_of(pending_.begin(), pending_.end(), [this](const pending_write& write) {
+        return write.database == environment_.records();
+    });
+    const bool split = options_.writes_per_transaction != 0 && pending_.size() > options_.writes_per_transaction &&
+                       records_only;
+    // Collection order is a correct order (a later change to a key wins). Sorting by key only
+    // pays where it is needed: to cut a split batch between users, and to drop the repeated
+    // changes to a key that frames of a write-ahead log accumulate. For a batch of new records
+    // in random order it costs more than it saves LMDB (bench/README.md, "Persister").
+    if (split || wal_ != nullptr) sort_by_key(pending_);
+    std::size_t committed = 0;  // pending_[0, committed) is on disk
+    const auto covers = wal_ != nullptr ? std::optional(wal_->last_sequence()) : std::nullopt;
+    const int rc = write_transactions(pending_, split ? options_.writes_per_transaction : 0, covers, committed);
+
+    if (rc != MDB_SUCCESS) {
+        // What committed stays committed; only the rest is retried, newer changes behind it.
+        pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(committed));
+        logged_ = 0;  // sorted and cut: no longer a prefix the log holds
+        record_failure(rc, committed, pending_.size());
+        backoff_ = std::min(max_backoff, backoff_.count() == 0 ? first_backoff : backoff_ * 2);
+        // The generation is not whole on disk while any of it is left, so its waiters fail.
+        finish_waiters(pending_generation_, false);
+        return;
+    }
+
+    record_commit(pending_.size(), std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started));
+    release_scratch(pending_, arena_);
+    taken_back_.release();
+    next_order_ = 0;
+    logged_ = 0;
+    if (wal_) wal_->rewind();
+    backoff_ = std::chrono::milliseconds{0};
+    finish_waiters(pending_generation_, true);
+}
+
+void persister::sort_by_key(std::vector<pending_write>& writes) {
+    std::sort(writes.begin(), writes.end(), [](const pending_write& a, const pending_write& b) {
+        if (a.database != b.database) return a.database < b.database;
+        if (const int c = a.key.compare(b.key); c != 0) return c < 0;
+        return a.order < b.order;
+    });
+}
+
+void persister::record_commit(std::size_t written, std::chrono::microseconds took) {
+    {
+        std::lock_guard lock(mutex_);
+        ++stats_.flushes;
+        stats_.records_written += written;
+        stats_.last_flush_duration_us = static_cast<std::uint64_t>(took.count());
+        stats_.last_success_ms = wall_clock_ms();
+        stats_.map_size = environment_.map_size();
+        stats_.used_bytes = environment_.used_bytes();
+    }
+    if (!healthy_.exchange(true, std::memory_order_acq_rel)) log_.info("flush_recovered", {});
+}
+
+void persister::record_failure(int rc, std::size_t committed, std::size_t left) {
+    {
+        std::lock_guard lock(mutex_);
+        ++stats_.failures;
+        stats_.records_written += committed;
+        stats_.map_size = environment_.map_size();
+        stats_.used_bytes = environment_.used_bytes();
+    }
+    if (healthy_.exchange(false, std::memory_order_acq_rel)) {
+        log_.error("flush_failed", {{"error", std::string_view(mdb_strerror(rc))}, {"records", std::int64_t(left)}});
+    }
+}
+
+int persister::write_transactions(const std::vector<pending_write>& writes, std::size_t cut,
+                                  std::optional<std::uint64_t> covers, std::size_t& committed) {
+    int rc = MDB_SUCCESS;
+    while (committed < writes.size()) {
+        const std::size_t end = transaction_end(writes, committed, cut);
+        rc = write_pending(writes, committed, end, covers);
+        // Only the failed transaction is redone after growing: no transaction is open here.
+        while (rc == MDB_MAP_FULL && grow_map()) rc = write_pending(writes, committed, end, covers);
+        if (rc != MDB_SUCCESS) break;
+        committed = end;
+    }
+    return rc;
+}
+
+std::size_t persister::transaction_end(const std::vector<pending_write>& writes, std::size_t begin, std::size_t cut) {
+    if (cut == 0 || writes.size() - begin <= cut) return writes.size();
+    std::size_t end = begin + cut;
+    // Never between two changes of one user: they commit together, as in an unsplit batch (and
+    // so do the changes of one key, which write_pending relies on).
+    const std::string_view last_user = user_of(writes[end - 1].key);
+    while (end < writes.size() && user_of(writes[end].key) == last_user) ++end;
+    return end;
+}
+
+int persister::write_pending(const std::vector<pending_write>& writes, std::size_t begin, std::size_t end,
+                             std::optional<std::uint64_t> covers) {
+    lmdb_transaction txn;
+    if (const int rc = environment_.begin_write(txn); rc != MDB_SUCCESS) return rc;
+    for (std::size_t i = begin; i < end; ++i) {
+        const pending_write& write = writes[i];
+        // When sorted, a later change to the same key follows at once and supersedes this one:
+        // skipping it saves the put, and a retry is not blocked by a value already replaced.
+        if (i + 1 < end && writes[i + 1].database == write.database && writes[i + 1].key == write.key) continue;
+        MDB_val key = as_val(write.key);
+        int rc = MDB_SUCCESS;
+        if (write.value) {
+            MDB_val value = as_val(*write.value);
+            rc = mdb_put(txn.get(), write.database, &key, &value, 0);
+        } else {
+            rc = mdb_del(txn.get(), write.database, &key, nullptr);
+            if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;  // created and erased between two batches
+        }
+        if (rc != MDB_SUCCESS) return rc;
+    }
+    // The last transaction of a checkpoint marks every frame it holds as held by LMDB.
+    if (covers && end == writes.size()) {
+        if (const int rc = wal_->put_checkpoint(txn.get(), *covers); rc != MDB_SUCCESS) return rc;
+    }
+    return txn.commit();
+}
+
+void persister::release_scratch(std::vector<pending_write>& writes, byte_arena& arena) {
+    const std::size_t written = writes.size();
+    if (writes.capacity() > large_batch) {
+        std::vector<pending_write>().swap(writes);
+        arena.release();
+    } else {
+        writes.clear();
+        arena.clear();
+    }
+    if (written <= large_batch) return;
+#if defined(__GLIBC__)
+    // The arena's chunks and the vector just freed come from this thread's malloc arena once
+    // glibc has raised its mmap threshold, and glibc returns memory to the system only from an
+    // arena's top, so without this they would stay resident until the next batch of the same
+    // size. Before the waiters are released, so a caller that waited on this batch sees the
+    // memory back; it costs little next to the batch.
+    malloc_trim(0);
+#endif
+}
+
+bool persister::grow_map() {
+    const std::size_t current = environment_.map_size();
+    if (options_.max_map_size != 0 && current >= options_.max_map_size) return false;
+    std::size_t next = current * 2;
+    if (options_.max_map_size != 0) next = std::min(next, options_.max_map_size);
+    if (const int rc = environment_.set_map_size(next); rc != MDB_SUCCESS) {
+        log_.error("lmdb_map_grow_failed", {{"error", std::string_view(mdb_strerror(rc))}});
+        return false;
+    }
+    log_.info("lmdb_map_grown", {{"from_bytes", std::int64_t(current)}, {"to_bytes", std::int64_t(next)}});
+    return true;
+}
+
+void persister::finish_waiters(std::uint64_t generation, bool committed) {
+    std::vector<waiter> finished;
+    {
+        std::lock_guard lock(mutex_);
+        if (committed && generation > durable_generation_.load(std::memory_order_relaxed)) {
+            durable_generation_.store(generation, std::memory_order_release);
+        }
+        auto done = std::stable_partition(waiters_.begin(), waiters_.end(),
+                                          [generation](const waiter& w) { return w.generation > generation; });
+        std::move(done, waiters_.end(), std::back_inserter(finished));
+        waiters_.erase(done, waiters_.end());
+    }
+    for (auto& w : finished) w.callback(committed);
+}
+
+}  // namespace progressd::store

@@ -1,0 +1,309 @@
+#include "store/persist/write_ahead_log.hpp"
+
+#include <boost/crc.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <vector>
+
+namespace progressd::store {
+namespace {
+
+constexpr std::uint32_t frame_magic = 0x4C415750;  // "PWAL"
+constexpr std::size_t header_size = 24;
+constexpr std::size_t change_header_size = 10;
+constexpr std::string_view checkpoint_key = "wal_checkpoint";
+constexpr std::uint64_t extension_bytes = std::uint64_t{1} << 20;
+
+// A frame names its database by position here, not by MDB_dbi, which is only a handle.
+std::array<MDB_dbi, 6> logged_databases(const lmdb_environment& environment) {
+    return {environment.records(),     environment.catalog(),  environment.enrolments(),
+            environment.assessments(), environment.webhooks(), environment.outbox()};
+}
+
+template <typename T>
+void put_at(std::string& out, std::size_t at, T value) {
+    std::memcpy(out.data() + at, &value, sizeof value);
+}
+
+template <typename T>
+void append(std::string& out, T value) {
+    out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+template <typename T>
+T read_at(std::string_view in, std::size_t at) {
+    T value;
+    std::memcpy(&value, in.data() + at, sizeof value);
+    return value;
+}
+
+std::uint32_t checksum(std::uint64_t sequence, std::string_view payload) {
+    boost::crc_32_type crc;
+    crc.process_bytes(&sequence, sizeof sequence);
+    crc.process_bytes(payload.data(), payload.size());
+    return crc.checksum();
+}
+
+std::runtime_error system_error(const std::string& what) { return std::runtime_error(what + ": " + std::strerror(errno)); }
+
+std::string read_whole(int fd, const std::string& path) {
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) throw system_error("stat " + path);
+    std::string content(static_cast<std::size_t>(info.st_size), '\0');
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::pread(fd, content.data() + done, content.size() - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw system_error("read " + path);
+        if (n == 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    content.resize(done);
+    return content;
+}
+
+// One change of a frame's payload, as read back.
+struct logged_change {
+    std::uint8_t database;
+    std::string_view key;
+    std::optional<std::string_view> value;
+};
+
+// Parses a payload; nullopt when it does not decode (cannot happen to a frame whose checksum
+// held, short of a bug, so the frame is then treated as the log's end).
+std::optional<std::vector<logged_change>> parse_payload(std::string_view payload) {
+    std::vector<logged_change> changes;
+    std::size_t at = 0;
+    while (at < payload.size()) {
+        if (payload.size() - at < change_header_size) return std::nullopt;
+        const auto database = read_at<std::uint8_t>(payload, at);
+        const auto has_value = read_at<std::uint8_t>(payload, at + 1);
+        const auto key_size = read_at<std::uint32_t>(payload, at + 2);
+        const auto value_size = read_at<std::uint32_t>(payload, at + 6);
+        at += change_header_size;
+        if (database >= 6 || has_value > 1 || payload.size() - at < std::uint64_t{key_size} + value_size) {
+            return std::nullopt;
+        }
+        logged_change& change = changes.emplace_back();
+        change.database = database;
+        change.key = payload.substr(at, key_size);
+        if (has_value) change.value = payload.substr(at + key_size, value_size);
+        at += std::size_t{key_size} + value_size;
+    }
+    return changes;
+}
+
+std::uint64_t read_checkpoint(const lmdb_environment& environment) {
+    lmdb_transaction txn;
+    if (const int rc = environment.begin_read(txn); rc != MDB_SUCCESS) throw lmdb_error("mdb_txn_begin", rc);
+    MDB_val key = as_val(checkpoint_key);
+    MDB_val value{};
+    const int rc = mdb_get(txn.get(), environment.meta(), &key, &value);
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc != MDB_SUCCESS) throw lmdb_error("mdb_get(wal_checkpoint)", rc);
+    if (value.mv_size != sizeof(std::uint64_t)) throw std::runtime_error("wal_checkpoint in LMDB is malformed");
+    return read_at<std::uint64_t>(as_view(value), 0);
+}
+
+int put_checkpoint_value(MDB_txn* txn, MDB_dbi meta, std::uint64_t sequence) {
+    MDB_val key = as_val(checkpoint_key);
+    MDB_val value{sizeof sequence, &sequence};
+    return mdb_put(txn, meta, &key, &value, 0);
+}
+
+int apply(lmdb_environment& environment, const std::vector<std::vector<logged_change>>& frames,
+          std::uint64_t last_sequence) {
+    const auto databases = logged_databases(environment);
+    lmdb_transaction txn;
+    if (const int rc = environment.begin_write(txn); rc != MDB_SUCCESS) return rc;
+    for (const auto& frame : frames) {
+        for (const logged_change& change : frame) {
+            MDB_val key = as_val(change.key);
+            int rc = MDB_SUCCESS;
+            if (change.value) {
+                MDB_val value = as_val(*change.value);
+                rc = mdb_put(txn.get(), databases[change.database], &key, &value, 0);
+            } else {
+                rc = mdb_del(txn.get(), databases[change.database], &key, nullptr);
+                if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;
+            }
+            if (rc != MDB_SUCCESS) return rc;
+        }
+    }
+    if (const int rc = put_checkpoint_value(txn.get(), environment.meta(), last_sequence); rc != MDB_SUCCESS) return rc;
+    return txn.commit();
+}
+
+}  // namespace
+
+std::array<std::string, 2> write_ahead_log_paths(const std::string& data_dir) {
+    return {data_dir + "/progressd.wal", data_dir + "/progressd.wal.1"};
+}
+
+namespace {
+
+struct logged_frame {
+    std::uint64_t sequence;
+    std::vector<logged_change> changes;
+};
+
+// The frames at the start of `content` that are intact and numbered one after another.
+std::vector<logged_frame> read_frames(std::string_view content) {
+    std::vector<logged_frame> frames;
+    for (std::size_t at = 0; content.size() - at >= header_size;) {
+        const std::string_view rest = content.substr(at);
+        const auto payload_size = read_at<std::uint32_t>(rest, 4);
+        const auto sequence = read_at<std::uint64_t>(rest, 8);
+        if (read_at<std::uint32_t>(rest, 0) != frame_magic || rest.size() - header_size < payload_size) break;
+        if (!frames.empty() && sequence != frames.back().sequence + 1) break;
+        const std::string_view payload = rest.substr(header_size, payload_size);
+        if (read_at<std::uint32_t>(rest, 16) != checksum(sequence, payload)) break;
+        auto changes = parse_payload(payload);
+        if (!changes) break;
+        frames.push_back({sequence, std::move(*changes)});
+        at += header_size + payload_size;
+    }
+    return frames;
+}
+
+}  // namespace
+
+log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_environment& environment) {
+    log_replay result;
+    result.last_sequence = read_checkpoint(environment);
+    std::vector<std::pair<const std::string*, file_descriptor>> files;
+    std::array<std::string, 2> contents;  // the frames' changes view these bytes: they never move
+    std::vector<logged_frame> newer;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        const std::string& path = paths[i];
+        file_descriptor file(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+        if (!file.is_open()) {
+            if (errno == ENOENT) continue;
+            throw system_error("open " + path);
+        }
+        contents[i] = read_whole(file.get(), path);
+        for (auto& frame : read_frames(contents[i])) {
+            if (frame.sequence > result.last_sequence) newer.push_back(std::move(frame));  // else the checkpoint holds it
+        }
+        files.emplace_back(&path, std::move(file));
+    }
+    // One file holds the frames a checkpoint was writing, the other those logged meanwhile: in
+    // number order they continue each other. A missing number ends the log, like a torn frame.
+    std::sort(newer.begin(), newer.end(), [](const logged_frame& a, const logged_frame& b) { return a.sequence < b.sequence; });
+    std::vector<std::vector<logged_change>> frames;
+    for (auto& frame : newer) {
+        if (frame.sequence != result.last_sequence + 1) break;
+        result.changes += frame.changes.size();
+        result.last_sequence = frame.sequence;
+        frames.push_back(std::move(frame.changes));
+    }
+    result.frames = frames.size();
+
+    if (!frames.empty()) {
+        int rc = apply(environment, frames, result.last_sequence);
+        // The log holds at most a flush interval of writes, but a map sized for less grows here too.
+        while (rc == MDB_MAP_FULL) {
+            if (const int grown = environment.set_map_size(environment.map_size() * 2); grown != MDB_SUCCESS) {
+                throw lmdb_error("mdb_env_set_mapsize", grown);
+            }
+            rc = apply(environment, frames, result.last_sequence);
+        }
+        if (rc != MDB_SUCCESS) throw lmdb_error("applying the write-ahead log " + paths[0] + "(.1)", rc);
+    }
+    // Applied and committed: the frames are no longer needed (a crash before this replays them again).
+    for (const auto& [path, file] : files) {
+        if (::ftruncate(file.get(), 0) != 0 || ::fsync(file.get()) != 0) throw system_error("truncate " + *path);
+    }
+    return result;
+}
+
+write_ahead_log::write_ahead_log(const std::array<std::string, 2>& paths, const lmdb_environment& environment,
+                                 std::uint64_t last_sequence)
+    : databases_(logged_databases(environment)), meta_(environment.meta()), sequence_(last_sequence) {
+    // A throw below closes what was opened: files_ is a member, already constructed.
+    for (std::size_t i = 0; i < files_.size(); ++i) {
+        const std::string& path = paths[i];
+        files_[i].fd = file_descriptor(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!files_[i].fd.is_open()) throw system_error("open " + path);
+        struct stat info {};
+        if (::fstat(files_[i].fd.get(), &info) == 0) files_[i].allocated = static_cast<std::uint64_t>(info.st_size);
+    }
+    // A frame synced into a file whose directory entry was not would vanish with a power loss.
+    const file_descriptor directory(
+        ::open(std::filesystem::path(paths[0]).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (::fsync(files_[0].fd.get()) != 0 || ::fsync(files_[1].fd.get()) != 0 || !directory.is_open() ||
+        ::fsync(directory.get()) != 0) {
+        throw system_error("sync " + paths[0]);
+    }
+    frame_.resize(header_size);
+}
+
+void write_ahead_log::add(MDB_dbi database, std::string_view key, std::optional<std::string_view> value) {
+    std::uint8_t index = 0;
+    while (databases_[index] != database) ++index;  // the persister writes only these
+    append(frame_, index);
+    append(frame_, std::uint8_t{value.has_value()});
+    append(frame_, static_cast<std::uint32_t>(key.size()));
+    append(frame_, static_cast<std::uint32_t>(value ? value->size() : 0));
+    frame_.append(key);
+    if (value) frame_.append(*value);
+}
+
+int write_ahead_log::write_frame() {
+    if (failed_ != 0) {
+        frame_.resize(header_size);
+        return failed_;
+    }
+    ++sequence_;
+    const std::string_view payload = std::string_view(frame_).substr(header_size);
+    put_at(frame_, 0, frame_magic);
+    put_at(frame_, 4, static_cast<std::uint32_t>(payload.size()));
+    put_at(frame_, 8, sequence_);
+    put_at(frame_, 16, checksum(sequence_, payload));
+    put_at(frame_, 20, std::uint32_t{0});
+
+    file& target = files_[active_];
+    if (target.offset + frame_.size() > target.allocated) extend_to(target, target.offset + frame_.size());
+    int error = 0;
+    for (std::size_t done = 0; done < frame_.size() && error == 0;) {
+        const ssize_t n = ::pwrite(target.fd.get(), frame_.data() + done, frame_.size() - done,
+                                   static_cast<off_t>(target.offset + done));
+        if (n < 0 && errno != EINTR) error = errno;
+        if (n > 0) done += static_cast<std::size_t>(n);
+    }
+    if (error == 0 && ::fdatasync(target.fd.get()) != 0) error = errno;
+    // A failed frame's bytes may be on disk, numbered: the next frame must not follow them, so
+    // none is written until a checkpoint has covered this one and rewound the log.
+    if (error == 0) target.offset += frame_.size();
+    failed_ = error;
+    frame_.resize(header_size);
+    return error;
+}
+
+void write_ahead_log::extend_to(file& target, std::uint64_t end) {
+    static constexpr std::array<char, 65536> zeros{};
+    const std::uint64_t size = (end + extension_bytes - 1) / extension_bytes * extension_bytes;
+    // A failure here only costs the speed-up: the frame's own write reports what is wrong.
+    while (target.allocated < size) {
+        const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), size - target.allocated));
+        const ssize_t n = ::pwrite(target.fd.get(), zeros.data(), chunk, static_cast<off_t>(target.allocated));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        target.allocated += static_cast<std::uint64_t>(n);
+    }
+}
+
+int write_ahead_log::put_checkpoint(MDB_txn* txn, std::uint64_t sequence) const {
+    return put_checkpoint_value(txn, meta_, sequence);
+}
+
+}  // namespace progressd::store
