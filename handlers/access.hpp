@@ -1,5 +1,5 @@
 #pragma once
-// Who a native request acts on (SPEC §3): a user acts on itself only; a service names the user.
+// Who a native request acts on (docs/auth.md): a user on itself only; a service names the user.
 
 #include "handlers/api_error.hpp"
 #include "handlers/auth/authenticator.hpp"

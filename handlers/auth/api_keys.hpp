@@ -1,5 +1,5 @@
 #pragma once
-// Service API keys (SPEC §3): a file with one key per line; `#` starts a comment line, blank lines
+// Service API keys (docs/auth.md): one key per line of a file; `#` starts a comment line, blank lines
 // are skipped and surrounding whitespace is trimmed.
 //
 // Lookup compares the candidate against every configured key with CRYPTO_memcmp, so the time it

@@ -1,5 +1,5 @@
 #pragma once
-// Request credentials → principal (SPEC §3). No HTTP types: the caller passes header values.
+// Request credentials → principal (docs/auth.md). No HTTP types: the caller passes header values.
 //
 // Precedence, as gateways in front of Sunbird send both an API key and the user's token:
 //   1. `x-authenticated-user-token: <JWT>` present → it alone decides (user principal);

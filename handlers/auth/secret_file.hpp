@@ -1,5 +1,5 @@
 #pragma once
-// The HS256 secret (SPEC §3, §9): read from --jwt-hs256-secret-file, or generated once in the data
+// The HS256 secret (docs/auth.md): read from --jwt-hs256-secret-file, or generated once in the data
 // dir so that a first run is authenticated without any setup and `progressctl token` can mint
 // tokens the server accepts.
 //

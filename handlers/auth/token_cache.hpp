@@ -1,5 +1,5 @@
 #pragma once
-// The per-thread cache of verified tokens (SPEC §3): token → user id, so the hot path (a ping every
+// Each thread's cache of verified tokens (docs/auth.md): token → user id, so the hot path (a ping every
 // few seconds per viewer) pays one table probe instead of an HMAC or RSA check.
 
 #include <cstddef>

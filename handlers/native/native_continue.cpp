@@ -1,4 +1,4 @@
-// Native API, continue watching (SPEC §2 rule 7, docs/native-api.md "Continue watching"): a
+// Native continue watching (docs/data-model.md rule 7, docs/native-api.md "Continue watching"): a
 // user's in-progress records, last accessed first, and hiding one until its next ping.
 
 #include "handlers/json/json_io.hpp"

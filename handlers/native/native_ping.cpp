@@ -14,7 +14,7 @@ namespace progressd {
 namespace {
 
 constexpr double max_seconds = 1e7;        // about 115 days of media
-constexpr double max_delta_seconds = 3600;  // SPEC §2 rule 3
+constexpr double max_delta_seconds = 3600;  // docs/data-model.md, "Merge rules", rule 3
 constexpr std::size_t max_details_bytes = 4096;
 constexpr std::size_t max_mimetype_bytes = 255;
 

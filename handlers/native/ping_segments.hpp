@@ -1,5 +1,5 @@
 #pragma once
-// The optional `segments` of a ping (SPEC §2 rule 6): [[from_s, to_s], ...], the parts a player
+// Optional ping `segments` (docs/data-model.md rule 6): [[from_s, to_s], ...], the parts a player
 // reports as actually played. At most 100 pairs of 0 ≤ from ≤ to ≤ 10⁷ seconds.
 
 #include "handlers/json/json_io.hpp"

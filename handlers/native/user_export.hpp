@@ -1,5 +1,5 @@
 #pragma once
-// Everything stored about one user (SPEC §4 export): records, enrolments and assessment attempts,
+// A user's stored data (docs/native-api.md, export): records, enrolments and assessment attempts,
 // as one JSON document or one CSV table.
 
 #include "store/assessments.hpp"

@@ -1,4 +1,4 @@
-// Operations endpoints (SPEC §6): liveness, readiness and Prometheus metrics. No auth.
+// Operations endpoints (docs/operations.md): liveness, readiness and Prometheus metrics. No auth.
 
 #include "handlers/json/json_io.hpp"
 #include "handlers/json/json_text.hpp"

@@ -1,4 +1,4 @@
-// Education Progress API (SPEC §5.2, docs/compat-education.md): an adapter over the store, the
+// Education Progress API (docs/compat-education.md): an adapter over the store, the
 // catalog and the aggregation. A course is a collection of the catalog, its lessons are the
 // collection's leaves, and a lesson's record is the user's record of that content in the
 // organic context (or ?context_id=). The mapping lives in education_mapping.*; this file adapts

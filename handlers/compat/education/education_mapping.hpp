@@ -1,5 +1,5 @@
 #pragma once
-// The Education Progress API's shapes (SPEC §5.2, docs/compat-education.md), as pure functions
+// The Education Progress API's shapes (docs/compat-education.md), as pure functions
 // of store values: no HTTP, no locks, no clock. handlers/compat/education/education.cpp adapts them to HTTP; the
 // unit tests call them directly.
 

@@ -1,4 +1,4 @@
-// Musora reset (SPEC §5.3, docs/compat-musora.md): PUT /musora-api/reset deletes the user's
+// Musora reset (docs/compat-musora.md): PUT /musora-api/reset deletes the user's
 // progress on a content and answers the parent content in the document's shape, or 204 when
 // the content has no parent. An adapter over the store, the catalog and the aggregation; the
 // shape lives in musora_mapping.*. Errors are written the way the platform's Laravel back end

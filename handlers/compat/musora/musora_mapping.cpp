@@ -10,7 +10,7 @@ namespace progressd::musora {
 namespace {
 
 // Neutral values for the document's fields that belong to the rest of the platform (playlists,
-// likes, XP, publishing; SPEC §10) when the catalog's attributes do not give them.
+// likes, XP, publishing; docs/data-model.md, "Not in progressd") when the attributes lack them.
 void put_default(boost::json::object& json, std::string_view key, boost::json::value value) {
     if (!json.contains(key)) json[key] = std::move(value);
 }

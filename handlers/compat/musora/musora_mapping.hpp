@@ -1,5 +1,5 @@
 #pragma once
-// The Musora reset answer (SPEC §5.3, docs/compat-musora.md): a content of the catalog in the
+// The Musora reset answer (docs/compat-musora.md): a content of the catalog in the
 // document's shape — its catalog attributes echoed, then the user's progress (started,
 // completed, progress_percent), and for a collection its lessons and current_lesson. Pure
 // functions of the catalog snapshot and the aggregate: no HTTP, no locks.

@@ -189,7 +189,7 @@ view_request parse_view(const boost::json::object& request, view_call call, std:
             view.details = std::move(text);
         }
     }
-    // The document spells it both ways (timespent in the examples, timeSpent in the spec).
+    // The document spells it both ways (timespent in the examples, timeSpent in its request spec).
     const auto* spent = request.if_contains("timespent");
     if (!spent) spent = request.if_contains("timeSpent");
     if (spent && !spent->is_null()) {

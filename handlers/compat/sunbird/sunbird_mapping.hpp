@@ -1,5 +1,5 @@
 #pragma once
-// The Sunbird Viewer Service's shapes (SPEC §5.1, docs/compat-sunbird.md), as pure functions of
+// The Sunbird Viewer Service's shapes (docs/compat-sunbird.md), as pure functions of
 // store values: no HTTP, no locks, no clock. handlers/compat/sunbird/sunbird.cpp adapts them to HTTP; the unit
 // tests call them directly.
 

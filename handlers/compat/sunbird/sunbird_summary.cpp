@@ -1,4 +1,4 @@
-// Sunbird viewer summaries (SPEC §5.1, docs/compat-sunbird.md): the user's enrolments, each with
+// Sunbird viewer summaries (docs/compat-sunbird.md): the user's enrolments, each with
 // its collection from the catalog, the aggregate of the user's progress in it, the contents'
 // statuses and the best assessment scores; their download as CSV or JSON from a URL this server
 // serves; and deleting one or all enrolments.
