@@ -1,5 +1,5 @@
 #pragma once
-// Collection progress (SPEC §2, last paragraph): derived on every read from the catalog and the
+// Collection progress (docs/data-model.md): derived on every read from the catalog and the
 // user's records, never stored. A pure function: no locks, no clock, no I/O.
 //
 // For a collection, over its required (non-optional) children:

@@ -1,5 +1,5 @@
 #pragma once
-// Assessment attempts (SPEC §1, issue 3 item 5): per (user, context, content) record, the
+// Assessment attempts (docs/data-model.md): per (user, context, content) record, the
 // attempts list (newest last, at most 50 kept, older ones folded into the counters) and the
 // quiz counters derived from it: attempt count, last and best score, max score, passed.
 //

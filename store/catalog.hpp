@@ -1,5 +1,5 @@
 #pragma once
-// The catalog (SPEC §1): which contents exist, how long they are, and how collections (courses,
+// The catalog (docs/data-model.md): which contents exist, how long, and how collections (courses,
 // units) contain them. Aggregation reads it; the hot path reads it to learn collections from
 // pings.
 //

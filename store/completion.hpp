@@ -1,5 +1,5 @@
 #pragma once
-// Completion policies (SPEC §2 rules 4 and 6): per content type (from the catalog) or mimetype,
+// Completion policies (docs/data-model.md, rule 4): per content type (from the catalog) or mimetype,
 // whether content completes by its furthest position or by its watched coverage, and at which
 // percent. Configured at start (--completion-rule); resolved per ping by the merge.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Watched coverage (SPEC §2 rule 6): which parts of a content were actually played, 1 bit per
+// Watched coverage (docs/data-model.md, rule 6): which parts of a content were played, 1 bit per
 // 1 % of its duration (100 bits in two words), filled from consecutive positions within a session
 // and from explicit segments. A jump forward larger than the time that passed is a seek, not
 // watching. Pure functions: the merge calls them under the shard lock, the tests directly.

@@ -1,5 +1,5 @@
 #pragma once
-// Enrolments (SPEC §1): (user_id, collection_id, context_id) with enrolled_at, expires_at and
+// Enrolments (docs/data-model.md): (user_id, collection_id, context_id) with enrolled_at, expires_at,
 // active. Created explicitly through the API, or implicitly by the first progress inside a
 // context (store/ping_effects.hpp). Progress is never gated on them: they record who follows
 // which collection in which batch.

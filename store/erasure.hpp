@@ -1,5 +1,5 @@
 #pragma once
-// What erasing one user's data from a store removed (SPEC §4, DELETE /v1/users/{user_id}).
+// What erasing a user's data from a store removed (docs/data-model.md, "Resets and erasure").
 
 #include <cstddef>
 #include <cstdint>

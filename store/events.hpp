@@ -1,5 +1,5 @@
 #pragma once
-// Completion events (SPEC §5.4, issue 4 item 5): what the store's transitions mean to the outside
+// Completion events (docs/webhooks.md, "Events"): what the store's transitions mean to the outside
 // world. An event is made where a transition is seen (handlers/progress_events.cpp), whichever API
 // caused it, and is kept in the outbox (store/outbox.hpp) until every webhook it is for has it.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Identifiers (SPEC §1): 1–128 bytes from [A-Za-z0-9._:@-]. The alphabet excludes '\0', which the
+// Identifiers (docs/data-model.md): 1–128 bytes of [A-Za-z0-9._:@-]; it excludes '\0', which the
 // LMDB key encoding uses as a separator.
 
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// The merge rules of SPEC §2 as one pure function: no locks, no clocks, no I/O. The shard calls
+// The merge rules (docs/data-model.md) as one pure function: no locks, clocks or I/O. The shard calls
 // it under its lock; the unit tests call it directly.
 
 #include "store/completion.hpp"

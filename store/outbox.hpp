@@ -1,5 +1,5 @@
 #pragma once
-// The durable outbox of webhook deliveries (SPEC §5.4: at least once, retried with backoff).
+// The durable outbox of webhook deliveries (docs/webhooks.md, "Delivery: at least once").
 //
 // An event becomes one delivery per target webhook. Deliveries are kept in memory and written to
 // LMDB by the persister like every other change, in the batch of the generation they were given,

@@ -32,7 +32,7 @@ void overwrite_record(progress_record& record, const record_overwrite& write, st
                 write.time_spent_seconds.value_or(0) > 0)) {
         set_status(record, progress_status::in_progress, now_ms);
     }
-    // SPEC §2 rule 4: a completed record reports 100.
+    // A completed record reports 100 (docs/data-model.md, "Merge rules", rule 4).
     if (record.status == progress_status::completed) record.progress_percent = 100;
 
     if (write.notes || write.bookmarked || write.metadata) {

@@ -1,5 +1,5 @@
 #pragma once
-// Authoritative writes (SPEC §2, "An authoritative write"): an API that owns the truth (the
+// Authoritative writes (docs/data-model.md, "Authoritative writes"): an API that owns the truth (the
 // Education API's PUT, later Skilljar's PATCH) sets the fields it gives exactly. Unlike a ping it
 // may lower progress and un-complete. Pure functions: no locks, no clock, no I/O; the stores call
 // them under their shard locks and the unit tests call them directly.

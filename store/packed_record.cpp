@@ -5,7 +5,7 @@
 namespace progressd::store {
 namespace {
 
-// The figure the store's memory budget is built on (bench/README.md, "Scale"); a field added to
+// What the memory budget rests on (bench/README.md, "Figures behind design choices"); a field added to
 // packed_record should find room in the extras first.
 static_assert(sizeof(packed_record) <= 120, "packed_record grew: see store/packed_record.hpp");
 

@@ -1,5 +1,5 @@
 #pragma once
-// A ping: one incremental observation from a player (SPEC §2). Handlers validate and fill it;
+// A ping: one incremental observation from a player (docs/data-model.md). Handlers validate and fill it;
 // the merge rules consume it. Absent fields are std::nullopt.
 
 #include <cstdint>

@@ -89,7 +89,7 @@ public:
     // Removes every record of the user (tombstones for the persister).
     erased_user erase_user(std::string_view user_id);
 
-    // Continue watching (SPEC §2 rule 7): the user's in-progress records that are not hidden,
+    // Continue watching (docs/data-model.md rule 7): the user's in-progress records not hidden,
     // last accessed first, at most `limit`.
     std::vector<std::pair<record_key, progress_record>> continue_watching(std::string_view user_id,
                                                                           std::size_t limit) const;

@@ -1,5 +1,5 @@
 #pragma once
-// A progress record (SPEC §1): one per (user_id, context_id, content_id).
+// A progress record (docs/data-model.md): one per (user_id, context_id, content_id).
 //
 // Records are plain values. The store owns them inside its shards and hands out copies; nothing
 // outside a shard lock ever sees a reference to a stored record.
@@ -33,7 +33,7 @@ struct replay_window {
     std::uint64_t seen_bits = 0;  // bit i: highest_seq - i was applied
 };
 
-// What a learner writes about a content (SPEC §1: notes, bookmarked, metadata), set only by
+// What a learner writes about a content (notes, bookmark, metadata; docs/data-model.md), set only by
 // authoritative writes (the Education API's PUT). Few records ever have any, so a record holds
 // them behind a pointer (null: none) instead of paying for three fields on every record the
 // players write. Immutable once shared: a writer replaces the pointer, never edits through it,

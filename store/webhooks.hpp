@@ -1,5 +1,5 @@
 #pragma once
-// The registered webhooks (SPEC §5.4): where events go. Few (at most max_webhooks), changed
+// The registered webhooks (docs/webhooks.md): where events go. Few (at most max_webhooks), changed
 // rarely, read on every event: readers get an immutable snapshot, writers replace it.
 //
 // Thread-safety: every member may be called from any thread; one mutex guards the map, the dirty

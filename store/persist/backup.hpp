@@ -1,5 +1,5 @@
 #pragma once
-// Hot backup (SPEC §7): a consistent copy of a data dir's LMDB environment, taken while a server
+// Hot backup (docs/durability.md): a consistent copy of a data dir's LMDB environment while a server
 // keeps writing to it. LMDB readers in other processes see one committed snapshot and never block
 // the writer, so the copy is exactly the state after some commit.
 

@@ -1,5 +1,5 @@
 #pragma once
-// What a write's acknowledgement promises (SPEC §7, docs/durability.md).
+// What a write's acknowledgement promises (docs/durability.md).
 
 #include <optional>
 #include <string_view>

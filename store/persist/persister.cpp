@@ -216,7 +216,7 @@ void persister::commit_pending() {
     // Collection order is a correct order (a later change to a key wins). Sorting by key only
     // pays where it is needed: to cut a split batch between users, and to drop the repeated
     // changes to a key that frames of a write-ahead log accumulate. For a batch of new records
-    // in random order it costs more than it saves LMDB (bench/README.md, "Persister").
+    // in random order it costs more than it saves LMDB (docs/durability.md, "Batches").
     if (split || wal_ != nullptr) sort_by_key(pending_);
     std::size_t committed = 0;  // pending_[0, committed) is on disk
     const auto covers = wal_ != nullptr ? std::optional(wal_->last_sequence()) : std::nullopt;

@@ -38,7 +38,7 @@
 //
 // Why a thread: a checkpoint of a second of pings takes 50-250 ms, and sync writes used to wait
 // that long once a second for the persister to log them (p99.9 ~50-80 ms, wrk's p99 100-200 ms:
-// bench/README.md). Now a checkpoint first logs its own batch like any other, then hands every
+// docs/durability.md). Now a checkpoint first logs its own batch like any other, then hands every
 // change since the previous checkpoint, all in the log's active file, to the checkpoint thread
 // and turns the log to its other file (store/persist/write_ahead_log.hpp), and the persister goes on
 // logging while LMDB is written. Its transactions are cut as above whatever sources it changes:

@@ -12,7 +12,7 @@
 // A file is extended ahead of the frames, a mebibyte of zeros at a time, so that a frame
 // overwrites blocks the file already has: fdatasync then has no file size to commit through the
 // file system's journal, only the data (ext4 here: 95 µs instead of 145 µs at the median, so
-// half again as many group commits a second; bench/README.md). Zeros end the log like a torn frame.
+// half again as many group commits a second; docs/durability.md). Zeros end the log like a torn frame.
 //
 // Two files take turns, so that a checkpoint never stops the frames: when one starts, the frames
 // so far are all in the active file, and the next ones go to the other file, from its start,
