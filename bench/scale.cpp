@@ -1,7 +1,7 @@
 // progress-scale: memory per record, flush time and recovery speed of the store at N records.
 //
 // Unlike progress-bench this tool links the store itself (progressd_store): it measures the data
-// structures, not HTTP. Three phases, each printed as one line (see bench/README.md, "Scale"):
+// structures, not HTTP. Three phases, each printed as one line (bench/README.md, "progress-scale"):
 //
 //   load     N records through progress_store::apply_ping (user-%06d x content-%04d, interleaved
 //            so every user's map grows a record at a time, as under real traffic); RSS before and

@@ -1,8 +1,8 @@
 // progress-store-scaling: pings a second through the sharded store alone, by thread count
-// (issue 5, item 5: throughput must grow with cores, so no global lock).
+// (throughput must grow with cores, so no global lock).
 //
 // The server's own curve needs a machine with cores for N I/O threads and as many again for the
-// load generator (bench/README.md, "Multi-core"). What decides whether progressd can scale at all
+// load generator (bench/README.md, "bench/scaling"). What decides whether progressd can scale at all
 // is whether N threads applying pings to the store contend, and that this tool measures on any
 // machine, without the network in between: the store is filled with --users x --contents records
 // first, then each thread count in --threads applies pre-built pings to random existing records
