@@ -4,6 +4,8 @@
 #include "store/merge.hpp"
 #include "store/codec/record_codec.hpp"
 
+#include "tests/unit/test_pings.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <limits>
@@ -15,15 +17,14 @@ namespace {
 
 // A ping of a 600 s video at `position`, `ts` ms on the client clock, in session s1.
 ping play(double position, std::int64_t ts, std::string session = "s1") {
-    ping p;
-    p.content_id = "video";
-    p.position_seconds = position;
-    p.duration_seconds = 600;
-    p.ts = ts;
-    p.session_id = std::move(session);
-    p.seq = ts;  // unique per ping
-    p.mimetype = "video/mp4";
-    return p;
+    return progressd::testing::make_ping({.content = "video",
+                                          .position = position,
+                                          .duration = 600,
+                                          .time_spent = 0,
+                                          .session = std::move(session),
+                                          .seq = ts,  // unique per ping
+                                          .ts = ts,
+                                          .mimetype = "video/mp4"});
 }
 
 // Watches [from, to] of the video with a ping every 5 s (client time matching playback).
@@ -174,10 +175,7 @@ BOOST_AUTO_TEST_CASE(a_late_ping_does_not_fill_but_its_segments_do) {
 
 BOOST_AUTO_TEST_CASE(without_ts_the_watch_time_measures_the_elapsed_time) {
     progress_record record;
-    ping first;
-    first.content_id = "v";
-    first.position_seconds = 0;
-    first.duration_seconds = 100;
+    ping first = progressd::testing::make_ping({.content = "v", .position = 0, .duration = 100, .time_spent = 0});
     merge(record, first, merge_rules{}, 1000);
     ping next = first;
     next.position_seconds = 10;

@@ -4,6 +4,7 @@
 #include "store/progress_store.hpp"
 
 #include "tests/unit/temp_dir.hpp"
+#include "tests/unit/test_pings.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
@@ -20,22 +21,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using progressd::testing::make_ping;
 using progressd::testing::temp_dir;
 
 constexpr std::size_t map_size = std::size_t{1} << 20;
 constexpr std::size_t small_map_size = std::size_t{128} << 10;  // a few dozen 4 KiB records overflow it
 constexpr std::chrono::milliseconds never = 1h;  // only waiters (and stop) start a batch
 const logger quiet{log_level::error};  // the map-cap test logs its failures on purpose
-
-ping watch(const std::string& content, const std::string& details = {}) {
-    ping p;
-    p.content_id = content;
-    p.position_seconds = 10;
-    p.duration_seconds = 100;
-    p.time_spent_delta_seconds = 1;
-    if (!details.empty()) p.details = details;
-    return p;
-}
 
 // A sync-mode persister on a real LMDB in a temp dir, and the io_context a gate's thread runs.
 struct gate_fixture {
@@ -48,7 +40,7 @@ struct gate_fixture {
     ~gate_fixture() { writer.stop(); }
 
     std::uint64_t write(const std::string& user, const std::string& content, const std::string& details = {}) {
-        return store.apply_ping(user, watch(content, details), 1).generation;
+        return store.apply_ping(user, make_ping({.content = content, .details = details}), 1).generation;
     }
     // Runs the gate's thread until it has no work left (every waiter released); false on timeout.
     // `handlers`: how many handlers that ran, the gate's hand-overs from the persister among them.

@@ -6,6 +6,7 @@
 
 #include "tests/unit/lmdb_rows.hpp"
 #include "tests/unit/temp_dir.hpp"
+#include "tests/unit/test_pings.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -24,32 +25,23 @@ constexpr std::size_t map_size = std::size_t{1} << 20;
 // Warnings (one per corrupt record) are expected here; errors would still show.
 const progressd::logger quiet{progressd::log_level::error};
 
+using progressd::testing::make_ping;
 using progressd::testing::temp_dir;
 using progressd::testing::write_row;
 
-ping watch(std::string content, double position, std::string context = {}) {
-    ping p;
-    p.content_id = std::move(content);
-    p.context_id = std::move(context);
-    p.position_seconds = position;
-    p.duration_seconds = 100;
-    p.time_spent_delta_seconds = 2;
-    return p;
-}
-
 // Three records across two users, one in a context, with strings and a replay window set.
 void fill(progress_store& store) {
-    ping first = watch("c1", 30);
+    ping first = make_ping({.content = "c1", .position = 30, .time_spent = 2});
     first.mimetype = "video/mp4";
     first.details = R"({"chapter":3})";
     first.session_id = "s1";
     first.seq = 5;
     first.ts = 1'700'000'000'000;
     store.apply_ping("u1", first, 1000);
-    ping done = watch("c2", 10, "course-7");
+    ping done = make_ping({.content = "c2", .position = 10, .context = "course-7", .time_spent = 2});
     done.event = ping_event::complete;
     store.apply_ping("u1", done, 2000);
-    store.apply_ping("u2", watch("c1", 99), 3000);
+    store.apply_ping("u2", make_ping({.content = "c1", .position = 99, .time_spent = 2}), 3000);
 }
 
 // What recovery must reproduce: the same user, key and every encoded byte of the record.

@@ -1,5 +1,7 @@
 #include "store/merge.hpp"
 
+#include "tests/unit/test_pings.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <utility>
@@ -11,11 +13,8 @@ namespace {
 const merge_rules rules{95};
 
 ping at(double position, double duration) {
-    ping p;
-    p.content_id = "lesson-1";
-    p.position_seconds = position;
-    p.duration_seconds = duration;
-    return p;
+    return progressd::testing::make_ping(
+        {.content = "lesson-1", .position = position, .duration = duration, .time_spent = 0});
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "tests/unit/durable_future.hpp"
 #include "tests/unit/lmdb_rows.hpp"
 #include "tests/unit/temp_dir.hpp"
+#include "tests/unit/test_pings.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -35,17 +36,9 @@ constexpr std::chrono::milliseconds never = 1h;
 const progressd::logger quiet{progressd::log_level::error};
 
 using progressd::testing::durable;
+using progressd::testing::make_ping;
 using progressd::testing::temp_dir;
-
-ping watch(std::string content, double position = 10, std::string details = {}) {
-    ping p;
-    p.content_id = std::move(content);
-    p.position_seconds = position;
-    p.duration_seconds = 100;
-    p.time_spent_delta_seconds = 1;
-    if (!details.empty()) p.details = std::move(details);
-    return p;
-}
+using progressd::testing::watch;
 
 // Records c0…c<count-1> of user u1 with ~4 KiB details (the limit; two LMDB pages each).
 // Returns the last write's generation.
@@ -53,7 +46,8 @@ std::uint64_t write_large_records(progress_store& store, int count) {
     const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
     std::uint64_t last = 0;
     for (int i = 0; i < count; ++i) {
-        last = store.apply_ping("u1", watch("c" + std::to_string(i), 10, details), i).generation;
+        const auto p = make_ping({.content = "c" + std::to_string(i), .details = details});
+        last = store.apply_ping("u1", p, i).generation;
     }
     return last;
 }
@@ -342,7 +336,8 @@ BOOST_AUTO_TEST_CASE(a_full_map_grows_between_the_transactions_of_a_batch) {
     std::uint64_t last = 0;
     for (int u = 0; u < 10; ++u) {
         for (int r = 0; r < 10; ++r) {
-            last = store.apply_ping("u" + std::to_string(u), watch("c" + std::to_string(r), 10, details), r).generation;
+            const auto p = make_ping({.content = "c" + std::to_string(r), .details = details});
+            last = store.apply_ping("u" + std::to_string(u), p, r).generation;
         }
     }
     const auto before = last_txnid(environment);
@@ -372,7 +367,8 @@ BOOST_AUTO_TEST_CASE(a_failure_in_a_later_transaction_keeps_the_earlier_ones_and
     const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
     std::uint64_t last = 0;
     for (int i = 0; i < 100; ++i) {
-        last = store.apply_ping("z1", watch("c" + std::to_string(i), 10, details), i).generation;
+        const auto p = make_ping({.content = "c" + std::to_string(i), .details = details});
+        last = store.apply_ping("z1", p, i).generation;
     }
     writer.start();
     auto failed = durable(writer, last);

@@ -1,5 +1,6 @@
 #include "store/progress_store.hpp"
 #include "test_names.hpp"
+#include "test_pings.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -12,16 +13,7 @@ using namespace progressd::store;
 namespace {
 
 using progressd::testing::named;
-
-ping watch(std::string content, double position, std::string context = {}) {
-    ping p;
-    p.content_id = std::move(content);
-    p.context_id = std::move(context);
-    p.position_seconds = position;
-    p.duration_seconds = 100;
-    p.time_spent_delta_seconds = 1;
-    return p;
-}
+using progressd::testing::watch;
 
 std::size_t collect_all(progress_store& store, std::vector<std::string>& seen) {
     std::size_t total = 0;

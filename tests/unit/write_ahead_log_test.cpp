@@ -6,6 +6,7 @@
 #include "tests/unit/durable_future.hpp"
 #include "tests/unit/lmdb_rows.hpp"
 #include "tests/unit/temp_dir.hpp"
+#include "tests/unit/test_pings.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -29,6 +30,7 @@ using progressd::testing::durable;
 using progressd::testing::read_row;
 using progressd::testing::write_row;
 using progressd::testing::temp_dir;
+using progressd::testing::watch;
 
 constexpr std::size_t map_size = std::size_t{1} << 20;
 constexpr std::chrono::milliseconds never = 1h;
@@ -80,15 +82,6 @@ struct logged_persister {
     progress_store store{8, {}};
     persister writer;
 };
-
-ping watch(std::string content, double position) {
-    ping p;
-    p.content_id = std::move(content);
-    p.position_seconds = position;
-    p.duration_seconds = 100;
-    p.time_spent_delta_seconds = 1;
-    return p;
-}
 
 // What a kill -9 would leave: the data dir's LMDB file and log, copied while nothing commits.
 void copy_crash_image(const temp_dir& from, const temp_dir& to) {
