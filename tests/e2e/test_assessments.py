@@ -1,5 +1,6 @@
-"""Assessments (issue 3 item 5, docs/native-api.md "Assessments"): POST /v1/assessments and
-GET /v1/assessments/{content_id}; scoring, counters, completion on pass, reset, persistence."""
+"""Assessments (docs/data-model.md "Assessment attempts", docs/native-api.md "Assessments"): POST
+/v1/assessments and GET /v1/assessments/{content_id}; scoring, counters, completion on pass, reset,
+persistence."""
 
 import unittest
 

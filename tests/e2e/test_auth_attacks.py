@@ -1,8 +1,8 @@
-"""Auth attacks (SPEC §3, issue 6 item 6) on a server that accepts HS256 and RS256 tokens:
-`alg: none`, HS/RS algorithm confusion, tampered tokens, expired and not-yet-valid tokens, keys
-and headers the attacker controls, and one user acting on another through every native endpoint
-with every way of presenting a user token. Each is refused with 401/403 and a problem+json body,
-and the victim's data is unchanged.
+"""Auth attacks (docs/auth.md; docs/reliability.md "Auth attacks") on a server that accepts HS256
+and RS256 tokens: `alg: none`, HS/RS algorithm confusion, tampered tokens, expired and not-yet-valid
+tokens, keys and headers the attacker controls, and one user acting on another through every native
+endpoint with every way of presenting a user token. Each is refused with 401/403 and a problem+json
+body, and the victim's data is unchanged.
 
 (test_bad_input.py covers the basic HS256 cases and test_progress.py a user token in
 Authorization acting on another user; here the server also trusts an RS256 key, and the

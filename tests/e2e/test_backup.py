@@ -1,5 +1,5 @@
-"""Hot backup (SPEC §7): `progressctl backup` copies a data dir while the server keeps writing,
-and a server started on the copy serves what was committed before the copy."""
+"""Hot backup (docs/durability.md "Hot backup"): `progressctl backup` copies a data dir while the
+server keeps writing, and a server started on the copy serves what was committed before the copy."""
 
 import os
 import subprocess

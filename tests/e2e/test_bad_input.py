@@ -1,4 +1,5 @@
-"""SPEC §8: every bad input gets a clear 4xx problem, changes nothing, and crashes nothing."""
+"""Bad input (docs/limits.md): every bad input gets a clear 4xx problem, changes nothing, and
+crashes nothing."""
 
 import json
 import time

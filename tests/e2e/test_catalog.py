@@ -1,6 +1,6 @@
-"""The catalog (SPEC §1, docs/native-api.md "Catalog"): PUT/GET/DELETE /v1/contents/{id}, the
-import, collections learned from pings, the --catalog file, and persistence across a restart and
-a kill -9 in sync mode."""
+"""The catalog (docs/data-model.md "Catalog", docs/native-api.md "Catalog"): PUT/GET/DELETE
+/v1/contents/{id}, the import, collections learned from pings, the --catalog file, and persistence
+across a restart and a kill -9 in sync mode."""
 
 import json
 import os

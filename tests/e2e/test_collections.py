@@ -1,4 +1,4 @@
-"""Collection progress (SPEC §2 last paragraph, docs/native-api.md "Collections"):
+"""Collection progress (docs/data-model.md "Collections", docs/native-api.md "Collections"):
 GET /v1/collections/{id}/progress over the catalog and a user's records, end to end."""
 
 import unittest
@@ -174,7 +174,8 @@ class AggregateTest(CollectionCase):
 
 
 class ResetTest(CollectionCase):
-    """DELETE /v1/progress/{content_id} answers the parent's aggregate (SPEC §4)."""
+    """DELETE /v1/progress/{content_id} answers the parent's aggregate (docs/data-model.md "Resets and
+    erasure")."""
 
     def reset(self, token, content_id, context=None):
         path = "/v1/progress/" + content_id + (f"?context_id={context}" if context else "")

@@ -1,4 +1,4 @@
-"""Education Progress API (SPEC §5.2, seeds/education-progress-api.txt, docs/compat-education.md)
+"""Education Progress API (seeds/education-progress-api.txt, docs/compat-education.md)
 end to end: each request example of the document sent to a real server with a catalog (ids
 adapted), the documented fields, FastAPI's error bodies, and progress written through the native
 API read back through this one."""

@@ -1,4 +1,4 @@
-"""Musora reset (SPEC §5.3, seeds/musora-reset-progress.md, docs/compat-musora.md) end to end: the
+"""Musora reset (seeds/musora-reset-progress.md, docs/compat-musora.md) end to end: the
 document's request example (jQuery's form-encoded PUT) and the query and JSON variants, sent to a
 real server whose catalog holds the document's course; the answer must be the document's
 response example, field for field."""

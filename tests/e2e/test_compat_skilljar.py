@@ -1,4 +1,4 @@
-"""Skilljar progress subset (SPEC §5.4, seeds/skilljar-api-reference.txt, docs/compat-skilljar.md)
+"""Skilljar progress subset (seeds/skilljar-api-reference.txt, docs/compat-skilljar.md)
 end to end: the document's request examples (ids adapted) sent to a real server with a catalog,
 HTTP Basic with the API key, DRF pagination ({count, next, previous, results}), the signed
 lesson-progress ids and progress tokens minted by the native endpoint, enrollments idempotent on

@@ -1,4 +1,4 @@
-"""Sunbird Viewer Service (SPEC §5.1, seeds/sunbird-viewer-service-spec.txt, the later version;
+"""Sunbird Viewer Service (seeds/sunbird-viewer-service-spec.txt, the later version;
 docs/compat-sunbird.md) end to end: each request example of the document sent to a real server
 with a catalog (ids adapted only where the Education API needs UUIDs), the envelope, field names
 and values, the error examples, and progress written through Sunbird read back through the native

@@ -1,5 +1,5 @@
-"""Continue watching (SPEC §2 rule 7, docs/native-api.md "Continue watching"): in-progress records
-newest first, hiding one until its next ping, across a restart."""
+"""Continue watching (docs/data-model.md merge rule 7, docs/native-api.md "Continue watching"):
+in-progress records newest first, hiding one until its next ping, across a restart."""
 
 import time
 import unittest

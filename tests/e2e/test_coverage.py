@@ -1,5 +1,5 @@
-"""Watched coverage and completion policies (SPEC §2 rule 6, docs/native-api.md "Watched
-coverage"): watched_percent from consecutive positions and segments, seeks detected, and a
+"""Watched coverage and completion policies (docs/data-model.md merge rule 6, docs/native-api.md
+"Watched coverage"): watched_percent from consecutive positions and segments, seeks detected, and a
 `coverage` policy per content type or mimetype set with --completion-rule."""
 
 import os

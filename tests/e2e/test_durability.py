@@ -1,4 +1,4 @@
-"""Durability (SPEC §7, docs/durability.md) with real crashes: SIGTERM drains and flushes, sync
+"""Durability (docs/durability.md) with real crashes: SIGTERM drains and flushes, sync
 mode loses nothing acknowledged across kill -9, snapshot mode loses nothing older than the flush
 interval; draining answers 503 on readiness and `Connection: close` while it keeps serving."""
 

@@ -1,6 +1,6 @@
-"""Enrolments (SPEC §1, docs/native-api.md "Enrolments"): implicit on the first progress in a
-context, explicit through /v1/users/{user_id}/enrolments/{collection_id}, persisted across a
-restart and a kill -9 in sync mode."""
+"""Enrolments (docs/data-model.md "Enrolments", docs/native-api.md "Enrolments"): implicit on the
+first progress in a context, explicit through /v1/users/{user_id}/enrolments/{collection_id},
+persisted across a restart and a kill -9 in sync mode."""
 
 import time
 import unittest

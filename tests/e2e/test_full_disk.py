@@ -1,4 +1,5 @@
-"""A full filesystem under the data dir (issue 6, item 2; docs/durability.md "When LMDB fails").
+"""A full filesystem under the data dir (docs/durability.md "When LMDB fails"; docs/reliability.md
+"Full disk").
 
 The data dir lives on a tmpfs of a few MiB. Once the server is serving, a filler file takes every
 free byte, and writes go on until LMDB cannot extend its file: readiness must turn 503, writes

@@ -1,6 +1,7 @@
-"""Hostile clients (SPEC §8, issue 6 item 5): many slowloris connections at once, a flood of idle
-connections past --max-connections, pipelining (writes in order, a bad request stopping the
-pipeline), request smuggling shapes, huge header counts, invalid UTF-8, deeply nested JSON.
+"""Hostile clients (docs/limits.md; docs/reliability.md "Hostile clients"): many slowloris
+connections at once, a flood of idle connections past --max-connections, pipelining (writes in
+order, a bad request stopping the pipeline), request smuggling shapes, huge header counts, invalid
+UTF-8, deeply nested JSON.
 
 Each gets the right status or a closed connection, nothing it sends is applied, and the server
 keeps answering a normal client meanwhile. Single slow clients, the plain connection cap, 8 KiB

@@ -1,5 +1,6 @@
-"""Connection limits (SPEC §8, docs/operations.md): slow clients and idle keep-alive connections are
-cut off, the number of connections is bounded, and keep-alive carries many requests."""
+"""Connection limits (docs/limits.md "HTTP and connections", docs/operations.md): slow clients and
+idle keep-alive connections are cut off, the number of connections is bounded, and keep-alive
+carries many requests."""
 
 import http.client
 import json

@@ -1,5 +1,6 @@
-"""Export and erase (SPEC §4, docs/native-api.md "Export and erase"): everything stored about a
-user as JSON or CSV, and erasure from memory and LMDB, checked across a restart and a kill -9."""
+"""Export and erase (docs/data-model.md "Resets and erasure", docs/native-api.md "Export and
+erase"): everything stored about a user as JSON or CSV, and erasure from memory and LMDB, checked
+across a restart and a kill -9."""
 
 import csv
 import io

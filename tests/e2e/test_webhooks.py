@@ -1,4 +1,4 @@
-"""Webhooks and completion events (SPEC §5.4, docs/webhooks.md) end to end: the Skilljar
+"""Webhooks and completion events (docs/webhooks.md) end to end: the Skilljar
 webhooks resource over real HTTP, events made by writes through every family (Skilljar PATCH, the
 native API, the Education API), delivered to a receiver this test runs on loopback, signed with
 HMAC-SHA256, retried with backoff, deactivated after the last failed attempt, and delivered after
