@@ -1,4 +1,4 @@
-"""The crash loop (tests/crash_loop.py, docs/reliability.md) in CI: 3 short kill -9 cycles per
+"""The crash loop (tests/crash/crash_loop.py, docs/reliability.md) in CI: 3 short kill -9 cycles per
 durability mode under concurrent load, and proof that its checker reports a real loss.
 
 The long run (20 cycles per mode) is documented in docs/reliability.md."""
@@ -11,7 +11,7 @@ import unittest
 
 import progressd_fixture
 
-TOOL = os.path.join(progressd_fixture.REPO, "tests", "crash_loop.py")
+TOOL = os.path.join(progressd_fixture.REPO, "tests", "crash", "crash_loop.py")
 TOTAL_RE = re.compile(r"^total (\w+): cycles (\d+)/(\d+) survived: acked (\d+) / checked (\d+) / "
                       r"missing (\d+) / regressed (\d+)", re.M)
 CYCLE_RE = re.compile(r"^cycle (\d+)/(\d+): .*acked (\d+) / checked (\d+) / missing (\d+) / regressed (\d+)", re.M)

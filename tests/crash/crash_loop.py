@@ -39,7 +39,7 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 import progressd_fixture  # noqa: E402  (needs the path above)
 from progressd_fixture import SERVICE_KEY, ProgressdServer  # noqa: E402
 
