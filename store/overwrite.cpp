@@ -5,9 +5,14 @@
 namespace progressd::store {
 namespace {
 
-void set_status(progress_record& record, progress_status status, std::int64_t now_ms) {
+void set_status(progress_record& record, progress_status status, std::int64_t now_ms,
+                std::optional<std::int64_t> completed_at = std::nullopt) {
     if (status == progress_status::completed) {
-        if (record.completed_at == 0) record.completed_at = now_ms;
+        if (completed_at) {
+            record.completed_at = *completed_at;
+        } else if (record.completed_at == 0) {
+            record.completed_at = now_ms;
+        }
     } else {
         record.completed_at = 0;
     }
@@ -22,9 +27,9 @@ void overwrite_record(progress_record& record, const record_overwrite& write, st
     if (write.time_spent_seconds) record.time_spent_seconds = *write.time_spent_seconds;
 
     if (write.status) {
-        set_status(record, *write.status, now_ms);
+        set_status(record, *write.status, now_ms, write.completed_at);
     } else if (write.progress_percent && *write.progress_percent >= 100) {
-        set_status(record, progress_status::completed, now_ms);
+        set_status(record, progress_status::completed, now_ms, write.completed_at);
     } else if (write.progress_percent && record.status == progress_status::completed) {
         set_status(record, progress_status::in_progress, now_ms);
     } else if (record.status == progress_status::not_started &&
@@ -47,6 +52,10 @@ void overwrite_record(progress_record& record, const record_overwrite& write, st
     if (write.touches_progress()) {
         if (record.first_accessed_at == 0) record.first_accessed_at = now_ms;
         record.last_accessed_at = now_ms;
+    }
+    if (write.completed_at && record.status == progress_status::completed &&
+        record.first_accessed_at > record.completed_at) {
+        record.first_accessed_at = record.completed_at;
     }
     record.updated_at = now_ms;
 }

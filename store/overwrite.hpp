@@ -7,6 +7,10 @@
 // What a write of each field means (docs/compat-education.md):
 // - status completed: completed (completed_at kept when already set, else now), percent 100.
 //   Another status un-completes: completed_at cleared.
+// - completed_at (with a write that completes): the completion time instead of now, set even on a
+//   record already completed. A service back-filling completions from another system states
+//   when the user completed (docs/compat-skilljar.md); first_accessed_at moves back to it when
+//   later, so a record is never started after it was completed.
 // - status absent: a given percent decides it — 100 completes, less un-completes a completed
 //   record; any progress given moves a not-started record to in progress.
 // - position, time spent, percent: set as given (completed still reports 100).
@@ -31,6 +35,7 @@ struct record_overwrite {
     std::optional<std::string> notes{};     // "" clears
     std::optional<bool> bookmarked{};
     std::optional<std::string> metadata{};  // a serialized JSON object; "" clears
+    std::optional<std::int64_t> completed_at{};  // ms since the epoch, > 0; ignored unless the write completes
 
     bool touches_progress() const {
         return status || progress_percent || position_seconds || time_spent_seconds;

@@ -74,6 +74,44 @@ BOOST_AUTO_TEST_CASE(full_percent_without_status_completes) {
     BOOST_TEST(record.completed_at == 1000);
 }
 
+BOOST_AUTO_TEST_CASE(an_explicit_completion_time_is_kept) {
+    progress_record record;
+    overwrite_record(record, {.status = progress_status::completed, .completed_at = 400}, 1000);
+    BOOST_TEST(status_of(record) == 2);
+    BOOST_TEST(record.completed_at == 400);
+    BOOST_TEST(record.updated_at == 1000);
+    BOOST_TEST(record.last_accessed_at == 1000);
+    // Never started after it was completed.
+    BOOST_TEST(record.first_accessed_at == 400);
+
+    // A completed record takes a stated time too (a correction), but not a time-less completion.
+    overwrite_record(record, {.status = progress_status::completed, .completed_at = 700}, 2000);
+    BOOST_TEST(record.completed_at == 700);
+    BOOST_TEST(record.first_accessed_at == 400);  // earlier than the completion: left alone
+    overwrite_record(record, {.status = progress_status::completed}, 3000);
+    BOOST_TEST(record.completed_at == 700);
+
+    // Completing by percent takes it as well.
+    progress_record by_percent;
+    overwrite_record(by_percent, {.progress_percent = 100.0, .completed_at = 600}, 1000);
+    BOOST_TEST(by_percent.completed_at == 600);
+}
+
+BOOST_AUTO_TEST_CASE(a_completion_time_without_a_completion_changes_nothing) {
+    auto record = completed_record();
+    // Un-completing clears completed_at whatever time comes with it.
+    overwrite_record(record, {.status = progress_status::in_progress, .completed_at = 400}, 1000);
+    BOOST_TEST(status_of(record) == 1);
+    BOOST_TEST(record.completed_at == 0);
+    BOOST_TEST(record.first_accessed_at == 100);
+
+    progress_record untouched;
+    overwrite_record(untouched, {.completed_at = 400}, 1000);
+    BOOST_TEST(status_of(untouched) == 0);
+    BOOST_TEST(untouched.completed_at == 0);
+    BOOST_TEST(untouched.first_accessed_at == 0);
+}
+
 BOOST_AUTO_TEST_CASE(annotations_are_copied_on_write_and_cleared_when_empty) {
     progress_record record;
     overwrite_record(record, {.notes = std::string("hi"), .bookmarked = true}, 1000);
