@@ -15,6 +15,7 @@
 //
 // ROUTER_FUZZ_TRACE=1 prints each request line and its status: how to see what a seed reaches.
 
+#include "app/database.hpp"
 #include "handlers/auth/authenticator.hpp"
 #include "handlers/auth/base64url.hpp"
 #include "handlers/router.hpp"
@@ -49,8 +50,9 @@ void require(bool condition, const char* what, std::string_view detail = {}) {
 }
 
 // What stays the same across inputs: the authenticator, the tokens, and an LMDB environment the
-// persister is constructed over (it is never started: nothing is written).
+// database is built over (its persister is never started: nothing is written).
 struct fixture {
+    std::string data_dir;  // removed at once: LMDB keeps its files open
     std::optional<store::lmdb_environment> environment;
     auth::authenticator authenticator{auth::jwt_verifier(secret), auth::api_keys({service_key})};
     std::string alice = auth::sign_hs256(secret, "alice", now_ms / 1000 - 60, 0);
@@ -61,10 +63,10 @@ struct fixture {
     // The directory goes as soon as LMDB has its files open: a run that stops at a crash leaves
     // nothing behind.
     fixture() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "progressd-router-fuzz-XXXXXX").string();
-        require(mkdtemp(pattern.data()) != nullptr, "mkdtemp failed");
-        environment.emplace(store::open_data_dir(pattern, std::size_t{1} << 20));
-        std::filesystem::remove_all(pattern);
+        data_dir = (std::filesystem::temp_directory_path() / "progressd-router-fuzz-XXXXXX").string();
+        require(mkdtemp(data_dir.data()) != nullptr, "mkdtemp failed");
+        environment.emplace(store::open_data_dir(data_dir, std::size_t{1} << 20));
+        std::filesystem::remove_all(data_dir);
     }
 };
 
@@ -159,17 +161,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto& f = the_fixture();
     const std::string_view input(reinterpret_cast<const char*>(data), size);
 
-    store::progress_store records(2, store::merge_rules{});
-    store::catalog catalog(records.generation_counter());
-    store::enrolment_store enrolments(2, records.generation_counter());
-    store::assessment_store assessments(2, records.generation_counter());
-    store::webhook_registry webhooks(records.generation_counter());
-    store::event_outbox outbox(records.generation_counter(), {});
-    store::persister persister(records, *f.environment, {}, f.quiet);
+    app::database stores(*f.environment, {.data_dir = f.data_dir, .shards = 2}, f.quiet);
     server_status status;
     status.loaded = true;
     std::vector<std::unique_ptr<thread_metrics>> metrics;
-    services context{records, persister, catalog, enrolments, assessments, webhooks, outbox, status, metrics, false, false};
+    services context{stores, status, metrics};
     router routes(f.authenticator);
     register_all_routes(routes, context);
     metrics.push_back(std::make_unique<thread_metrics>(routes.route_count()));

@@ -13,7 +13,7 @@ std::optional<api_error> refuse_while_loading(const services& context) {
 
 std::optional<api_error> refuse_if_unwritable(const services& context) {
     if (auto loading = refuse_while_loading(context)) return loading;
-    if (context.persister.healthy()) return std::nullopt;
+    if (context.data.persister().healthy()) return std::nullopt;
     return api_error{error_code::unavailable, "persistence is failing; writes are refused until it recovers", {}, {}};
 }
 
@@ -30,7 +30,7 @@ http_response native_not_durable() {
 
 handler_result durable_native(const services& context, http_response response, std::uint64_t generation) {
     handler_result result{std::move(response)};
-    if (context.sync_durability && generation != 0) {
+    if (context.data.sync_durability() && generation != 0) {
         result.durable_generation = generation;
         result.not_durable = native_not_durable;
     }

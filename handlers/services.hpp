@@ -1,22 +1,18 @@
 #pragma once
 // What the handlers work with. Built once in main and passed to every register_* function.
 //
-// Thread-safety: the store and persister are thread-safe; server_status is atomics only; the
-// rest is read-only after start-up.
+// Thread-safety: the database is thread-safe (app/database.hpp); server_status is atomics only;
+// the rest is read-only after start-up.
 
+#include "app/call_context.hpp"
+#include "app/database.hpp"
 #include "handlers/metrics.hpp"
-#include "store/assessments.hpp"
-#include "store/catalog.hpp"
-#include "store/enrolments.hpp"
-#include "store/outbox.hpp"
-#include "store/persist/persister.hpp"
-#include "store/progress_store.hpp"
-#include "store/webhooks.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace progressd {
@@ -29,19 +25,16 @@ struct server_status {
 };
 
 struct services {
-    store::progress_store& store;
-    store::persister& persister;
-    store::catalog& catalog;
-    store::enrolment_store& enrolments;
-    store::assessment_store& assessments;
-    store::webhook_registry& webhooks;
-    store::event_outbox& outbox;
+    app::database& data;
     server_status& status;
     const std::vector<std::unique_ptr<thread_metrics>>& metrics;  // one per I/O thread
-    bool sync_durability = false;
-    bool completion_by_type = false;  // a completion rule names a content type: pings need it
-    // Signs Skilljar lesson-progress ids and progress tokens (handlers/compat/skilljar/skilljar_mapping.hpp).
+    // Signs the ids the server hands out and reads back (Skilljar lesson-progress ids and progress
+    // tokens): derived from the HS256 secret by derive_progress_token_key, so there is no second
+    // secret to manage.
     std::string progress_token_key{};
 };
+
+// Defined by the Skilljar family (handlers/compat/skilljar/skilljar_tokens.cpp), whose ids it signs.
+std::string derive_progress_token_key(std::string_view hs256_secret);
 
 }  // namespace progressd

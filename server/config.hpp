@@ -1,6 +1,6 @@
 #pragma once
 // The server's configuration: one struct, built once in main from flags and PROGRESSD_* env
-// variables (SPEC §9), then passed down by const&.
+// variables (docs/operations.md, "Flags"), then passed down by const&.
 
 #include "common/log.hpp"
 #include "store/outbox.hpp"
@@ -24,7 +24,7 @@ struct server_config {
     std::chrono::milliseconds flush_interval{1000};
     int persister_nice = 10;  // the persister's nice value (server/thread_priority.hpp); 0 = as the I/O threads
     double completion_threshold = 95;
-    // --completion-rule: the default policy and the per type / mimetype overrides (SPEC §2 rule 6).
+    // --completion-rule: the default policy and the per type / mimetype overrides (docs/data-model.md, rule 4).
     store::completion_policy default_completion_policy = store::completion_policy::furthest;
     std::vector<store::completion_override> completion_overrides;
     std::string catalog_file;  // JSON array of catalog entries applied at start; empty: none

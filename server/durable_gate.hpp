@@ -5,7 +5,7 @@
 // group commit of ~25 requests at once, and one callback each meant one post each. On a core
 // shared with the persister, every post woke the I/O thread for a single response, and it slept
 // again until the persister's next post: two context switches a request (`perf sched timehist`,
-// bench/README.md). The gate holds one registration with the persister at a time, for the newest
+// docs/durability.md). The gate holds one registration with the persister at a time, for the newest
 // generation waiting, and releases every waiter a commit covered in one post to its thread.
 // Waiters that arrive meanwhile register when that post runs, before any waiter resumes, so the
 // persister can start their batch while this thread writes the answers.

@@ -127,111 +127,173 @@ net::awaitable<boost::system::error_code> read_request(tcp::socket& socket, beas
     }
 }
 
-}  // namespace
+// One connection's state between requests, with its steps that never suspend; those that may are
+// the coroutines below. Lives in run_session's frame, so its members outlive every operation they
+// start.
+struct connection {
+    connection(tcp::socket& client, io_thread& owner, const session_env& environment)
+        : socket(client), thread(owner), env(environment), registered(owner, client, environment.context.status) {}
 
-net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_env env) {
-    registration registered(thread, socket, env.context.status);
-    // The read_some below must never block the thread: a socket that cannot be made non-blocking
-    // is not served.
-    boost::system::error_code mode_ec;
-    socket.non_blocking(true, mode_ec);
-    if (mode_ec) co_return;
-    beast::flat_buffer buffer;
-    std::string output;
-    const auto& config = env.config;
-    // Clock readings are shared where moments coincide (a ping costs three, not six): the end of
-    // one answer starts the idle wait, the bytes arriving start the request and its timing.
-    auto answered = deadline_clock::now();
-    // Kept across requests rather than made for each: all three hold room (field slots, a field
-    // tree) that a request reuses instead of clearing or building anew.
-    simple_head head;        // scratch for the fast path's scan
-    http_request request;    // the request being answered
-    beast_request parsed;    // what `request` views when Beast's parser read it
+    // The read_some of the idle wait must never block the thread: a socket that cannot be made
+    // non-blocking is not served.
+    bool make_non_blocking() {
+        boost::system::error_code ec;
+        socket.non_blocking(true, ec);
+        return !ec;
+    }
 
-    for (;;) {
-        // Wait for the next request under the idle deadline; the request deadline starts with
-        // its first byte, so a slow client cannot stretch a request over the idle allowance.
-        registered.awaiting_client(true);
-        if (thread.stopping) break;
-        if (buffer.size() == 0) {
-            registered.expires_at(answered + config.idle_timeout);
-            // A busy client's next request is usually here already: the previous answer's write
-            // completed through the scheduler's queue, which gave the client time to send it. So
-            // one non-blocking read first, and the asynchronous read (epoll) only when it finds
-            // nothing. Not the other way round for the write: sending at once and reading straight
-            // after would mostly find nothing, a wasted recv per request (bench/README.md).
-            boost::system::error_code read_ec;
-            std::size_t bytes = socket.read_some(buffer.prepare(first_read_bytes), read_ec);
-            if (read_ec == net::error::would_block) {
-                std::tie(read_ec, bytes) = co_await socket.async_read_some(buffer.prepare(first_read_bytes), use_tuple);
-            }
-            if (read_ec) break;
-            buffer.commit(bytes);
-        }
-
-        auto started = deadline_clock::now();
-        registered.expires_at(started + config.request_timeout);
-        const std::size_t taken = take_simple_request(buffer, env, head, request);
-        if (taken == 0) {
-            request_parser parser;
-            parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-            auto read_ec = registered.classify(co_await read_request(socket, buffer, parser, true));
-            if (!read_ec) {
-                // Beast checks Content-Length against the body limit while parsing the header, before
-                // the route is known; so the route's limit is checked here and kept for chunked bodies.
-                const auto& header = parser.get();
-                const auto limit = env.routes.body_limit_for(header.method(), header.target(), config.max_body_bytes);
-                parser.body_limit(limit);
-                if (parser.content_length().value_or(0) > limit) read_ec = http::error::body_limit;
-                // A Transfer-Encoding that does not end in chunked leaves the body's length unknown;
-                // reading on would take the body for the next request (RFC 9112 §6.3: 400 and close).
-                if (header.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
-                    read_ec = http::error::bad_transfer_encoding;
-                }
-            }
-            if (!read_ec && !parser.is_done()) read_ec = registered.classify(co_await read_request(socket, buffer, parser, false));
-            if (read_ec) {
-                auto failure = read_failure(read_ec);
-                if (!failure || thread.stopping) break;
-                const std::string_view target = parser.is_header_done() ? std::string_view(parser.get().target()) : std::string_view("/");
-                const http_response response = env.routes.error_for(target, *failure);
-                serialize_response(response, {.version = 11, .keep_alive = false}, output);
-                registered.expires_after(std::chrono::seconds(1));
-                co_await net::async_write(socket, net::buffer(output), use_tuple);
-                break;
-            }
-            parsed = parser.release();
-            request = http_request::view_of(parsed);
-            started = deadline_clock::now();  // handling starts once the body is in
-        }
-
+    // The request has been read: handling (and waiting for durability) is on us, not the client.
+    void request_read() {
         registered.awaiting_client(false);
-        registered.no_deadline();  // handling (and waiting for durability) is on us, not the client
-        auto dispatched = env.routes.dispatch(request, thread.context, wall_clock_ms());
-        auto& result = dispatched.result;
-        if (result.durable_generation != 0) {
-            const bool committed = co_await thread.durable.async_wait(result.durable_generation, net::deferred);
-            if (!committed) result.response = result.not_durable();
-        }
+        registered.no_deadline();
+    }
 
-        const http_response& response = result.response;
+    dispatch_result dispatch() { return env.routes.dispatch(request, thread.context, wall_clock_ms()); }
+
+    // Serializes the answer into `output` and frees the request's bytes; whether to keep the
+    // connection open after writing it.
+    bool prepare_answer(const dispatch_result& dispatched) {
+        const http_response& response = dispatched.result.response;
         const bool draining = env.context.status.draining.load(std::memory_order_relaxed) || thread.stopping;
         const response_framing framing{request.version(), request.keep_alive() && !draining,
                                        request.method() == http::verb::head};
         answered = deadline_clock::now();
         const double seconds = std::chrono::duration<double>(answered - started).count();
         thread.context.metrics.record(dispatched.route, response.result_int(), seconds);
-
         serialize_response(response, framing, output);
         // The fast path's request viewed the buffer up to here; the next read may reuse it.
         buffer.consume(taken);
-        registered.expires_at(answered + config.request_timeout);
-        auto [write_ec, written] = co_await net::async_write(socket, net::buffer(output), use_tuple);
-        if (write_ec || !framing.keep_alive) break;
+        registered.expires_at(answered + env.config.request_timeout);
+        return framing.keep_alive;
     }
 
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    auto write_answer() { return net::async_write(socket, net::buffer(output), use_tuple); }
+
+    void close() {
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+
+    tcp::socket& socket;
+    io_thread& thread;
+    const session_env& env;
+    registration registered;
+    beast::flat_buffer buffer;
+    std::string output;
+    // Clock readings are shared where moments coincide (a ping costs three, not six): the end of
+    // one answer starts the idle wait, the bytes arriving start the request and its timing.
+    deadline_clock::time_point answered = deadline_clock::now();
+    deadline_clock::time_point started{};
+    std::size_t taken = 0;  // bytes of `buffer` the fast path's request views
+    // Kept across requests rather than made for each: all three hold room (field slots, a field
+    // tree) that a request reuses instead of clearing or building anew.
+    simple_head head;        // scratch for the fast path's scan
+    http_request request;    // the request being answered
+    beast_request parsed;    // what `request` views when Beast's parser read it
+};
+
+// Waits for the next request's first bytes under the idle deadline; the request deadline starts
+// with them, so a slow client cannot stretch a request over the idle allowance.
+net::awaitable<bool> await_first_bytes(connection& c) {
+    c.registered.awaiting_client(true);
+    if (c.thread.stopping) co_return false;
+    if (c.buffer.size() > 0) co_return true;  // pipelined: already here
+    c.registered.expires_at(c.answered + c.env.config.idle_timeout);
+    // A busy client's next request is usually here already: the previous answer's write completed
+    // through the scheduler's queue, which gave the client time to send it. So one non-blocking
+    // read first, and the asynchronous read (epoll) only when it finds nothing. Not the other way
+    // round for the write: sending at once and reading straight after would mostly find nothing,
+    // a wasted recv per request (bench/README.md, "Figures behind design choices").
+    boost::system::error_code ec;
+    std::size_t bytes = c.socket.read_some(c.buffer.prepare(first_read_bytes), ec);
+    if (ec == net::error::would_block) {
+        std::tie(ec, bytes) = co_await c.socket.async_read_some(c.buffer.prepare(first_read_bytes), use_tuple);
+    }
+    if (ec) co_return false;
+    c.buffer.commit(bytes);
+    co_return true;
+}
+
+// What the client still gets for a request it got wrong (too large, too slow, malformed) before
+// the connection closes; nothing when the peer went away.
+net::awaitable<void> answer_read_failure(connection& c, boost::system::error_code ec, const request_parser& parser) {
+    auto failure = read_failure(ec);
+    if (!failure || c.thread.stopping) co_return;
+    const std::string_view target =
+        parser.is_header_done() ? std::string_view(parser.get().target()) : std::string_view("/");
+    serialize_response(c.env.routes.error_for(target, *failure), {.version = 11, .keep_alive = false}, c.output);
+    c.registered.expires_after(std::chrono::seconds(1));
+    co_await net::async_write(c.socket, net::buffer(c.output), use_tuple);
+}
+
+// The general path, through Beast's parser: every limit enforced, every error answered.
+net::awaitable<bool> read_with_parser(connection& c) {
+    const auto& config = c.env.config;
+    request_parser parser;
+    parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+    auto ec = c.registered.classify(co_await read_request(c.socket, c.buffer, parser, true));
+    if (!ec) {
+        // Beast checks Content-Length against the body limit while parsing the header, before the
+        // route is known; so the route's limit is checked here and kept for chunked bodies.
+        const auto& header = parser.get();
+        const auto limit = c.env.routes.body_limit_for(header.method(), header.target(), config.max_body_bytes);
+        parser.body_limit(limit);
+        if (parser.content_length().value_or(0) > limit) ec = http::error::body_limit;
+        // A Transfer-Encoding that does not end in chunked leaves the body's length unknown;
+        // reading on would take the body for the next request (RFC 9112 §6.3: 400 and close).
+        if (header.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
+            ec = http::error::bad_transfer_encoding;
+        }
+    }
+    if (!ec && !parser.is_done()) ec = c.registered.classify(co_await read_request(c.socket, c.buffer, parser, false));
+    if (ec) {
+        co_await answer_read_failure(c, ec, parser);
+        co_return false;
+    }
+    c.parsed = parser.release();
+    c.request = http_request::view_of(c.parsed);
+    c.started = deadline_clock::now();  // handling starts once the body is in
+    co_return true;
+}
+
+// The next request into c.request, or false when the connection is to close (the client left, a
+// deadline passed, the server stops, or a bad request has had its error answer). Two paths: the
+// fast one for a whole simple request already in the buffer, Beast's parser for everything else.
+net::awaitable<bool> read_next(connection& c) {
+    // Each co_await is a statement of its own: GCC 12 miscompiles one inside a condition.
+    const bool arrived = co_await await_first_bytes(c);
+    if (!arrived) co_return false;
+    c.started = deadline_clock::now();
+    c.registered.expires_at(c.started + c.env.config.request_timeout);
+    c.taken = take_simple_request(c.buffer, c.env, c.head, c.request);
+    if (c.taken == 0) {
+        const bool parsed = co_await read_with_parser(c);
+        if (!parsed) co_return false;
+    }
+    c.request_read();
+    co_return true;
+}
+
+}  // namespace
+
+// Read, dispatch, write, while keep-alive holds: the shape of Beast's own server examples.
+net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_env env) {
+    connection session(socket, thread, env);
+    if (!session.make_non_blocking()) co_return;
+    for (;;) {
+        const bool read = co_await read_next(session);
+        if (!read) break;
+        auto dispatched = session.dispatch();
+        auto& result = dispatched.result;
+        if (result.durable_generation != 0) {
+            const bool committed = co_await thread.durable.async_wait(result.durable_generation, net::deferred);
+            if (!committed) result.response = result.not_durable();
+        }
+        const bool keep_alive = session.prepare_answer(dispatched);
+        const auto [ec, written] = co_await session.write_answer();
+        if (ec || !keep_alive) break;
+    }
+    session.close();
 }
 
 }  // namespace progressd

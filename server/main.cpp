@@ -1,5 +1,6 @@
 // progressd: wires configuration, auth, the store, the persister and the server together.
 
+#include "app/database.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "handlers/json/catalog_json.hpp"
@@ -10,17 +11,11 @@
 #include "handlers/router.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
-#include "handlers/compat/skilljar/skilljar_mapping.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "server/thread_priority.hpp"
 #include "server/webhook_sender.hpp"
-#include "store/catalog.hpp"
 #include "store/persist/lmdb.hpp"
-#include "store/persist/persister.hpp"
-#include "store/progress_store.hpp"
-#include "store/persist/recovery.hpp"
-#include "store/persist/write_ahead_log.hpp"
 
 #include <csignal>
 #include <filesystem>
@@ -66,41 +61,25 @@ int serve(const server_config& config, const logger& log) {
     }
 
     auto environment = store::open_data_dir(config.data_dir, config.lmdb_map_size);
-    // In either mode: a sync-mode run that crashed may have left acknowledged writes only there.
-    const auto log_paths = store::write_ahead_log_paths(config.data_dir);
-    const auto replayed = store::replay_write_ahead_log(log_paths, environment);
-    if (replayed.frames > 0) {
+    app::database data(environment,
+                       {.data_dir = config.data_dir,
+                        .shards = config.shards,
+                        .rules = {config.completion_threshold, config.default_completion_policy,
+                                  config.completion_overrides},
+                        .durability = config.durability,
+                        .flush_interval = config.flush_interval,
+                        .lmdb_max_map_size = config.lmdb_max_map_size,
+                        .webhook_retry = config.webhook_retry},
+                       log);
+    if (const auto& replayed = data.replayed(); replayed.frames > 0) {
         log.info("write_ahead_log_replayed",
                  {{"frames", std::int64_t(replayed.frames)}, {"changes", std::int64_t(replayed.changes)}});
     }
-    std::optional<store::write_ahead_log> write_ahead;
-    if (config.durability == store::durability_mode::sync) {
-        write_ahead.emplace(log_paths, environment, replayed.last_sequence);
-    }
-    store::progress_store store(config.shards, store::merge_rules{config.completion_threshold,
-                                                                  config.default_completion_policy,
-                                                                  config.completion_overrides});
-    store::catalog catalog(store.generation_counter());
-    store::enrolment_store enrolments(config.shards, store.generation_counter());
-    store::assessment_store assessments(config.shards, store.generation_counter());
-    store::webhook_registry webhooks(store.generation_counter());
-    store::event_outbox outbox(store.generation_counter(), config.webhook_retry);
-    store::persister persister(store, environment,
-                               {config.durability, config.flush_interval, config.lmdb_max_map_size}, log);
-    persister.attach(catalog, environment.catalog());
-    persister.attach(enrolments, environment.enrolments());
-    persister.attach(assessments, environment.assessments());
-    persister.attach(webhooks, environment.webhooks());
-    persister.attach(outbox, environment.outbox());
-    if (write_ahead) persister.use_write_ahead_log(*write_ahead);
-    webhook_sender sender(webhooks, outbox, persister, log, {.attempt_timeout = config.webhook_timeout});
+    webhook_sender sender(data.webhooks(), data.outbox(), data.persister(), log,
+                          {.attempt_timeout = config.webhook_timeout});
     server_status status;
     std::vector<std::unique_ptr<thread_metrics>> metrics;
-    services context{store,    persister, catalog, enrolments, assessments, webhooks, outbox, status, metrics,
-                     config.durability == store::durability_mode::sync, store.rules().has_type_overrides()};
-
-    // Skilljar's signed ids use a key derived from the HS256 secret: no second secret to manage.
-    context.progress_token_key = skilljar::derive_token_key(hs256_secret);
+    services context{data, status, metrics, derive_progress_token_key(hs256_secret)};
 
     router routes(authenticator);
     register_all_routes(routes, context);
@@ -113,38 +92,34 @@ int serve(const server_config& config, const logger& log) {
     bool load_failed = false;
     std::thread loader([&] {
         try {
-            const auto recovered = store::recover(environment, store, log);
-            const auto contents = store::recover_catalog(environment, catalog, log);
-            const auto enrolled = store::recover_enrolments(environment, enrolments, log);
-            const auto assessed = store::recover_assessments(environment, assessments, log);
-            const auto hooks = store::recover_webhooks(environment, webhooks, log);
-            const auto pending = store::recover_outbox(environment, outbox, log);
+            const auto recovered = data.recover();
             // The file is applied over what LMDB held: it wins for the ids it names.
             const std::size_t file_entries = catalog_file.size();
-            if (!catalog_file.empty()) catalog.put_all(std::move(catalog_file), wall_clock_ms());
+            if (!catalog_file.empty()) data.catalog().put_all(std::move(catalog_file), wall_clock_ms());
             // Threads started from here on (the persister first) inherit this thread's nice value. Not
             // in sync mode: there every write waits for the persister, which is then the request path.
             const bool background_persister = config.durability == store::durability_mode::snapshot;
             if (background_persister && config.persister_nice > 0 && !set_this_thread_nice(config.persister_nice)) {
                 log.warn("persister_nice_failed", {{"nice", std::int64_t(config.persister_nice)}});
             }
-            persister.start();
+            data.start();
             sender.start();
             status.loaded.store(true, std::memory_order_release);
             log.info("ready", {{"listen", std::string_view(address)},
-                               {"records", std::int64_t(recovered.records)},
-                               {"corrupt_records_skipped", std::int64_t(recovered.corrupt)},
-                               {"catalog_entries", std::int64_t(catalog.snapshot()->size())},
+                               {"records", std::int64_t(recovered.records.records)},
+                               {"corrupt_records_skipped", std::int64_t(recovered.records.corrupt)},
+                               {"catalog_entries", std::int64_t(data.catalog().snapshot()->size())},
                                {"catalog_file_entries", std::int64_t(file_entries)},
-                               {"corrupt_catalog_entries_skipped", std::int64_t(contents.corrupt)},
-                               {"enrolments", std::int64_t(enrolled.records)},
-                               {"corrupt_enrolments_skipped", std::int64_t(enrolled.corrupt)},
-                               {"assessments", std::int64_t(assessed.records)},
-                               {"corrupt_assessments_skipped", std::int64_t(assessed.corrupt)},
-                               {"webhooks", std::int64_t(hooks.records)},
-                               {"pending_webhook_deliveries", std::int64_t(pending.records)},
-                               {"corrupt_webhook_entries_skipped", std::int64_t(hooks.corrupt + pending.corrupt)},
-                               {"recovery_ms", std::int64_t(recovered.duration.count())},
+                               {"corrupt_catalog_entries_skipped", std::int64_t(recovered.catalog.corrupt)},
+                               {"enrolments", std::int64_t(recovered.enrolments.records)},
+                               {"corrupt_enrolments_skipped", std::int64_t(recovered.enrolments.corrupt)},
+                               {"assessments", std::int64_t(recovered.assessments.records)},
+                               {"corrupt_assessments_skipped", std::int64_t(recovered.assessments.corrupt)},
+                               {"webhooks", std::int64_t(recovered.webhooks.records)},
+                               {"pending_webhook_deliveries", std::int64_t(recovered.outbox.records)},
+                               {"corrupt_webhook_entries_skipped",
+                                std::int64_t(recovered.webhooks.corrupt + recovered.outbox.corrupt)},
+                               {"recovery_ms", std::int64_t(recovered.records.duration.count())},
                                {"durability", config.durability == store::durability_mode::sync ? "sync" : "snapshot"},
                                {"threads", std::int64_t(config.threads)}});
         } catch (const std::exception& error) {
@@ -156,8 +131,8 @@ int serve(const server_config& config, const logger& log) {
     http_server.run();
     loader.join();
     sender.stop();  // before the last flush, so the outbox it leaves is the one written
-    const bool flushed = persister.stop();
-    log.info("stopped", {{"records", std::int64_t(store.stats().records)}, {"all_flushed", flushed}});
+    const bool flushed = data.stop();
+    log.info("stopped", {{"records", std::int64_t(data.records().stats().records)}, {"all_flushed", flushed}});
     return load_failed || !flushed ? 1 : 0;
 }
 

@@ -45,7 +45,7 @@ auto log_failure(const logger& log, std::string_view what) {
 server::server(const server_config& config, const router& routes, services& context, const logger& log,
                const std::vector<std::unique_ptr<thread_metrics>>& metrics)
     : config_(config), routes_(routes), context_(context), log_(log) {
-    for (unsigned i = 0; i < config.threads; ++i) threads_.push_back(std::make_unique<io_thread>(*metrics[i], context.persister));
+    for (unsigned i = 0; i < config.threads; ++i) threads_.push_back(std::make_unique<io_thread>(*metrics[i], context.data.persister()));
     signals_ = std::make_unique<signal_watch>(threads_.front()->io);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The server: I/O threads, their acceptors, signals and the SIGTERM drain of SPEC §6.
+// The server: I/O threads, their acceptors, signals and the SIGTERM drain (docs/operations.md,
+// "Draining").
 //
 // Life cycle: start() binds every thread's acceptor (or throws), run() serves until a signal's
 // drain completes and every session has ended, then returns. The caller stops the persister

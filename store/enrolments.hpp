@@ -1,7 +1,7 @@
 #pragma once
 // Enrolments (docs/data-model.md): (user_id, collection_id, context_id) with enrolled_at, expires_at,
 // active. Created explicitly through the API, or implicitly by the first progress inside a
-// context (store/ping_effects.hpp). Progress is never gated on them: they record who follows
+// context (app/ping_effects.hpp). Progress is never gated on them: they record who follows
 // which collection in which batch.
 //
 // Thread-safety: all members may be called from any thread. Like the progress store, the

@@ -1,6 +1,6 @@
 #pragma once
 // Completion events (docs/webhooks.md, "Events"): what the store's transitions mean to the outside
-// world. An event is made where a transition is seen (handlers/progress_events.cpp), whichever API
+// world. An event is made where a transition is seen (app/progress_events.cpp), whichever API
 // caused it, and is kept in the outbox (store/outbox.hpp) until every webhook it is for has it.
 
 #include <array>

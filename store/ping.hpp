@@ -15,7 +15,7 @@ enum class ping_event : std::uint8_t { update, start, end, complete };
 struct ping {
     std::string context_id;
     std::string content_id;
-    std::string collection_id;  // learned by the catalog, names the implicit enrolment (store/ping_effects)
+    std::string collection_id;  // learned by the catalog, names the implicit enrolment (app/ping_effects)
     ping_event event = ping_event::update;
     std::optional<double> position_seconds;
     std::optional<double> duration_seconds;

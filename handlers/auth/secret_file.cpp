@@ -1,6 +1,6 @@
 #include "handlers/auth/secret_file.hpp"
 
-#include "handlers/auth/random_hex.hpp"
+#include "common/random_hex.hpp"
 
 #include <fcntl.h>
 #include <openssl/rand.h>

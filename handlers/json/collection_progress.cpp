@@ -1,12 +1,12 @@
 #include "handlers/json/collection_progress.hpp"
 
 #include "handlers/json/json_text.hpp"
+#include "store/user_collection.hpp"
 #include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
 
 #include <algorithm>
 #include <cstdint>
-#include <numeric>
 
 namespace progressd {
 namespace {
@@ -79,39 +79,14 @@ void append_node_members(std::string& out, const store::node_progress& node, boo
 
 }  // namespace
 
-user_collection::user_collection(std::vector<std::string> ids, std::vector<std::optional<store::progress_record>> records)
-    : ids_(std::move(ids)), records_(std::move(records)), by_id_(ids_.size()) {
-    records_.resize(ids_.size());  // aligned, whatever the caller passed
-    std::iota(by_id_.begin(), by_id_.end(), std::uint32_t{0});
-    std::sort(by_id_.begin(), by_id_.end(), [this](std::uint32_t a, std::uint32_t b) { return ids_[a] < ids_[b]; });
-}
-
-const store::progress_record* user_collection::record(std::string_view content_id) const {
-    const auto at = std::lower_bound(by_id_.begin(), by_id_.end(), content_id,
-                                     [this](std::uint32_t index, std::string_view id) { return ids_[index] < id; });
-    if (at == by_id_.end() || ids_[*at] != content_id || !records_[*at]) return nullptr;
-    return &*records_[*at];
-}
-
-user_collection aggregate_user_collection(services& context, const store::catalog_snapshot& catalog,
-                                          std::string_view user_id, std::string_view context_id,
-                                          std::string_view collection_id) {
-    auto ids = store::collection_contents(catalog, collection_id);
-    auto found = context.store.find_many(user_id, context_id, ids);
-    user_collection result(std::move(ids), std::move(found));
-    result.node = store::aggregate_collection(catalog, collection_id,
-                                              [&result](std::string_view id) { return result.record(id); });
-    return result;
-}
-
 std::optional<std::string> collection_progress_json(services& context, thread_context& thread,
                                                     std::string_view user_id, std::string_view context_id,
                                                     std::string_view collection_id) {
     // Holding the snapshot keeps every view into it valid while the records are read.
-    const auto snapshot = thread.catalog.shared(context.catalog);
+    const auto snapshot = thread.catalog.shared(context.data.catalog());
     if (!store::is_known_collection(*snapshot, collection_id)) return std::nullopt;
 
-    const auto progress = aggregate_user_collection(context, *snapshot, user_id, context_id, collection_id).node;
+    const auto progress = store::aggregate_user_collection(context.data.records(), *snapshot, user_id, context_id, collection_id).node;
 
     std::string text;
     text.reserve(256 + progress.children.size() * typical_child_json_bytes);
@@ -130,7 +105,7 @@ std::optional<std::string> collection_progress_json(services& context, thread_co
 std::optional<std::string> reset_parent_progress(services& context, thread_context& thread,
                                                  std::string_view user_id, std::string_view context_id,
                                                  std::string_view content_id) {
-    const auto snapshot = thread.catalog.shared(context.catalog);
+    const auto snapshot = thread.catalog.shared(context.data.catalog());
     const auto parent = snapshot->parent_of(content_id);
     if (!parent) return std::nullopt;
     return collection_progress_json(context, thread, user_id, context_id, std::string(*parent));

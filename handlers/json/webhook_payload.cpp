@@ -2,7 +2,7 @@
 
 #include "handlers/auth/base64url.hpp"
 #include "handlers/auth/hmac_sha256.hpp"
-#include "handlers/auth/random_hex.hpp"
+#include "common/random_hex.hpp"
 #include "handlers/compat/skilljar/skilljar_mapping.hpp"
 
 #include <boost/json/object.hpp>

@@ -2,12 +2,12 @@
 // submission is scored (the last result per item wins), kept (50 newest), and moves the record:
 // in progress, or completed once an attempt has passed.
 
+#include "app/record_ping.hpp"
 #include "handlers/json/assessment_json.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/access.hpp"
-#include "handlers/ping_effects.hpp"
 #include "handlers/problem.hpp"
-#include "handlers/progress_events.hpp"
+#include "app/progress_events.hpp"
 #include "handlers/json/record_json.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
@@ -129,19 +129,17 @@ handler_result post_assessment(services& context, request_context& request) {
     if (parsed.passed) {
         attempt.passed = *parsed.passed;
     } else {
-        const double percent = pass_percent(request.thread.catalog.get(context.catalog), parsed.observation.content_id);
+        const double percent = pass_percent(request.thread.catalog.get(context.data.catalog()), parsed.observation.content_id);
         attempt.passed = attempt.max_score > 0 && attempt.score / attempt.max_score * 100 >= percent;
     }
     const store::record_key key{parsed.observation.context_id, parsed.observation.content_id};
-    const auto submitted = submit_attempt_with_events(context, request, parsed.user_id, key, attempt);
+    const auto submitted = app::submit_attempt_with_events(context.data, request.call(), parsed.user_id, key, attempt);
 
     // The quiz's record: started by any attempt, completed once one has passed (sticky).
     auto& ping = parsed.observation;
     ping.event = submitted.state.passed() ? store::ping_event::complete : store::ping_event::update;
-    prepare_ping(context, request, ping);
-    const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
-    const auto generation =
-        std::max(submitted.generation, apply_ping_effects(context, request, parsed.user_id, ping, applied));
+    const auto applied = app::record_ping(context.data, request.call(), parsed.user_id, ping);
+    const auto generation = std::max(submitted.generation, applied.generation);
 
     auto json = state_to_json(parsed.user_id, key, submitted.state);
     json["attempt"] = attempt_to_json(attempt);
@@ -164,7 +162,7 @@ handler_result get_assessment(services& context, request_context& request) {
         return fail(*error);
     }
     const store::record_key key{std::move(context_id), std::string(content_id)};
-    const auto state = context.assessments.find(user_id, key);
+    const auto state = context.data.assessments().find(user_id, key);
     if (!state) return fail({error_code::not_found, "no attempts for this content", {}, {}});
     return {json_response(http::status::ok, state_to_json(user_id, key, *state))};
 }

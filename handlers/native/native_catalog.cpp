@@ -36,7 +36,7 @@ handler_result put_content(services& context, request_context& request) {
 
     store::content_entry stored = entry;
     stored.updated_at = request.now_ms;
-    const auto written = context.catalog.put(std::move(entry), request.now_ms);
+    const auto written = context.data.catalog().put(std::move(entry), request.now_ms);
     auto response = json_response(written.created ? http::status::created : http::status::ok,
                                   content_entry_to_json(stored));
     return durable_native(context, std::move(response), written.generation);
@@ -46,7 +46,7 @@ handler_result get_content(services& context, request_context& request) {
     const std::string_view id = request.params[0];
     if (auto error = check_content_id(id)) return fail(*error);
     if (auto loading = refuse_while_loading(context)) return fail(*loading);
-    const auto& snapshot = request.thread.catalog.get(context.catalog);
+    const auto& snapshot = request.thread.catalog.get(context.data.catalog());
     const store::content_entry* entry = snapshot.find(id);
     if (!entry) return fail({error_code::not_found, "no catalog entry with this id", {}, {}});
     return {json_response(http::status::ok, content_entry_to_json(*entry))};
@@ -57,7 +57,7 @@ handler_result delete_content(services& context, request_context& request) {
     if (auto error = check_content_id(id)) return fail(*error);
     if (auto error = require_service(*request.principal, catalog_writes)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
-    const auto generation = context.catalog.erase(id);
+    const auto generation = context.data.catalog().erase(id);
     return durable_native(context, empty_response(http::status::no_content), generation.value_or(0));
 }
 
@@ -71,7 +71,7 @@ handler_result import_contents(services& context, request_context& request) {
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
 
     const std::size_t count = entries.size();
-    const auto written = context.catalog.put_all(std::move(entries), request.now_ms);
+    const auto written = context.data.catalog().put_all(std::move(entries), request.now_ms);
     return durable_native(context, json_response(http::status::ok, boost::json::object{{"imported", count}}),
                           written.generation);
 }

@@ -36,8 +36,8 @@ handler_result get_continue(services& context, request_context& request) {
             return fail(api_error::field(error_code::validation, "limit", "must be 1 to 100"));
         }
     }
-    const auto listing = context.store.continue_watching(user_id, limit);
-    const auto snapshot = request.thread.catalog.shared(context.catalog);
+    const auto listing = context.data.records().continue_watching(user_id, limit);
+    const auto snapshot = request.thread.catalog.shared(context.data.catalog());
     // Text written directly: apps read this row on every start, a DOM of it cost several times more.
     std::string text;
     text.reserve(16 + listing.size() * (typical_record_json_bytes + 96));
@@ -68,7 +68,7 @@ handler_result hide_continue(services& context, request_context& request) {
         return fail(api_error::field(error_code::validation, "content_id", "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -"));
     }
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
-    const auto generation = context.store.hide(user_id, content_id);
+    const auto generation = context.data.records().hide(user_id, content_id);
     return durable_native(context, empty_response(http::status::no_content), generation.value_or(0));
 }
 

@@ -5,7 +5,7 @@
 #include "handlers/json/json_io.hpp"
 #include "handlers/access.hpp"
 #include "handlers/problem.hpp"
-#include "handlers/progress_events.hpp"
+#include "app/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "store/ids.hpp"
@@ -68,7 +68,7 @@ handler_result list_enrolments(services& context, request_context& request) {
         return fail(api_error::field(error_code::validation, "collection_id", id_rule));
     }
     boost::json::array results;
-    for (const auto& [key, value] : context.enrolments.list_user(user_id)) {
+    for (const auto& [key, value] : context.data.enrolments().list_user(user_id)) {
         if (collection && key.collection_id != *collection) continue;
         results.push_back(enrolment_to_json(user_id, key, value, request.now_ms));
     }
@@ -80,7 +80,7 @@ handler_result get_enrolment(services& context, request_context& request) {
     if (auto error = path_user(context, request, user_id)) return fail(*error);
     store::enrolment_key key;
     if (auto error = enrolment_scope(request, key)) return fail(*error);
-    const auto found = context.enrolments.find(user_id, key.collection_id, key.context_id);
+    const auto found = context.data.enrolments().find(user_id, key.collection_id, key.context_id);
     if (!found) return fail({error_code::not_found, "no such enrolment", {}, {}});
     return {json_response(http::status::ok, enrolment_to_json(user_id, key, *found, request.now_ms))};
 }
@@ -94,7 +94,7 @@ handler_result put_enrolment(services& context, request_context& request) {
     store::enrolment_update update;
     if (auto error = parse_update(request.request, update)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
-    const auto written = put_enrolment_with_events(context, request, user_id, key, update);
+    const auto written = app::put_enrolment_with_events(context.data, request.call(), user_id, key, update);
     auto response = json_response(written.created ? http::status::created : http::status::ok,
                                   enrolment_to_json(user_id, key, written.stored, request.now_ms));
     return durable_native(context, std::move(response), written.generation);
@@ -107,7 +107,7 @@ handler_result delete_enrolment(services& context, request_context& request) {
     store::enrolment_key key;
     if (auto error = enrolment_scope(request, key)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
-    const auto generation = context.enrolments.erase(user_id, key.collection_id, key.context_id);
+    const auto generation = context.data.enrolments().erase(user_id, key.collection_id, key.context_id);
     return durable_native(context, empty_response(http::status::no_content), generation.value_or(0));
 }
 

@@ -1,11 +1,11 @@
 // Native API, progress records (docs/native-api.md): the ping hot path, batches, reads, resets.
 
+#include "app/record_ping.hpp"
 #include "handlers/json/collection_progress.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/json/json_text.hpp"
 #include "handlers/access.hpp"
 #include "handlers/native/native_ping.hpp"
-#include "handlers/ping_effects.hpp"
 #include "handlers/problem.hpp"
 #include "handlers/json/record_json.hpp"
 #include "handlers/router.hpp"
@@ -31,7 +31,7 @@ handler_result fail(const api_error& error) { return {write_problem(error)}; }
 
 handler_result durable(services& context, http_response response, std::uint64_t generation) {
     handler_result result{std::move(response)};
-    if (context.sync_durability) {
+    if (context.data.sync_durability()) {
         result.durable_generation = generation;
         result.not_durable = not_durable;
     }
@@ -81,30 +81,25 @@ handler_result post_progress(services& context, request_context& request) {
     parsed_ping parsed;
     if (auto error = read_ping(request, parsed)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
-    prepare_ping(context, request, parsed.observation);
-
     const auto& ping = parsed.observation;
-    const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
-    const auto generation = apply_ping_effects(context, request, parsed.user_id, ping, applied);
+    const auto applied = app::record_ping(context.data, request.call(), parsed.user_id, parsed.observation);
     if (prefers_minimal(request.request)) {
-        return durable(context, empty_response(http::status::no_content), generation);
+        return durable(context, empty_response(http::status::no_content), applied.generation);
     }
     std::string text;
     text.reserve(256);
     append_summary_json(text, ping.context_id, ping.content_id, applied.summary);
-    return durable(context, json_response(http::status::ok, std::move(text)), generation);
+    return durable(context, json_response(http::status::ok, std::move(text)), applied.generation);
 }
 
 // Applies one valid ping of a batch and appends its result item; the generation to wait for.
 std::uint64_t apply_batch_item(services& context, request_context& request, parsed_ping& parsed, std::string& text) {
-    prepare_ping(context, request, parsed.observation);
     const auto& ping = parsed.observation;
-    const auto applied = context.store.apply_ping(parsed.user_id, ping, request.now_ms);
-    const auto generation = apply_ping_effects(context, request, parsed.user_id, ping, applied);
+    const auto applied = app::record_ping(context.data, request.call(), parsed.user_id, parsed.observation);
     text.append("{\"status\":200,\"progress\":");
     append_summary_json(text, ping.context_id, ping.content_id, applied.summary);
     text.push_back('}');
-    return generation;
+    return applied.generation;
 }
 
 handler_result batch_answer(services& context, std::string text, std::uint64_t generation) {
@@ -172,7 +167,7 @@ handler_result get_one(services& context, request_context& request) {
     if (auto error = read_content_id(content_id)) return fail(*error);
     query_scope scope;
     if (auto error = read_scope(context, request, scope)) return fail(*error);
-    auto record = context.store.find(scope.user_id, scope.context_id, content_id);
+    auto record = context.data.records().find(scope.user_id, scope.context_id, content_id);
     if (!record) return fail({error_code::not_found, "no progress for this content", {}, {}});
     const store::record_key key{scope.context_id, std::string(content_id)};
     std::string text;
@@ -203,7 +198,7 @@ handler_result get_many(services& context, request_context& request) {
     std::vector<std::string_view> missing;
     bool first = true;
     for (auto content_id : content_ids) {
-        if (auto record = context.store.find(scope.user_id, scope.context_id, content_id)) {
+        if (auto record = context.data.records().find(scope.user_id, scope.context_id, content_id)) {
             if (!first) text.push_back(',');
             first = false;
             append_record_json(text, scope.user_id, {scope.context_id, std::string(content_id)}, *record);
@@ -226,9 +221,9 @@ handler_result delete_one(services& context, request_context& request) {
     query_scope scope;
     if (auto error = read_scope(context, request, scope)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
-    auto generation = context.store.erase(scope.user_id, scope.context_id, content_id);
-    // The record's assessment attempts go with it (SPEC §1: they are part of the record).
-    if (auto erased = context.assessments.erase(scope.user_id, {scope.context_id, std::string(content_id)})) {
+    auto generation = context.data.records().erase(scope.user_id, scope.context_id, content_id);
+    // The record's assessment attempts go with it (docs/data-model.md, "Resets and erasure").
+    if (auto erased = context.data.assessments().erase(scope.user_id, {scope.context_id, std::string(content_id)})) {
         generation = std::max(generation.value_or(0), *erased);
     }
     // A content with a parent collection answers the parent's aggregate after the reset.

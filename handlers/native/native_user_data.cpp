@@ -44,9 +44,9 @@ handler_result erase_user(services& context, request_context& request) {
     std::string user_id;
     if (auto error = path_user(context, request, user_id)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
-    const auto records = context.store.erase_user(user_id);
-    const auto enrolments = context.enrolments.erase_user(user_id);
-    const auto assessments = context.assessments.erase_user(user_id);
+    const auto records = context.data.records().erase_user(user_id);
+    const auto enrolments = context.data.enrolments().erase_user(user_id);
+    const auto assessments = context.data.assessments().erase_user(user_id);
     const auto generation = std::max({records.generation, enrolments.generation, assessments.generation});
     boost::json::object body{
         {"user_id", user_id},

@@ -49,7 +49,7 @@ handler_result list_progress(services& context, request_context& request) {
     const auto page = positive_param(request.query, "page", 1, std::size_t{1} << 32);
     if (!page) return {write_problem(api_error::field(error_code::validation, "page", "must be a positive integer"))};
 
-    const auto listing = context.store.list_user(user_id, (*page - 1) * *page_size, *page_size);
+    const auto listing = context.data.records().list_user(user_id, (*page - 1) * *page_size, *page_size);
     // Written as text directly: a page holds up to 1000 records, and a DOM of them (an allocation
     // per member) cost several times the writing itself.
     std::string text;

@@ -63,9 +63,9 @@ private:
 
 user_data collect_user_data(const services& context, std::string_view user_id) {
     user_data data;
-    data.records = context.store.list_user(user_id, 0, SIZE_MAX).records;
-    data.enrolments = context.enrolments.list_user(user_id);
-    data.assessments = context.assessments.list_user(user_id);
+    data.records = context.data.records().list_user(user_id, 0, SIZE_MAX).records;
+    data.enrolments = context.data.enrolments().list_user(user_id);
+    data.assessments = context.data.assessments().list_user(user_id);
     return data;
 }
 

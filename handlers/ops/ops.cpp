@@ -30,7 +30,7 @@ handler_result livez(services&, request_context&) {
 handler_result readyz(services& context, request_context&) {
     const bool loaded = context.status.loaded.load(std::memory_order_acquire);
     const bool draining = context.status.draining.load(std::memory_order_acquire);
-    const bool persistence = context.persister.healthy();
+    const bool persistence = context.data.persister().healthy();
     const bool ready = loaded && !draining && persistence;
     auto check = [](bool pass, std::string_view detail) {
         return boost::json::object{{"status", pass ? "pass" : "fail"}, {"output", detail}};
@@ -130,7 +130,7 @@ handler_result metrics(services& context, const router& routes) {
     exposition out;
     render_requests(out, routes, context);
 
-    const auto store = context.store.stats();
+    const auto store = context.data.records().stats();
     out.family("records", "gauge", "Progress records in memory.");
     out.sample("records", {}, static_cast<double>(store.records));
     out.family("users", "gauge", "Users with at least one record.");
@@ -138,11 +138,11 @@ handler_result metrics(services& context, const router& routes) {
     out.family("dirty_records", "gauge", "Records changed since the last flush.");
     out.sample("dirty_records", {}, static_cast<double>(store.dirty));
     out.family("catalog_entries", "gauge", "Catalog entries, managed and learned.");
-    out.sample("catalog_entries", {}, static_cast<double>(context.catalog.snapshot()->size()));
+    out.sample("catalog_entries", {}, static_cast<double>(context.data.catalog().snapshot()->size()));
     out.family("enrolments", "gauge", "Enrolments in memory.");
-    out.sample("enrolments", {}, static_cast<double>(context.enrolments.size()));
+    out.sample("enrolments", {}, static_cast<double>(context.data.enrolments().size()));
 
-    const auto persistence = context.persister.stats();
+    const auto persistence = context.data.persister().stats();
     out.family("flushes_total", "counter", "Committed LMDB flush transactions.");
     out.sample("flushes_total", {}, static_cast<double>(persistence.flushes));
     out.family("flush_failures_total", "counter", "LMDB flush attempts that failed.");
@@ -160,7 +160,7 @@ handler_result metrics(services& context, const router& routes) {
     out.family("lmdb_used_bytes", "gauge", "LMDB pages in use, bytes.");
     out.sample("lmdb_used_bytes", {}, static_cast<double>(persistence.used_bytes));
 
-    const auto webhooks = context.outbox.stats();
+    const auto webhooks = context.data.outbox().stats();
     out.family("webhook_deliveries_pending", "gauge", "Webhook deliveries in the outbox, waiting or being retried.");
     out.sample("webhook_deliveries_pending", {}, static_cast<double>(webhooks.pending));
     out.family("webhook_deliveries_total", "counter",

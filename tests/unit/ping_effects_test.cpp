@@ -1,8 +1,11 @@
-#include "store/ping_effects.hpp"
+#include "app/ping_effects.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 using namespace progressd::store;
+using progressd::app::enrol_from_ping;
+using progressd::app::enrolment_collection;
+using progressd::app::learn_from_ping;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "handlers/json/collection_progress.hpp"
+#include "store/user_collection.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-using progressd::user_collection;
+using progressd::store::user_collection;
 using progressd::store::progress_record;
 
 namespace {

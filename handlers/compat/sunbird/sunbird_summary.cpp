@@ -29,10 +29,10 @@ constexpr std::string_view file_suffix = "_viewer_summary.";
 boost::json::object build_summary(services& context, thread_context& thread, std::string_view user_id,
                                   const store::enrolment_key& key, const store::enrolment& value,
                                   const std::vector<std::pair<store::record_key, store::assessment_state>>& quizzes) {
-    const auto snapshot = thread.catalog.shared(context.catalog);
+    const auto snapshot = thread.catalog.shared(context.data.catalog());
     const bool known = store::is_known_collection(*snapshot, key.collection_id);
     const auto ids = known ? store::collection_contents(*snapshot, key.collection_id) : std::vector<std::string>{};
-    auto found = context.store.find_many(user_id, key.context_id, ids);
+    auto found = context.data.records().find_many(user_id, key.context_id, ids);
 
     std::unordered_map<std::string, store::progress_record> records;
     std::vector<std::pair<std::string, store::progress_status>> statuses;
@@ -59,9 +59,9 @@ boost::json::object build_summary(services& context, thread_context& thread, std
 }
 
 boost::json::array user_summaries(services& context, thread_context& thread, std::string_view user_id) {
-    const auto quizzes = context.assessments.list_user(user_id);
+    const auto quizzes = context.data.assessments().list_user(user_id);
     boost::json::array summaries;
-    for (const auto& [key, value] : context.enrolments.list_user(user_id)) {
+    for (const auto& [key, value] : context.data.enrolments().list_user(user_id)) {
         summaries.push_back(build_summary(context, thread, user_id, key, value, quizzes));
     }
     return summaries;
@@ -125,9 +125,9 @@ handler_result summary_read(services& context, request_context& request) {
     enrolment_ref ref;
     if (auto error = read_enrolment_ref(request, *inner, ref, std::nullopt)) return current.fail(*error);
     if (auto loading = refuse_while_loading(context)) return current.fail(*loading);
-    const auto found = context.enrolments.find(ref.user_id, ref.key.collection_id, ref.key.context_id);
+    const auto found = context.data.enrolments().find(ref.user_id, ref.key.collection_id, ref.key.context_id);
     if (!found) return current.fail({error_code::not_found, "Enrolment not found", {}, {}});
-    const auto quizzes = context.assessments.list_user(ref.user_id);
+    const auto quizzes = context.data.assessments().list_user(ref.user_id);
     return current.ok(context, build_summary(context, request.thread, ref.user_id, ref.key, *found, quizzes));
 }
 
@@ -189,9 +189,9 @@ handler_result summary_delete(services& context, request_context& request) {
     if (all) {
         if (auto error = path_user(request, user_id)) return current.fail(*error);
         if (auto refused = refuse_if_unwritable(context)) return current.fail(*refused);
-        for (const auto& [key, value] : context.enrolments.list_user(user_id)) {
+        for (const auto& [key, value] : context.data.enrolments().list_user(user_id)) {
             generation = std::max(generation,
-                                  context.enrolments.erase(user_id, key.collection_id, key.context_id).value_or(0));
+                                  context.data.enrolments().erase(user_id, key.collection_id, key.context_id).value_or(0));
         }
     } else {
         enrolment_ref ref;
@@ -201,7 +201,7 @@ handler_result summary_delete(services& context, request_context& request) {
         if (auto refused = refuse_if_unwritable(context)) return current.fail(*refused);
         user_id = ref.user_id;
         // Idempotent: deleting an enrolment that is not there succeeds (a retry is safe).
-        generation = context.enrolments.erase(user_id, ref.key.collection_id, ref.key.context_id).value_or(0);
+        generation = context.data.enrolments().erase(user_id, ref.key.collection_id, ref.key.context_id).value_or(0);
     }
     return current.ok(context, boost::json::object{{user_id, "Enrolment Deleted Succesfully"}}, generation);
 }

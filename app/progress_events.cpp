@@ -1,14 +1,12 @@
-#include "handlers/progress_events.hpp"
+#include "app/progress_events.hpp"
 
-#include "handlers/json/collection_progress.hpp"
-#include "handlers/auth/random_hex.hpp"
-#include "handlers/router.hpp"
-#include "handlers/services.hpp"
+#include "common/random_hex.hpp"
 #include "store/aggregate.hpp"
+#include "store/user_collection.hpp"
 
 #include <algorithm>
 
-namespace progressd {
+namespace progressd::app {
 namespace {
 
 store::progress_event make_event(store::event_type type, std::string_view user_id, std::string_view context_id,
@@ -22,12 +20,12 @@ store::progress_event make_event(store::event_type type, std::string_view user_i
     return event;
 }
 
-std::uint64_t publish(services& context, store::progress_event event, std::int64_t now_ms) {
-    const auto targets = context.webhooks.targets_for(event.type);
+std::uint64_t publish(database& data, store::progress_event event, std::int64_t now_ms) {
+    const auto targets = data.webhooks().targets_for(event.type);
     if (targets.empty()) return 0;
     event.id = random_hex(16);  // random: ids never repeat across restarts, with no counter to keep
     event.occurred_at = now_ms;
-    return context.outbox.publish(event, targets, now_ms);
+    return data.outbox().publish(event, targets, now_ms);
 }
 
 // The content's outermost collection: what the events call its course. Bounded like the
@@ -52,97 +50,97 @@ bool counts_toward(const store::node_progress& node, std::string_view content_id
     });
 }
 
-std::uint64_t publish_quiz_attempt(services& context, request_context& request, std::string_view user_id,
+std::uint64_t publish_quiz_attempt(database& data, const call_context& call, std::string_view user_id,
                                    const store::record_key& key, const store::assessment_attempt& attempt) {
-    if (!context.webhooks.any_active()) return 0;
-    const auto catalog = request.thread.catalog.shared(context.catalog);
+    if (!data.webhooks().any_active()) return 0;
+    const auto catalog = call.catalog.shared(data.catalog());
     auto event = make_event(store::event_type::quiz_completion, user_id, key.context_id,
                             course_of(*catalog, key.content_id), key.content_id);
     event.quiz = store::quiz_outcome{attempt.attempt_id, attempt.score, attempt.max_score, attempt.passed};
-    return publish(context, std::move(event), request.now_ms);
+    return publish(data, std::move(event), call.now_ms);
 }
 
 }  // namespace
 
-std::uint64_t publish_record_completed(services& context, request_context& request, std::string_view user_id,
+std::uint64_t publish_record_completed(database& data, const call_context& call, std::string_view user_id,
                                        const store::record_key& key) {
-    if (!context.webhooks.any_active()) return 0;
-    const auto catalog = request.thread.catalog.shared(context.catalog);
+    if (!data.webhooks().any_active()) return 0;
+    const auto catalog = call.catalog.shared(data.catalog());
     const std::string course_id = course_of(*catalog, key.content_id);
 
     std::uint64_t generation =
-        publish(context, make_event(store::event_type::lesson_completion, user_id, key.context_id, course_id, key.content_id),
-                request.now_ms);
+        publish(data, make_event(store::event_type::lesson_completion, user_id, key.context_id, course_id, key.content_id),
+                call.now_ms);
     if (course_id.empty()) return generation;
 
     // The lesson completed the course when the course is now complete and the lesson counts
     // toward it (a required leaf): before, that lesson was not completed, so neither was the
     // course. Two lessons completing at once on two threads may both see it: at least once
     // allows that.
-    const auto course = aggregate_user_collection(context, *catalog, user_id, key.context_id, course_id);
+    const auto course = store::aggregate_user_collection(data.records(), *catalog, user_id, key.context_id, course_id);
     if (course.node.status == store::progress_status::completed && counts_toward(course.node, key.content_id)) {
-        generation = std::max(generation, publish(context,
+        generation = std::max(generation, publish(data,
                                                   make_event(store::event_type::course_completion, user_id,
                                                              key.context_id, course_id, {}),
-                                                  request.now_ms));
+                                                  call.now_ms));
     }
     return generation;
 }
 
-std::uint64_t publish_enrolment(services& context, request_context& request, std::string_view user_id,
+std::uint64_t publish_enrolment(database& data, const call_context& call, std::string_view user_id,
                                 std::string_view collection_id, std::string_view context_id) {
-    if (!context.webhooks.any_active()) return 0;
-    return publish(context,
+    if (!data.webhooks().any_active()) return 0;
+    return publish(data,
                    make_event(store::event_type::course_enrollment, user_id, context_id, collection_id, {}),
-                   request.now_ms);
+                   call.now_ms);
 }
 
-store::overwrite_result overwrite_with_events(services& context, request_context& request, std::string_view user_id,
+store::overwrite_result overwrite_with_events(database& data, const call_context& call, std::string_view user_id,
                                               const store::record_key& key, const store::record_overwrite& write) {
-    auto written = context.store.overwrite(user_id, key, write, request.now_ms);
+    auto written = data.records().overwrite(user_id, key, write, call.now_ms);
     if (written.became_completed) {
-        written.generation = std::max(written.generation, publish_record_completed(context, request, user_id, key));
+        written.generation = std::max(written.generation, publish_record_completed(data, call, user_id, key));
     }
     return written;
 }
 
-store::assessment_store::submit_result submit_attempt_with_events(services& context, request_context& request,
+store::assessment_store::submit_result submit_attempt_with_events(database& data, const call_context& call,
                                                                  std::string_view user_id, const store::record_key& key,
                                                                  const store::assessment_attempt& attempt) {
-    auto submitted = context.assessments.submit(user_id, key, attempt);
+    auto submitted = data.assessments().submit(user_id, key, attempt);
     submitted.generation =
-        std::max(submitted.generation, publish_quiz_attempt(context, request, user_id, key, attempt));
+        std::max(submitted.generation, publish_quiz_attempt(data, call, user_id, key, attempt));
     return submitted;
 }
 
-store::assessment_store::update_result update_quiz_with_events(services& context, request_context& request,
+store::assessment_store::update_result update_quiz_with_events(database& data, const call_context& call,
                                                                std::string_view user_id, const store::record_key& key,
                                                                const std::function<void(store::assessment_state&)>& change) {
-    auto result = context.assessments.update(user_id, key, change);
+    auto result = data.assessments().update(user_id, key, change);
     // The newest attempt is the one the write made or changed (store/overwrite.hpp).
     if (result.generation && result.state && result.state->last()) {
         result.generation =
-            std::max(*result.generation, publish_quiz_attempt(context, request, user_id, key, *result.state->last()));
+            std::max(*result.generation, publish_quiz_attempt(data, call, user_id, key, *result.state->last()));
     }
     return result;
 }
 
-std::optional<std::uint64_t> ensure_enrolment_with_events(services& context, request_context& request,
+std::optional<std::uint64_t> ensure_enrolment_with_events(database& data, const call_context& call,
                                                           std::string_view user_id, std::string_view collection_id,
                                                           std::string_view context_id) {
-    auto created = context.enrolments.ensure(user_id, collection_id, context_id, request.now_ms);
-    if (created) *created = std::max(*created, publish_enrolment(context, request, user_id, collection_id, context_id));
+    auto created = data.enrolments().ensure(user_id, collection_id, context_id, call.now_ms);
+    if (created) *created = std::max(*created, publish_enrolment(data, call, user_id, collection_id, context_id));
     return created;
 }
 
-store::enrolment_write put_enrolment_with_events(services& context, request_context& request, std::string_view user_id,
+store::enrolment_write put_enrolment_with_events(database& data, const call_context& call, std::string_view user_id,
                                                  const store::enrolment_key& key, const store::enrolment_update& update) {
-    auto written = context.enrolments.put(user_id, key, update, request.now_ms);
+    auto written = data.enrolments().put(user_id, key, update, call.now_ms);
     if (written.created) {
         written.generation = std::max(written.generation,
-                                      publish_enrolment(context, request, user_id, key.collection_id, key.context_id));
+                                      publish_enrolment(data, call, user_id, key.collection_id, key.context_id));
     }
     return written;
 }
 
-}  // namespace progressd
+}  // namespace progressd::app

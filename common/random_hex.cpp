@@ -1,4 +1,4 @@
-#include "handlers/auth/random_hex.hpp"
+#include "common/random_hex.hpp"
 
 #include <openssl/rand.h>
 
