@@ -1,7 +1,7 @@
 #include "server/webhook_sender.hpp"
 
 #include "common/clock.hpp"
-#include "handlers/compat/skilljar/skilljar_webhook_mapping.hpp"
+#include "common/http_url.hpp"
 #include "handlers/json/webhook_payload.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -35,7 +35,7 @@ struct attempt_result {
 };
 
 // One POST. Errors come back as values: a receiver being down is the normal case here.
-net::awaitable<attempt_result> post_once(const skilljar::http_target& target, const store::webhook& hook,
+net::awaitable<attempt_result> post_once(const http_target& target, const store::webhook& hook,
                                          const store::progress_event& event, std::chrono::milliseconds timeout) {
     auto executor = co_await net::this_coro::executor;
     const std::string body = webhook_body(event);
@@ -113,7 +113,7 @@ struct webhook_sender::state {
 
     net::awaitable<void> deliver(store::event_outbox::due_delivery due) {
         const auto hook = webhooks.find(due.value.webhook_id);
-        const auto target = hook ? skilljar::parse_http_url(hook->target_url) : std::nullopt;
+        const auto target = hook ? parse_http_url(hook->target_url) : std::nullopt;
         if (!hook || !hook->active || !target) {
             outbox.finish(due.key, store::delivery_outcome::abandoned, wall_clock_ms());
             co_return;

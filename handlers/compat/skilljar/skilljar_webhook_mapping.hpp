@@ -3,6 +3,7 @@
 // functions, unit-tested in tests/unit/skilljar_webhook_mapping_test.cpp.
 
 #include "handlers/compat/skilljar/skilljar_mapping.hpp"
+#include "common/http_url.hpp"
 #include "store/webhooks.hpp"
 
 #include <boost/json/object.hpp>
@@ -14,15 +15,6 @@
 
 namespace progressd::skilljar {
 
-// Where a delivery goes. Only plain http: TLS is left to a proxy beside the server (see the doc).
-struct http_target {
-    std::string host;
-    std::string port;    // "80" when the URL names none
-    std::string target;  // path and query, "/" when empty
-};
-std::optional<http_target> parse_http_url(std::string_view url);
-
-inline constexpr std::size_t max_target_url_length = 2048;
 inline constexpr std::size_t max_credential_length = 255;
 inline constexpr std::size_t min_secret_length = 16;
 inline constexpr std::size_t max_secret_length = 256;
