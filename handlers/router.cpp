@@ -5,6 +5,8 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include <algorithm>
+
 namespace progressd {
 namespace {
 
@@ -20,6 +22,36 @@ std::vector<std::string> split_segments(std::string_view path) {
 }
 
 bool is_parameter(std::string_view segment) { return segment.size() > 2 && segment.front() == '{'; }
+
+// `whole`: the path must end where the segments do (a route); otherwise the segments need only
+// match its leading ones (a family prefix). Parameters go to `context` when given.
+bool match_segments(const std::vector<std::string>& segments, std::string_view path, request_context* context,
+                    bool whole) {
+    if (path.empty() || path.front() != '/') return false;
+    std::size_t start = 1;
+    std::size_t param = 0;
+    for (const std::string& expected : segments) {
+        if (start > path.size()) return false;
+        const std::size_t end = std::min(path.find('/', start), path.size());
+        const std::string_view segment = path.substr(start, end - start);
+        if (is_parameter(expected)) {
+            if (segment.empty()) return false;
+            if (context && param < max_path_params) {
+                if (segment.find('%') == std::string_view::npos) {
+                    context->params[param] = segment;
+                } else {
+                    context->decoded_params[param] = percent_decode(segment, false);
+                    context->params[param] = context->decoded_params[param];
+                }
+            }
+            ++param;
+        } else if (segment != expected) {
+            return false;
+        }
+        start = end + 1;
+    }
+    return !whole || start == path.size() + 1;
+}
 
 http_response write_error(const route_options* options, const api_error& error) {
     return options && options->write_error ? options->write_error(error) : write_problem(error);
@@ -49,31 +81,24 @@ void router::add(http::verb method, std::string_view pattern, route_handler hand
 }
 
 bool router::match(const route& candidate, std::string_view path, request_context* context) const {
-    if (path.empty() || path.front() != '/') return false;
-    std::size_t start = 1;
-    std::size_t param = 0;
-    for (std::size_t i = 0; i < candidate.segments.size(); ++i) {
-        if (start > path.size()) return false;
-        const std::size_t end = std::min(path.find('/', start), path.size());
-        const std::string_view segment = path.substr(start, end - start);
-        const std::string& expected = candidate.segments[i];
-        if (is_parameter(expected)) {
-            if (segment.empty()) return false;
-            if (context && param < max_path_params) {
-                if (segment.find('%') == std::string_view::npos) {
-                    context->params[param] = segment;
-                } else {
-                    context->decoded_params[param] = percent_decode(segment, false);
-                    context->params[param] = context->decoded_params[param];
-                }
-            }
-            ++param;
-        } else if (segment != expected) {
-            return false;
+    return match_segments(candidate.segments, path, context, true);
+}
+
+void router::add_family_prefix(std::string_view prefix, error_writer write_error) {
+    families_.push_back({split_segments(prefix), write_error});
+}
+
+error_writer router::writer_for(std::string_view path, const route* same_path) const {
+    if (same_path && same_path->options.write_error) return same_path->options.write_error;
+    error_writer best = nullptr;
+    std::size_t best_length = 0;
+    for (const auto& family : families_) {
+        if (family.segments.size() > best_length && match_segments(family.segments, path, nullptr, false)) {
+            best = family.write_error;
+            best_length = family.segments.size();
         }
-        start = end + 1;
     }
-    return start == path.size() + 1;
+    return best;
 }
 
 const router::route* router::find(http::verb method, std::string_view path, request_context* context) const {
@@ -92,8 +117,10 @@ dispatch_result router::dispatch(const http_request& request, thread_context& th
     const route* found = find(head ? http::verb::get : request.method(), path, &context);
     if (!found) {
         std::string allow;
+        const route* same_path = nullptr;
         for (const auto& candidate : routes_) {
             if (!match(candidate, path, nullptr)) continue;
+            if (!same_path) same_path = &candidate;
             const auto name = http::to_string(candidate.method);
             if (allow.find(name) != std::string::npos) continue;
             if (!allow.empty()) allow += ", ";
@@ -102,7 +129,11 @@ dispatch_result router::dispatch(const http_request& request, thread_context& th
         }
         api_error error{error_code::not_found, "no resource at this path", {}, {}};
         if (!allow.empty()) error = {error_code::method_not_allowed, "allowed: " + allow, {}, allow};
-        return without_body_if(head, {{write_problem(error)}, routes_.size()});
+        const error_writer writer = writer_for(path, same_path);
+        http_response response = writer ? writer(error) : write_problem(error);
+        // Allow belongs to HTTP (RFC 9110 §15.5.6), not to a family's format: never left to a writer.
+        if (!allow.empty()) response.set(http::field::allow, allow);
+        return without_body_if(head, {{std::move(response)}, routes_.size()});
     }
 
     const std::size_t index = static_cast<std::size_t>(found - routes_.data());
@@ -127,10 +158,10 @@ dispatch_result router::dispatch(const http_request& request, thread_context& th
 
 http_response router::error_for(std::string_view target, const api_error& error) const {
     const auto path = split_target(target).first;
-    for (const auto& candidate : routes_) {
-        if (match(candidate, path, nullptr)) return write_error(&candidate.options, error);
-    }
-    return write_problem(error);
+    const auto same_path = std::find_if(routes_.begin(), routes_.end(),
+                                        [&](const route& candidate) { return match(candidate, path, nullptr); });
+    const error_writer writer = writer_for(path, same_path == routes_.end() ? nullptr : &*same_path);
+    return writer ? writer(error) : write_problem(error);
 }
 
 std::size_t router::body_limit_for(http::verb method, std::string_view target, std::size_t base_limit) const {

@@ -4,6 +4,12 @@
 // answers 404 for unknown paths and 405 (with Allow) for known paths with another method, and
 // authenticates the caller before a handler that needs a principal runs.
 //
+// Errors are written in the format of the API family a path belongs to: the `write_error` of a
+// route matching the path (of any method, so a 405 too), else that of the longest family prefix
+// the path falls under (a family claims its paths with add_family_prefix), else the native
+// problem+json. Prefixes are looked at only when no route matched, so a matched request never
+// pays for them. A 405's Allow is set by the router, whatever the format.
+//
 // Thread-safety: routes are added before the I/O threads start; afterwards the router is
 // read-only and dispatch() may run on every I/O thread at once.
 
@@ -61,6 +67,11 @@ public:
     explicit router(const auth::authenticator& authenticator) : authenticator_(authenticator) {}
 
     void add(http::verb method, std::string_view pattern, route_handler handler, route_options options = {});
+    // Paths whose leading segments match `prefix` (a pattern as for add, e.g.
+    // "/v1/users/{user_id}/published-courses") belong to a family: what no route there answers (a
+    // 404; a 405 or an error before a handler unless the path's routes have a writer) is written
+    // by `write_error`. The prefix with the most segments wins.
+    void add_family_prefix(std::string_view prefix, error_writer write_error);
 
     dispatch_result dispatch(const http_request& request, thread_context& thread, std::int64_t now_ms) const;
 
@@ -82,11 +93,19 @@ private:
         route_handler handler;
         route_options options;
     };
+    struct family_prefix {
+        std::vector<std::string> segments;
+        error_writer write_error;
+    };
     bool match(const route& candidate, std::string_view path, request_context* context) const;
     const route* find(http::verb method, std::string_view path, request_context* context) const;
+    // The writer of errors at `path`, given the first route of any method there (or nullptr):
+    // nullptr means problem+json.
+    error_writer writer_for(std::string_view path, const route* same_path) const;
 
     const auth::authenticator& authenticator_;
     std::vector<route> routes_;
+    std::vector<family_prefix> families_;
 };
 
 // Splits "path?query" into its parts.

@@ -26,6 +26,20 @@ http_response plain_error(const api_error& error) {
     return response;
 }
 
+// The format a family gives for the paths it claims with a prefix.
+http_response prefix_error(const api_error& error) {
+    http_response response{static_cast<http::status>(status_of(error.code)), 11};
+    response.set(http::field::content_type, "text/plain");
+    response.body() = "prefix format: " + error.detail;
+    return response;
+}
+
+http_response inner_error(const api_error& error) {
+    http_response response{static_cast<http::status>(status_of(error.code)), 11};
+    response.body() = "inner format: " + error.detail;
+    return response;
+}
+
 // A small routing table whose handlers echo what the router gave them and count their calls.
 struct routing {
     auth::authenticator authenticator{auth::jwt_verifier("router-test-secret"), auth::api_keys({service_key})};
@@ -42,6 +56,9 @@ struct routing {
         routes.add(http::verb::post, "/v1/batch", echo(), {.body_limit_multiplier = 16});
         routes.add(http::verb::get, "/v1/users/{user_id}/contexts/{context_id}", echo());
         routes.add(http::verb::get, "/family/{id}", echo(), {.write_error = plain_error});
+        routes.add(http::verb::get, "/family/{id}/native", echo());  // under the prefix, no writer of its own
+        routes.add_family_prefix("/family", prefix_error);
+        routes.add_family_prefix("/family/{id}/inner", inner_error);
     }
 
     // Body: "params=<p0>,<p1> query=<query> principal=<user|service|none>".
@@ -173,10 +190,60 @@ BOOST_AUTO_TEST_CASE(a_family_error_writer_formats_its_routes_errors) {
     BOOST_TEST(routes.error_for("/family/x?a=b", {error_code::body_too_large, "too big", {}, {}}).body() ==
                "family format: too big");
     BOOST_TEST(routes.error_for("/v1/ping", {error_code::body_too_large, "too big", {}, {}}).result_int() == 413u);
-    // 404 and 405 are always problem+json, even under a family's path.
+    // A wrong method on the route's path is the route's family's too, with Allow.
     const auto wrong_method = dispatch(http::verb::post, "/family/x");
     BOOST_TEST(status_of(wrong_method) == 405u);
-    BOOST_TEST(wrong_method.result.response[http::field::content_type] == "application/problem+json");
+    BOOST_TEST(body_of(wrong_method) == "family format: allowed: GET, HEAD");
+    BOOST_TEST(wrong_method.result.response[http::field::allow] == "GET, HEAD");
+    BOOST_TEST(calls == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_family_prefix_formats_what_no_route_answers_under_it) {
+    const auto missing = get("/family/x/nothing");
+    BOOST_TEST(status_of(missing) == 404u);
+    BOOST_TEST(missing.result.response[http::field::content_type] == "text/plain");
+    BOOST_TEST(body_of(missing) == "prefix format: no resource at this path");
+    BOOST_TEST(routes.pattern_label(missing.route) == "unmatched");
+    BOOST_TEST(body_of(get("/family")) == "prefix format: no resource at this path");
+
+    // A route without a writer under the prefix: its 405 is the prefix's, Allow set by the router.
+    const auto wrong_method = dispatch(http::verb::put, "/family/x/native");
+    BOOST_TEST(status_of(wrong_method) == 405u);
+    BOOST_TEST(body_of(wrong_method) == "prefix format: allowed: GET, HEAD");
+    BOOST_TEST(wrong_method.result.response[http::field::allow] == "GET, HEAD");
+
+    // The longest prefix wins; a parameter segment matches any segment.
+    BOOST_TEST(body_of(get("/family/x/inner")) == "inner format: no resource at this path");
+    BOOST_TEST(body_of(get("/family/y/inner/deeper")) == "inner format: no resource at this path");
+    BOOST_TEST(body_of(get("/family/x/innerx")) == "prefix format: no resource at this path");
+
+    // Prefixes match whole segments, from the root.
+    for (const auto* outside : {"/familyx", "/v1/family", "/famil", "/"}) {
+        BOOST_TEST_CONTEXT(outside) {
+            const auto other = get(outside);
+            BOOST_TEST(status_of(other) == 404u);
+            BOOST_TEST(other.result.response[http::field::content_type] == "application/problem+json");
+        }
+    }
+
+    // HEAD: the family's status and length, no body.
+    const auto head = dispatch(http::verb::head, "/family/x/nothing");
+    BOOST_TEST(status_of(head) == 404u);
+    BOOST_TEST(body_of(head).empty());
+    BOOST_TEST(head.result.response[http::field::content_length] == std::to_string(body_of(missing).size()));
+
+    // Errors found before a handler follow the same rule.
+    const api_error too_big{error_code::body_too_large, "too big", {}, {}};
+    BOOST_TEST(routes.error_for("/family/x/nothing?a=b", too_big).body() == "prefix format: too big");
+    BOOST_TEST(routes.error_for("/family/x/native", too_big).body() == "prefix format: too big");
+    BOOST_TEST(routes.error_for("/nowhere", too_big)[http::field::content_type] == "application/problem+json");
+    BOOST_TEST(calls == 0);
+
+    // Matched routes are untouched by prefixes.
+    const auto matched = get("/family/x/native");
+    BOOST_TEST(status_of(matched) == 200u);
+    BOOST_TEST(body_of(matched) == "params=x, query= principal=service");
+    BOOST_TEST(calls == 1);
 }
 
 BOOST_AUTO_TEST_CASE(body_limit_follows_the_route) {

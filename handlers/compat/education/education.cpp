@@ -58,10 +58,20 @@ http_response write_education_error(const api_error& error) {
             response.set(http::field::www_authenticate, "Bearer");
             return response;
         }
+        // Starlette's text; the router sends Allow.
+        case error_code::method_not_allowed:
+            return detail_response(http::status::method_not_allowed, "Method Not Allowed");
         default:
             return detail_response(static_cast<http::status>(status_of(error.code)),
                                    error.detail.empty() ? "Error" : std::string_view(error.detail));
     }
+}
+
+// For paths under the family's prefix that no route matches: Starlette's router answers an unknown
+// path {"detail": "Not Found"}, where the handlers' 404s name what is missing ("Course not found").
+http_response write_education_unmatched(const api_error& error) {
+    if (error.code == error_code::not_found) return detail_response(http::status::not_found, "Not Found");
+    return write_education_error(error);
 }
 
 http_response not_durable() {
@@ -216,6 +226,7 @@ void register_education_routes(router& routes, services& context) {
                bind_handler(context, get_course_summary), options);
     routes.add(http::verb::put, "/api/v1/education/progress/{course_id}/lessons/{lesson_id}",
                bind_handler(context, put_lesson_progress), options);
+    routes.add_family_prefix("/api/v1/education", write_education_unmatched);
 }
 
 }  // namespace progressd

@@ -37,6 +37,11 @@ http_response write_musora_error(const api_error& error) {
             return json_response(http::status::unprocessable_entity,
                                  boost::json::object{{"message", message}, {"errors", std::move(errors)}});
         }
+        // Only the router answers these (the reset's own misses are 204): Laravel names the path
+        // and method in its texts, which the router's error does not carry, so the status texts.
+        case error_code::not_found: return message_response(http::status::not_found, "Not Found");
+        case error_code::method_not_allowed:
+            return message_response(http::status::method_not_allowed, "Method Not Allowed");
         case error_code::missing_credentials:
         case error_code::invalid_credentials: {
             auto response = message_response(http::status::unauthorized, "Unauthenticated.");
@@ -129,6 +134,7 @@ handler_result put_reset(services& context, request_context& request) {
 void register_musora_routes(router& routes, services& context) {
     routes.add(http::verb::put, "/musora-api/reset", bind_handler(context, put_reset),
                {.write_error = write_musora_error});
+    routes.add_family_prefix("/musora-api", write_musora_error);
 }
 
 }  // namespace progressd

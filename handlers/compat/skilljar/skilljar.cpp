@@ -43,6 +43,10 @@ http_response write_error(const api_error& error) {
         case error_code::forbidden:
             return detail_response(http::status::forbidden, "You do not have permission to perform this action.");
         case error_code::not_found: return detail_response(http::status::not_found, "Not found.");
+        // DRF names the method ("Method \"PATCH\" not allowed."); the router's error carries only
+        // what is allowed, which it sends as Allow.
+        case error_code::method_not_allowed:
+            return detail_response(http::status::method_not_allowed, "Method not allowed.");
         case error_code::malformed_json: {
             const std::string reason = error.errors.empty() ? error.detail : error.errors.front().message;
             return detail_response(http::status::bad_request, "JSON parse error - " + reason);
@@ -380,6 +384,12 @@ void register_skilljar_routes(router& routes, services& context) {
     register_enrollment_routes(routes, context, options);
     register_webhook_routes(routes, context, options);
     routes.add(http::verb::post, "/v1/progress-tokens", bind_handler(context, mint_tokens));
+    // What no route answers under the family's resources (404, 405) is DRF's too. Beside the
+    // native API's /v1/users/{user_id}/… only published-courses is Skilljar's.
+    for (const auto* prefix : {"/v1/ping", "/v1/users/{user_id}/published-courses", "/v1/lesson-progress",
+                               "/v1/progresstokens", "/v1/domains", "/v1/webhooks"}) {
+        routes.add_family_prefix(prefix, skilljar::write_error);
+    }
 }
 
 }  // namespace progressd

@@ -333,6 +333,10 @@ inline constexpr char end[] = "api.view.end";
 inline constexpr char read[] = "api.view.read";
 inline constexpr char submit[] = "api.assess.submit";
 inline constexpr char assessment_read_id[] = "api.assessment.read";
+// For paths under a group that no route matches.
+inline constexpr char view_group[] = "api.view";
+inline constexpr char assessment_group[] = "api.assessment";
+inline constexpr char summary_group[] = "api.summary";
 }  // namespace sunbird_ids
 
 void register_sunbird_routes(router& routes, services& context) {
@@ -349,6 +353,11 @@ void register_sunbird_routes(router& routes, services& context) {
     routes.add(http::verb::post, "/v1/assessment/read", bind_handler(context, assessment_read),
                {.write_error = write_error<assessment_read_id>});
     register_sunbird_summary_routes(routes, context);
+    // A 404 or 405 under the service's paths keeps the envelope (responseCode RESOURCE_NOT_FOUND,
+    // METHOD_NOT_ALLOWED), named after the group.
+    routes.add_family_prefix("/v1/view", write_error<view_group>);
+    routes.add_family_prefix("/v1/assessment", write_error<assessment_group>);
+    routes.add_family_prefix("/v1/summary", write_error<summary_group>);
 }
 
 }  // namespace progressd
