@@ -113,6 +113,45 @@ BOOST_AUTO_TEST_CASE(parses_lesson_updates) {
     BOOST_TEST(body.at("lesson_progress").as_object().contains("score"));
 }
 
+BOOST_AUTO_TEST_CASE(completion_times_come_from_the_write) {
+    field_errors errors;
+    const std::int64_t now = *parse_iso8601("2024-05-01T12:00:00Z");
+    auto update = parse_lesson_update(parse_object(R"({"completed_at":"2023-01-02T03:04:05.678Z"})"), "", false, errors);
+    BOOST_TEST(*completion_time(update) == *parse_iso8601("2023-01-02T03:04:05.678Z"));
+    BOOST_TEST(!refuse_completion_times(update, now));
+
+    // completed_at wins over finished_at; finished_at alone completes at its time.
+    update = parse_lesson_update(
+        parse_object(R"({"completed_at":"2023-01-02T00:00:00Z","finished_at":"2023-01-01T00:00:00Z"})"), "", false, errors);
+    BOOST_TEST(*completion_time(update) == *parse_iso8601("2023-01-02T00:00:00Z"));
+    update = parse_lesson_update(parse_object(R"({"completed_at":null,"finished_at":"2023-01-01T00:00:00Z"})"), "",
+                                 false, errors);
+    BOOST_TEST(*completion_time(update) == *parse_iso8601("2023-01-01T00:00:00Z"));
+    update = parse_lesson_update(parse_object(R"({"completed_at":null})"), "", false, errors);
+    BOOST_TEST(!completion_time(update));
+    BOOST_TEST(!refuse_completion_times(update, now));
+    BOOST_TEST(errors.empty());
+
+    // Up to the lead ahead of the clock is a completion; beyond it, or the epoch, is refused.
+    update = parse_lesson_update(parse_object(R"({"completed_at":"2024-05-01T12:05:00Z"})"), "", false, errors);
+    BOOST_TEST(!refuse_completion_times(update, now));
+    update = parse_lesson_update(parse_object(R"({"completed_at":"2024-05-01T12:05:00.001Z"})"), "", false, errors);
+    const auto refused = refuse_completion_times(update, now);
+    BOOST_REQUIRE(refused);
+    BOOST_TEST(refused->find("completed_at 2024-05-01T12:05:00.001000Z is in the future") == 0u);
+    BOOST_TEST(refused->find("(2024-05-01T12:00:00.000000Z)") != std::string::npos);
+    update = parse_lesson_update(parse_object(R"({"finished_at":"2025-01-01T00:00:00Z"})"), "", false, errors);
+    BOOST_TEST(refuse_completion_times(update, now)->find("finished_at") == 0u);
+    update = parse_lesson_update(parse_object(R"({"completed_at":"1970-01-01T00:00:00Z"})"), "", false, errors);
+    BOOST_TEST(refuse_completion_times(update, now).has_value());
+
+    auto course = parse_course_update(parse_object(R"({"completed_at":"2030-01-01T00:00:00Z"})"), errors);
+    BOOST_TEST(refuse_completion_times(course, now).has_value());
+    course = parse_course_update(parse_object(R"({"completed_at":null})"), errors);
+    BOOST_TEST(!refuse_completion_times(course, now));
+    BOOST_TEST(errors.empty());
+}
+
 BOOST_AUTO_TEST_CASE(quiz_keeps_one_skilljar_attempt) {
     store::assessment_state state;
     lesson_update update;

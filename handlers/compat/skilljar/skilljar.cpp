@@ -175,6 +175,9 @@ handler_result update_course(services& context, request_context& request) {
         update = parse_course_update(progress->as_object(), errors);
     }
     if (!errors.empty()) return invalid(errors);
+    if (auto refused = refuse_completion_times(update, request.now_ms)) {
+        return {detail_response(http::status::bad_request, *refused)};
+    }
     const auto catalog = request.thread.catalog.shared(context.catalog);
     if (!valid_user(user_id) || !store::is_known_collection(*catalog, course_id)) {
         return fail({error_code::not_found, {}, {}, {}});
@@ -191,6 +194,7 @@ handler_result update_course(services& context, request_context& request) {
             if (completed == complete) continue;
             store::record_overwrite write;
             write.status = complete ? store::progress_status::completed : store::progress_status::in_progress;
+            if (complete) write.completed_at = **update.completed_at;
             generation = std::max(
                 generation, overwrite_with_events(context, request, user_id, {"", lesson->content_id}, write).generation);
         }
@@ -238,6 +242,10 @@ handler_result list_lessons(services& context, request_context& request) {
 // catalog does not (or no longer) list the lesson as a leaf of the course.
 handler_result write_lesson(services& context, request_context& request, const token_subject& subject,
                             const lesson_update& update) {
+    // Before anything is written (the implicit enrolment included): a refused write changes nothing.
+    if (auto refused = refuse_completion_times(update, request.now_ms)) {
+        return {detail_response(http::status::bad_request, *refused)};
+    }
     const auto catalog = request.thread.catalog.shared(context.catalog);
     if (!store::is_known_collection(*catalog, subject.course_id)) return fail({error_code::not_found, {}, {}, {}});
     const auto contents = store::collection_contents(*catalog, subject.course_id);
@@ -250,7 +258,12 @@ handler_result write_lesson(services& context, request_context& request, const t
     std::uint64_t generation =
         ensure_enrolment_with_events(context, request, subject.user_id, subject.course_id, "").value_or(0);
     store::record_overwrite write;
-    if (update.completes()) write.status = store::progress_status::completed;
+    if (update.completes()) {
+        // The client's time, not the write's: only services get here (admit), stating when the
+        // user completed, e.g. back-filling another system's records (docs/compat-skilljar.md).
+        write.status = store::progress_status::completed;
+        write.completed_at = completion_time(update);
+    }
     if (update.uncompletes()) write.status = store::progress_status::in_progress;
     if (update.custom_data) {
         // custom_data is kept in the record's metadata object, beside what other APIs put there.

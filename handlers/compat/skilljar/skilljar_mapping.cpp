@@ -70,6 +70,18 @@ std::optional<bool> read_bool(const boost::json::object& body, std::string_view 
     return std::nullopt;
 }
 
+std::optional<std::string> refuse_completion_time(std::string_view field, std::optional<std::int64_t> at,
+                                                  std::int64_t now_ms) {
+    if (!at) return std::nullopt;
+    // The record's completed_at 0 means "never": the epoch itself cannot be stored.
+    if (*at <= 0) return std::string(field) + " must be after 1970-01-01T00:00:00Z.";
+    if (*at <= now_ms + completion_time_lead_ms) return std::nullopt;
+    return std::string(field) + " " + std::string(iso8601_or_null(*at).as_string()) +
+           " is in the future: a completion time may be at most " +
+           std::to_string(completion_time_lead_ms / 60'000) + " minutes ahead of the server's clock (" +
+           std::string(iso8601_or_null(now_ms).as_string()) + ").";
+}
+
 }  // namespace
 
 std::optional<page_request> parse_page(const std::optional<std::string>& page,
@@ -178,6 +190,22 @@ course_update parse_course_update(const boost::json::object& course_progress, fi
     update.completed_at = read_time(course_progress, "completed_at", "course_progress.", true, errors);
     update.success = read_success(course_progress, "success_status", "course_progress.", errors);
     return update;
+}
+
+std::optional<std::int64_t> completion_time(const lesson_update& update) {
+    if (update.completed_at && *update.completed_at) return **update.completed_at;
+    return update.finished_at;
+}
+
+std::optional<std::string> refuse_completion_times(const lesson_update& update, std::int64_t now_ms) {
+    if (auto refused = refuse_completion_time("completed_at", update.completed_at.value_or(std::nullopt), now_ms)) {
+        return refused;
+    }
+    return refuse_completion_time("finished_at", update.finished_at, now_ms);
+}
+
+std::optional<std::string> refuse_completion_times(const course_update& update, std::int64_t now_ms) {
+    return refuse_completion_time("completed_at", update.completed_at.value_or(std::nullopt), now_ms);
 }
 
 void apply_quiz(store::assessment_state& state, const lesson_update& update, std::int64_t now_ms) {

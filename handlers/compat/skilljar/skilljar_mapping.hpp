@@ -103,6 +103,19 @@ struct course_update {
 };
 course_update parse_course_update(const boost::json::object& course_progress, field_errors& errors);
 
+// completed_at and finished_at say when the user completed the lesson (the reference's wording):
+// they become the record's completion time, so completions back-filled from another system keep
+// their dates (docs/compat-skilljar.md). A time further ahead of the server's clock than this is
+// refused: clocks disagree by seconds, so minutes ahead is a wrong zone or unit, not a completion.
+inline constexpr std::int64_t completion_time_lead_ms = 5 * 60 * 1000;
+// When a lesson write completes the lesson: completed_at, else finished_at; nullopt when it
+// does not complete it.
+std::optional<std::int64_t> completion_time(const lesson_update& update);
+// Nullopt when every time the write gives can be a completion time at `now_ms`; else the
+// {"detail"} of the 400 that refuses the whole write.
+std::optional<std::string> refuse_completion_times(const lesson_update& update, std::int64_t now_ms);
+std::optional<std::string> refuse_completion_times(const course_update& update, std::int64_t now_ms);
+
 // The quiz attempt progressd keeps for Skilljar's score/max_score/success_status.
 inline constexpr const char* skilljar_attempt_id = "skilljar";
 void apply_quiz(store::assessment_state& state, const lesson_update& update, std::int64_t now_ms);
