@@ -13,6 +13,7 @@
 // Thread-safety: routes are added before the I/O threads start; afterwards the router is
 // read-only and dispatch() may run on every I/O thread at once.
 
+#include "app/call_context.hpp"
 #include "handlers/api_error.hpp"
 #include "handlers/auth/authenticator.hpp"
 #include "handlers/http_types.hpp"
@@ -38,6 +39,9 @@ struct request_context {
     thread_context& thread;
     std::int64_t now_ms = 0;
     std::array<std::string, max_path_params> decoded_params{};  // backing text of decoded params
+
+    // What the app layer's business steps take from a request: this thread's catalog view, the time.
+    app::call_context call() const { return {thread.catalog, now_ms}; }
 };
 
 struct handler_result {

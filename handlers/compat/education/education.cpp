@@ -4,12 +4,12 @@
 // organic context (or ?context_id=). The mapping lives in education_mapping.*; this file adapts
 // HTTP and writes FastAPI's error bodies.
 
-#include "handlers/json/collection_progress.hpp"
+#include "store/user_collection.hpp"
 #include "handlers/compat/education/education_mapping.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/json/json_text.hpp"
 #include "handlers/access.hpp"
-#include "handlers/progress_events.hpp"
+#include "app/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
@@ -117,11 +117,11 @@ std::vector<education::validation_error> read_uuids(const request_context& reque
 }
 
 // The user's aggregate of the course, or nullopt when the catalog knows no such collection.
-std::optional<user_collection> view_course(services& context, thread_context& thread, const scope& subject,
+std::optional<store::user_collection> view_course(services& context, thread_context& thread, const scope& subject,
                                            std::string_view course_id) {
-    const auto snapshot = thread.catalog.shared(context.catalog);
+    const auto snapshot = thread.catalog.shared(context.data.catalog());
     if (!store::is_known_collection(*snapshot, course_id)) return std::nullopt;
-    return aggregate_user_collection(context, *snapshot, subject.user_id, subject.context_id, course_id);
+    return store::aggregate_user_collection(context.data.records(), *snapshot, subject.user_id, subject.context_id, course_id);
 }
 
 handler_result get_course_progress(services& context, request_context& request) {
@@ -138,7 +138,7 @@ handler_result get_course_progress(services& context, request_context& request) 
         const auto* record = view->record(lesson->content_id);
         if (record == nullptr) continue;  // lessons never touched have no record
         const store::record_key key{subject.context_id, lesson->content_id};
-        const auto quiz = context.assessments.find(subject.user_id, key);
+        const auto quiz = context.data.assessments().find(subject.user_id, key);
         lessons.push_back(education::lesson_to_json({subject.user_id, ids[0], lesson->content_id}, *record,
                                                     quiz ? &*quiz : nullptr));
     }
@@ -181,7 +181,7 @@ handler_result put_lesson_progress(services& context, request_context& request) 
     if (auto error = read_scope(request, subject)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
     {
-        const auto& catalog = request.thread.catalog.get(context.catalog);
+        const auto& catalog = request.thread.catalog.get(context.data.catalog());
         if (!store::is_known_collection(catalog, ids[0])) {
             return {detail_response(http::status::not_found, "Course not found")};
         }
@@ -193,23 +193,23 @@ handler_result put_lesson_progress(services& context, request_context& request) 
     }
 
     const store::record_key key{subject.context_id, ids[1]};
-    auto written = overwrite_with_events(context, request, subject.user_id, key, update.record);
+    auto written = app::overwrite_with_events(context.data, request.call(), subject.user_id, key, update.record);
     std::uint64_t generation = written.generation;
     std::optional<store::assessment_state> quiz;
     if (update.quiz.any()) {
-        auto result = update_quiz_with_events(context, request, subject.user_id, key, [&](store::assessment_state& state) {
+        auto result = app::update_quiz_with_events(context.data, request.call(), subject.user_id, key, [&](store::assessment_state& state) {
             store::overwrite_quiz(state, update.quiz, request.now_ms);
         });
         quiz = std::move(result.state);
         generation = std::max(generation, result.generation.value_or(0));
     } else {
-        quiz = context.assessments.find(subject.user_id, key);
+        quiz = context.data.assessments().find(subject.user_id, key);
     }
 
     handler_result result{json_response(
         http::status::ok,
         education::lesson_to_json({subject.user_id, ids[0], ids[1]}, written.record, quiz ? &*quiz : nullptr))};
-    if (context.sync_durability) {
+    if (context.data.sync_durability()) {
         result.durable_generation = generation;
         result.not_durable = not_durable;
     }

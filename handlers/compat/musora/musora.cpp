@@ -4,7 +4,7 @@
 // shape lives in musora_mapping.*. Errors are written the way the platform's Laravel back end
 // writes them: {"message": …} and, for validation, "errors": {field: [messages]}.
 
-#include "handlers/json/collection_progress.hpp"
+#include "store/user_collection.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/compat/musora/musora_mapping.hpp"
 #include "handlers/access.hpp"
@@ -110,19 +110,19 @@ handler_result put_reset(services& context, request_context& request) {
 
     // Musora has no enrolment contexts: its progress is the organic one.
     const store::record_key key{"", content_id};
-    auto generation = context.store.erase(user_id, key.context_id, key.content_id).value_or(0);
-    if (auto erased = context.assessments.erase(user_id, key)) generation = std::max(generation, *erased);
+    auto generation = context.data.records().erase(user_id, key.context_id, key.content_id).value_or(0);
+    if (auto erased = context.data.assessments().erase(user_id, key)) generation = std::max(generation, *erased);
 
     http_response response = empty_response(http::status::no_content);
-    const auto snapshot = request.thread.catalog.shared(context.catalog);
+    const auto snapshot = request.thread.catalog.shared(context.data.catalog());
     if (const auto parent = snapshot->parent_of(content_id)) {
         const std::string parent_id(*parent);
-        const auto parent_progress = aggregate_user_collection(context, *snapshot, user_id, key.context_id, parent_id);
+        const auto parent_progress = store::aggregate_user_collection(context.data.records(), *snapshot, user_id, key.context_id, parent_id);
         response = json_response(http::status::ok, musora::parent_to_json(*snapshot, parent_progress.node));
     }
 
     handler_result result{std::move(response)};
-    if (context.sync_durability && generation != 0) {
+    if (context.data.sync_durability() && generation != 0) {
         result.durable_generation = generation;
         result.not_durable = not_durable;
     }

@@ -1,4 +1,4 @@
-// Skilljar progress subset (SPEC §5.4, docs/compat-skilljar.md): an adapter over the store, the
+// Skilljar progress subset (docs/compat-skilljar.md): an adapter over the store, the
 // catalog, the aggregation, the enrolments and the assessments. A published course is a
 // collection of the catalog (its id is the course id), a lesson is one of its leaves, and the
 // progress is the user's in the organic context. Every endpoint is for services (HTTP Basic with
@@ -8,12 +8,12 @@
 
 #include "handlers/compat/skilljar/skilljar_family.hpp"
 
-#include "handlers/json/collection_progress.hpp"
+#include "store/user_collection.hpp"
 #include "handlers/compat/education/education_mapping.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/access.hpp"
 #include "handlers/problem.hpp"
-#include "handlers/progress_events.hpp"
+#include "app/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "store/ids.hpp"
@@ -77,7 +77,7 @@ http_response not_durable() {
 
 handler_result finish(const services& context, http_response response, std::uint64_t generation) {
     handler_result result{std::move(response)};
-    if (context.sync_durability && generation != 0) {
+    if (context.data.sync_durability() && generation != 0) {
         result.durable_generation = generation;
         result.not_durable = not_durable;
     }
@@ -85,7 +85,7 @@ handler_result finish(const services& context, http_response response, std::uint
 }
 
 handler_result finish_durable(services& context, http_response response, std::uint64_t generation) {
-    context.persister.request_flush();  // snapshot mode would otherwise wait for the next interval
+    context.data.persister().request_flush();  // snapshot mode would otherwise wait for the next interval
     return {std::move(response), generation, not_durable};
 }
 
@@ -111,14 +111,14 @@ std::optional<page_request> read_page(const request_context& request, std::size_
 
 namespace {
 
-user_collection aggregate(services& context, const store::catalog_snapshot& catalog, std::string_view user_id,
+store::user_collection aggregate(services& context, const store::catalog_snapshot& catalog, std::string_view user_id,
                           std::string_view course_id) {
-    return aggregate_user_collection(context, catalog, user_id, "", course_id);
+    return store::aggregate_user_collection(context.data.records(), catalog, user_id, "", course_id);
 }
 
 std::int64_t enrolled_at(services& context, std::string_view user_id, std::string_view course_id) {
     std::int64_t earliest = 0;
-    for (const auto& [key, value] : context.enrolments.list_user(user_id)) {
+    for (const auto& [key, value] : context.data.enrolments().list_user(user_id)) {
         if (key.collection_id == course_id && (earliest == 0 || value.enrolled_at < earliest)) earliest = value.enrolled_at;
     }
     return earliest;
@@ -127,7 +127,7 @@ std::int64_t enrolled_at(services& context, std::string_view user_id, std::strin
 boost::json::object course_json(services& context, const store::catalog_snapshot& catalog, std::string_view user_id,
                                 std::string_view course_id) {
     const auto state = aggregate(context, catalog, user_id, course_id);
-    const auto verdict = context.assessments.find(user_id, store::record_key{"", std::string(course_id)});
+    const auto verdict = context.data.assessments().find(user_id, store::record_key{"", std::string(course_id)});
     return course_to_json({course_id, &state.node, enrolled_at(context, user_id, course_id), verdict ? &*verdict : nullptr});
 }
 
@@ -144,11 +144,11 @@ handler_result list_courses(services& context, request_context& request) {
 
     // The user's courses are those they are enrolled in (explicitly or by progress), by id.
     std::vector<std::string> courses;
-    for (const auto& [key, value] : context.enrolments.list_user(user_id)) {
+    for (const auto& [key, value] : context.data.enrolments().list_user(user_id)) {
         if (courses.empty() || courses.back() != key.collection_id) courses.push_back(key.collection_id);
     }
     if (!page_exists(*page, courses.size())) return {detail_response(http::status::not_found, "Invalid page.")};
-    const auto catalog = request.thread.catalog.shared(context.catalog);
+    const auto catalog = request.thread.catalog.shared(context.data.catalog());
     boost::json::array results;
     const std::size_t first = (page->page - 1) * page->page_size;
     for (std::size_t i = first; i < courses.size() && i < first + page->page_size; ++i) {
@@ -178,12 +178,12 @@ handler_result update_course(services& context, request_context& request) {
     if (auto refused = refuse_completion_times(update, request.now_ms)) {
         return {detail_response(http::status::bad_request, *refused)};
     }
-    const auto catalog = request.thread.catalog.shared(context.catalog);
+    const auto catalog = request.thread.catalog.shared(context.data.catalog());
     if (!valid_user(user_id) || !store::is_known_collection(*catalog, course_id)) {
         return fail({error_code::not_found, {}, {}, {}});
     }
 
-    std::uint64_t generation = ensure_enrolment_with_events(context, request, user_id, course_id, "").value_or(0);
+    std::uint64_t generation = app::ensure_enrolment_with_events(context.data, request.call(), user_id, course_id, "").value_or(0);
     if (update.completed_at) {
         // Completing a course completes its required lessons; null un-completes every lesson
         // (the course's completion is derived from them, never stored on its own).
@@ -196,11 +196,11 @@ handler_result update_course(services& context, request_context& request) {
             write.status = complete ? store::progress_status::completed : store::progress_status::in_progress;
             if (complete) write.completed_at = **update.completed_at;
             generation = std::max(
-                generation, overwrite_with_events(context, request, user_id, {"", lesson->content_id}, write).generation);
+                generation, app::overwrite_with_events(context.data, request.call(), user_id, {"", lesson->content_id}, write).generation);
         }
     }
     if (update.success) {
-        auto result = context.assessments.update(user_id, {"", course_id}, [&](store::assessment_state& state) {
+        auto result = context.data.assessments().update(user_id, {"", course_id}, [&](store::assessment_state& state) {
             apply_course_verdict(state, *update.success, request.now_ms);
         });
         generation = std::max(generation, result.generation.value_or(0));
@@ -217,7 +217,7 @@ handler_result list_lessons(services& context, request_context& request) {
     const std::string course_id(request.params[1]);
     const auto page = read_page(request, 100, false);
     if (!page) return {detail_response(http::status::not_found, "Invalid page.")};
-    const auto catalog = request.thread.catalog.shared(context.catalog);
+    const auto catalog = request.thread.catalog.shared(context.data.catalog());
     if (!valid_user(user_id) || !store::is_known_collection(*catalog, course_id)) {
         return fail({error_code::not_found, {}, {}, {}});
     }
@@ -228,7 +228,7 @@ handler_result list_lessons(services& context, request_context& request) {
     const std::size_t first = (page->page - 1) * page->page_size;
     for (std::size_t i = first; i < lessons.size() && i < first + page->page_size; ++i) {
         const auto* lesson = lessons[i];
-        const auto quiz = context.assessments.find(user_id, {"", lesson->content_id});
+        const auto quiz = context.data.assessments().find(user_id, {"", lesson->content_id});
         results.push_back(lesson_to_json(
             {user_id, course_id, lesson, i + 1, state.record(lesson->content_id),
              quiz ? &*quiz : nullptr,
@@ -246,7 +246,7 @@ handler_result write_lesson(services& context, request_context& request, const t
     if (auto refused = refuse_completion_times(update, request.now_ms)) {
         return {detail_response(http::status::bad_request, *refused)};
     }
-    const auto catalog = request.thread.catalog.shared(context.catalog);
+    const auto catalog = request.thread.catalog.shared(context.data.catalog());
     if (!store::is_known_collection(*catalog, subject.course_id)) return fail({error_code::not_found, {}, {}, {}});
     const auto contents = store::collection_contents(*catalog, subject.course_id);
     if (std::find(contents.begin(), contents.end(), subject.lesson_id) == contents.end() ||
@@ -256,7 +256,7 @@ handler_result write_lesson(services& context, request_context& request, const t
 
     const store::record_key key{"", subject.lesson_id};
     std::uint64_t generation =
-        ensure_enrolment_with_events(context, request, subject.user_id, subject.course_id, "").value_or(0);
+        app::ensure_enrolment_with_events(context.data, request.call(), subject.user_id, subject.course_id, "").value_or(0);
     store::record_overwrite write;
     if (update.completes()) {
         // The client's time, not the write's: only services get here (admit), stating when the
@@ -268,7 +268,7 @@ handler_result write_lesson(services& context, request_context& request, const t
     if (update.custom_data) {
         // custom_data is kept in the record's metadata object, beside what other APIs put there.
         boost::json::object metadata;
-        if (auto current = context.store.find(subject.user_id, "", subject.lesson_id);
+        if (auto current = context.data.records().find(subject.user_id, "", subject.lesson_id);
             current && current->annotations && !current->annotations->metadata.empty()) {
             boost::system::error_code ec;
             auto parsed = boost::json::parse(current->annotations->metadata, ec);
@@ -282,10 +282,10 @@ handler_result write_lesson(services& context, request_context& request, const t
         write.metadata = metadata.empty() ? std::string() : boost::json::serialize(metadata);
     }
     if (write.status || write.metadata) {
-        generation = std::max(generation, overwrite_with_events(context, request, subject.user_id, key, write).generation);
+        generation = std::max(generation, app::overwrite_with_events(context.data, request.call(), subject.user_id, key, write).generation);
     }
     if (update.touches_quiz()) {
-        auto result = update_quiz_with_events(context, request, subject.user_id, key, [&](store::assessment_state& state) {
+        auto result = app::update_quiz_with_events(context.data, request.call(), subject.user_id, key, [&](store::assessment_state& state) {
             apply_quiz(state, update, request.now_ms);
         });
         generation = std::max(generation, result.generation.value_or(0));
@@ -296,7 +296,7 @@ handler_result write_lesson(services& context, request_context& request, const t
     const auto at = std::find_if(lessons.begin(), lessons.end(),
                                  [&](const store::node_progress* lesson) { return lesson->content_id == subject.lesson_id; });
     if (at == lessons.end()) return fail({error_code::not_found, {}, {}, {}});
-    const auto quiz = context.assessments.find(subject.user_id, key);
+    const auto quiz = context.data.assessments().find(subject.user_id, key);
     auto body = lesson_to_json({subject.user_id, subject.course_id, *at, static_cast<std::size_t>(at - lessons.begin()) + 1,
                                 state.record(subject.lesson_id), quiz ? &*quiz : nullptr,
                                 mint_token(token_kind::lesson_progress, subject, context.progress_token_key)});
@@ -355,7 +355,7 @@ handler_result mint_tokens(services& context, request_context& request) {
     auto lesson_id = fields.id("lesson_id", true);
     if (!fields.ok()) return {write_problem(fields.error())};
     if (auto loading = refuse_while_loading(context)) return {write_problem(*loading)};
-    const auto& catalog = request.thread.catalog.get(context.catalog);
+    const auto& catalog = request.thread.catalog.get(context.data.catalog());
     const auto contents = store::is_known_collection(catalog, *course_id) ? store::collection_contents(catalog, *course_id)
                                                                           : std::vector<std::string>{};
     if (std::find(contents.begin(), contents.end(), *lesson_id) == contents.end() || catalog.has_children(*lesson_id)) {

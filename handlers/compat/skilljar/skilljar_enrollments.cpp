@@ -1,4 +1,4 @@
-// Skilljar published-course enrollments (docs/compat-skilljar.md, "Enrollments"), over the
+// Skilljar published-course enrollments (docs/compat-skilljar.md, "Decisions"), over the
 // enrolment store. The domain in the path is accepted and ignored: progressd has one catalog.
 //
 // Skilljar lets a user hold several enrollments in one course and makes create idempotent on
@@ -8,7 +8,7 @@
 // repeated create land on the same key even when two of them race.
 
 #include "handlers/json/json_io.hpp"
-#include "handlers/progress_events.hpp"
+#include "app/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/compat/skilljar/skilljar_family.hpp"
@@ -18,7 +18,7 @@ namespace progressd::skilljar {
 namespace {
 
 std::optional<api_error> known_course(services& context, request_context& request) {
-    const auto& catalog = request.thread.catalog.get(context.catalog);
+    const auto& catalog = request.thread.catalog.get(context.data.catalog());
     if (!store::is_known_collection(catalog, request.params[1])) return api_error{error_code::not_found, {}, {}, {}};
     return std::nullopt;
 }
@@ -28,7 +28,7 @@ handler_result list_enrollments(services& context, request_context& request) {
     const auto page = read_page(request, 1000, true);
     if (!page) return {detail_response(http::status::not_found, "Invalid page.")};
     if (auto error = known_course(context, request)) return fail(*error);
-    const auto members = context.enrolments.list_collection(request.params[1]);
+    const auto members = context.data.enrolments().list_collection(request.params[1]);
     if (!page_exists(*page, members.size())) return {detail_response(http::status::not_found, "Invalid page.")};
     boost::json::array results;
     const std::size_t first = (page->page - 1) * page->page_size;
@@ -52,7 +52,7 @@ handler_result create_enrollment(services& context, request_context& request) {
 
     // Idempotent: an enrollment of this user in this course with this enrolled_at is the answer.
     bool organic_taken = false;
-    for (const auto& [key, value] : context.enrolments.list_user(create.user_id)) {
+    for (const auto& [key, value] : context.data.enrolments().list_user(create.user_id)) {
         if (key.collection_id != course_id) continue;
         if (value.enrolled_at == enrolled_at && !value.implicit) {
             return {json_response(http::status::ok, enrollment_to_json(create.user_id, key.context_id, value))};
@@ -61,7 +61,7 @@ handler_result create_enrollment(services& context, request_context& request) {
     }
     // An implicit enrolment (made by progress) becomes this explicit one.
     const std::string context_id = organic_taken ? enrollment_context(enrolled_at) : std::string();
-    const auto written = put_enrolment_with_events(context, request, create.user_id, {course_id, context_id},
+    const auto written = app::put_enrolment_with_events(context.data, request.call(), create.user_id, {course_id, context_id},
                                                    {enrolled_at, create.expires_at, create.active});
     return finish(context,
                   json_response(http::status::created, enrollment_to_json(create.user_id, context_id, written.stored)),
@@ -72,7 +72,7 @@ handler_result read_enrollment(services& context, request_context& request) {
     if (auto error = admit(context, request, false)) return fail(*error);
     const auto id = parse_enrollment_id(request.params[2]);
     if (!id) return fail({error_code::not_found, {}, {}, {}});
-    const auto found = context.enrolments.find(id->first, request.params[1], id->second);
+    const auto found = context.data.enrolments().find(id->first, request.params[1], id->second);
     if (!found) return fail({error_code::not_found, {}, {}, {}});
     return {json_response(http::status::ok, enrollment_to_json(id->first, id->second, *found))};
 }
@@ -85,11 +85,11 @@ handler_result update_enrollment(services& context, request_context& request) {
     const auto update = parse_enrollment_update(body, errors);
     if (!errors.empty()) return invalid(errors);
     const auto id = parse_enrollment_id(request.params[2]);
-    if (!id || !context.enrolments.find(id->first, request.params[1], id->second)) {
+    if (!id || !context.data.enrolments().find(id->first, request.params[1], id->second)) {
         return fail({error_code::not_found, {}, {}, {}});
     }
     const auto written =
-        put_enrolment_with_events(context, request, id->first, {std::string(request.params[1]), id->second}, update);
+        app::put_enrolment_with_events(context.data, request.call(), id->first, {std::string(request.params[1]), id->second}, update);
     return finish(context, json_response(http::status::ok, enrollment_to_json(id->first, id->second, written.stored)),
                   written.generation);
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Skilljar progress subset (SPEC §5.4, docs/compat-skilljar.md): the pure half of the adapter.
+// Skilljar progress subset (docs/compat-skilljar.md): the pure half of the adapter.
 // Times, pagination, the signed ids (lesson-progress ids and progress tokens), the request bodies
 // and the response shapes. No HTTP types, no store access: skilljar.cpp does that.
 //

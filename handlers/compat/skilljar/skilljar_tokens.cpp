@@ -5,6 +5,7 @@
 
 #include "handlers/auth/base64url.hpp"
 #include "handlers/auth/hmac_sha256.hpp"
+#include "handlers/services.hpp"
 #include "store/ids.hpp"
 
 #include <boost/json/string.hpp>
@@ -157,3 +158,9 @@ std::optional<token_subject> verify_token(token_kind kind, std::string_view toke
 }
 
 }  // namespace progressd::skilljar
+
+namespace progressd {
+
+std::string derive_progress_token_key(std::string_view hs256_secret) { return skilljar::derive_token_key(hs256_secret); }
+
+}  // namespace progressd

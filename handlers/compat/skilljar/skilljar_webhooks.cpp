@@ -3,7 +3,7 @@
 // lost stream of events), so each answer waits until the change is durable, in either mode.
 
 #include "handlers/json/json_io.hpp"
-#include "handlers/auth/random_hex.hpp"
+#include "common/random_hex.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/compat/skilljar/skilljar_family.hpp"
@@ -19,7 +19,7 @@ handler_result not_found() { return {detail_response(http::status::not_found, "N
 handler_result list_webhooks(services& context, request_context& request) {
     if (auto error = admit(context, request, false)) return fail(*error);
     const auto page = read_page(request, webhooks_per_page, false);
-    const auto all = context.webhooks.snapshot();
+    const auto all = context.data.webhooks().snapshot();
     if (!page || !page_exists(*page, all->size())) return {detail_response(http::status::not_found, "Invalid page.")};
     boost::json::array results;
     const std::size_t first = (page->page - 1) * page->page_size;
@@ -43,7 +43,7 @@ handler_result create_webhook(services& context, request_context& request) {
     apply_webhook_write(hook, write);
     hook.id = random_hex(6);
     if (hook.secret.empty()) hook.secret = random_hex(32);
-    const auto generation = context.webhooks.create(hook);
+    const auto generation = context.data.webhooks().create(hook);
     if (!generation) {
         return {detail_response(http::status::bad_request,
                                 "At most " + std::to_string(store::max_webhooks) + " webhooks can be registered.")};
@@ -53,7 +53,7 @@ handler_result create_webhook(services& context, request_context& request) {
 
 handler_result read_webhook(services& context, request_context& request) {
     if (auto error = admit(context, request, false)) return fail(*error);
-    const auto hook = context.webhooks.find(request.params[0]);
+    const auto hook = context.data.webhooks().find(request.params[0]);
     if (!hook) return not_found();
     return {json_response(http::status::ok, webhook_to_json(*hook, false))};
 }
@@ -66,21 +66,21 @@ handler_result update_webhook(services& context, request_context& request) {
     const auto write = parse_webhook_write(body, false, errors);
     if (!errors.empty()) return invalid(errors);
     store::webhook after;
-    const auto generation = context.webhooks.update(request.params[0], [&](store::webhook& hook) {
+    const auto generation = context.data.webhooks().update(request.params[0], [&](store::webhook& hook) {
         apply_webhook_write(hook, write);
         after = hook;
     });
     if (!generation) return not_found();
     // Deliveries already queued for an inactive webhook are dropped: it asked for no more.
-    if (!after.active) context.outbox.drop_webhook(after.id);
+    if (!after.active) context.data.outbox().drop_webhook(after.id);
     return finish_durable(context, json_response(http::status::ok, webhook_to_json(after, false)), *generation);
 }
 
 handler_result delete_webhook(services& context, request_context& request) {
     if (auto error = admit(context, request, true)) return fail(*error);
-    const auto generation = context.webhooks.remove(request.params[0]);
+    const auto generation = context.data.webhooks().remove(request.params[0]);
     if (!generation) return not_found();
-    context.outbox.drop_webhook(request.params[0]);
+    context.data.outbox().drop_webhook(request.params[0]);
     return finish_durable(context, empty_response(http::status::no_content), *generation);
 }
 

@@ -1,13 +1,13 @@
-// Sunbird Viewer Service (SPEC §5.1, docs/compat-sunbird.md): an adapter over the store, the
+// Sunbird Viewer Service (docs/compat-sunbird.md): an adapter over the store, the
 // catalog, the enrolments and the assessments. A view call is a ping (start, update, end →
 // complete), so Sunbird progress obeys the same merge rules as the native API's; summaries are
 // the user's enrolments with the catalog's aggregate of their collection. The mapping lives in
 // sunbird_mapping.*; this file adapts HTTP and writes the family's envelope.
 
+#include "app/record_ping.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/access.hpp"
-#include "handlers/ping_effects.hpp"
-#include "handlers/progress_events.hpp"
+#include "app/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/compat/sunbird/sunbird_call.hpp"
@@ -58,7 +58,7 @@ handler_result call::fail(const api_error& error) const { return {envelope_error
 handler_result call::ok(const services& context, boost::json::value result, std::uint64_t generation) const {
     handler_result answer{
         json_response(http::status::ok, success_envelope(api_id, msgid, now_ms, std::move(result)))};
-    if (context.sync_durability && generation != 0) {
+    if (context.data.sync_durability() && generation != 0) {
         answer.durable_generation = generation;
         answer.not_durable = not_durable;
     }
@@ -121,9 +121,7 @@ handler_result view(services& context, request_context& request, view_call kind,
     if (auto refused = refuse_if_unwritable(context)) return current.fail(*refused);
 
     auto ping = sunbird::to_ping(parsed, kind);
-    prepare_ping(context, request, ping);
-    const auto applied = context.store.apply_ping(user_id, ping, request.now_ms);
-    const auto generation = apply_ping_effects(context, request, user_id, ping, applied);
+    const auto generation = app::record_ping(context.data, request.call(), user_id, ping).generation;
     return current.ok(context, boost::json::object{{parsed.content_id, answer}}, generation);
 }
 
@@ -191,7 +189,7 @@ handler_result view_read(services& context, request_context& request) {
     if (auto loading = refuse_while_loading(context)) return current.fail(*loading);
 
     // The collection of each content: the one the request names, else the catalog's parent.
-    const auto& catalog = request.thread.catalog.get(context.catalog);
+    const auto& catalog = request.thread.catalog.get(context.data.catalog());
     auto collection_of = [&](std::string_view content_id) -> boost::json::value {
         if (!collection_id.empty()) return boost::json::string(collection_id);
         if (auto parent = catalog.parent_of(content_id)) return boost::json::string(*parent);
@@ -201,7 +199,7 @@ handler_result view_read(services& context, request_context& request) {
     if (all) {
         const std::set<std::string, std::less<>> wanted(ids.begin(), ids.end());
         for (std::size_t offset = 0; contents.size() < max_read_contents;) {
-            auto page = context.store.list_user(user_id, offset, 1000);
+            auto page = context.data.records().list_user(user_id, offset, 1000);
             for (const auto& [key, record] : page.records) {
                 if (!wanted.empty() && !wanted.contains(key.content_id)) continue;
                 if (contents.size() < max_read_contents) {
@@ -213,7 +211,7 @@ handler_result view_read(services& context, request_context& request) {
             if (page.records.empty() || offset >= page.total) break;
         }
     } else {
-        const auto found = context.store.find_many(user_id, context_id, ids);
+        const auto found = context.data.records().find_many(user_id, context_id, ids);
         for (std::size_t i = 0; i < ids.size(); ++i) {
             if (!found[i]) continue;
             contents.push_back(sunbird::content_to_json(user_id, context_id, ids[i], collection_of(ids[i]), *found[i]));
@@ -276,10 +274,10 @@ handler_result assessment_submit(services& context, request_context& request) {
 
     const auto totals = store::score_items(items);
     store::assessment_attempt attempt{attempt_id, totals.score, totals.max_score, request.now_ms, false};
-    const double percent = pass_percent(request.thread.catalog.get(context.catalog).find(content_id));
+    const double percent = pass_percent(request.thread.catalog.get(context.data.catalog()).find(content_id));
     attempt.passed = attempt.max_score > 0 && attempt.score / attempt.max_score * 100 >= percent;
     const store::record_key key{context_id, content_id};
-    const auto submitted = submit_attempt_with_events(context, request, user_id, key, attempt);
+    const auto submitted = app::submit_attempt_with_events(context.data, request.call(), user_id, key, attempt);
 
     // The assessed content's record: started by any attempt, completed once one has passed.
     store::ping ping;
@@ -287,10 +285,8 @@ handler_result assessment_submit(services& context, request_context& request) {
     ping.context_id = context_id;
     ping.collection_id = collection_id;
     ping.event = submitted.state.passed() ? store::ping_event::complete : store::ping_event::update;
-    prepare_ping(context, request, ping);
-    const auto applied = context.store.apply_ping(user_id, ping, request.now_ms);
     const auto generation =
-        std::max(submitted.generation, apply_ping_effects(context, request, user_id, ping, applied));
+        std::max(submitted.generation, app::record_ping(context.data, request.call(), user_id, ping).generation);
     return current.ok(context, boost::json::object{{content_id, "Score Updated"}}, generation);
 }
 
@@ -309,7 +305,7 @@ handler_result assessment_read(services& context, request_context& request) {
     if (auto loading = refuse_while_loading(context)) return current.fail(*loading);
 
     boost::json::array attempts;
-    if (auto state = context.assessments.find(user_id, {context_id, content_id})) {
+    if (auto state = context.data.assessments().find(user_id, {context_id, content_id})) {
         for (const auto& attempt : state->attempts) {
             attempts.push_back(sunbird::attempt_to_json(attempt));
         }
