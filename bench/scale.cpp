@@ -44,8 +44,8 @@
 #include "common/log.hpp"
 #include "store/persist/lmdb.hpp"
 #include "store/persist/persister.hpp"
-#include "store/progress_store.hpp"
 #include "store/persist/recovery.hpp"
+#include "store/progress_store.hpp"
 
 extern char** environ;
 

@@ -11,8 +11,8 @@
 #include "handlers/json/flat_json.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/native/native_ping.hpp"
-#include "store/progress_store.hpp"
 #include "store/codec/record_codec.hpp"
+#include "store/progress_store.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 

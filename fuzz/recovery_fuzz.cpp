@@ -14,11 +14,11 @@
 #include "store/assessments.hpp"
 #include "store/catalog.hpp"
 #include "store/codec/enrolment_codec.hpp"
+#include "store/codec/record_codec.hpp"
 #include "store/enrolments.hpp"
 #include "store/persist/lmdb.hpp"
-#include "store/progress_store.hpp"
-#include "store/codec/record_codec.hpp"
 #include "store/persist/recovery.hpp"
+#include "store/progress_store.hpp"
 
 #include <cstdint>
 #include <cstdio>

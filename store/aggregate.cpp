@@ -149,4 +149,25 @@ node_progress aggregate_collection(const catalog_snapshot& catalog, std::string_
     return aggregator(catalog, records).node(collection_id, true);
 }
 
+namespace {
+
+void append_leaves(const node_progress& node, bool required_only, std::vector<const node_progress*>& leaves) {
+    for (const auto& child : node.children) {
+        if (required_only && child.optional) continue;
+        if (child.collection) {
+            append_leaves(child, required_only, leaves);
+        } else {
+            leaves.push_back(&child);
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<const node_progress*> collection_leaves(const node_progress& collection, bool required_only) {
+    std::vector<const node_progress*> leaves;
+    append_leaves(collection, required_only, leaves);
+    return leaves;
+}
+
 }  // namespace progressd::store

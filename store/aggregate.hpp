@@ -79,4 +79,8 @@ std::vector<std::string> collection_contents(const catalog_snapshot& catalog, st
 node_progress aggregate_collection(const catalog_snapshot& catalog, std::string_view collection_id,
                                    const record_lookup& records);
 
+// The leaves (lessons) of an aggregate in catalog order, depth first; `required_only` skips
+// optional leaves and optional sub-collections. Views into `collection`.
+std::vector<const node_progress*> collection_leaves(const node_progress& collection, bool required_only);
+
 }  // namespace progressd::store

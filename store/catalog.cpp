@@ -1,7 +1,7 @@
 #include "store/catalog.hpp"
 
-#include "store/sharding.hpp"
 #include "store/codec/catalog_codec.hpp"
+#include "store/sharding.hpp"
 
 #include <algorithm>
 #include <functional>

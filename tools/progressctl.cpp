@@ -8,8 +8,8 @@
 #include "common/clock.hpp"
 #include "handlers/auth/jwt.hpp"
 #include "handlers/auth/secret_file.hpp"
-#include "store/persist/backup.hpp"
 #include "store/ids.hpp"
+#include "store/persist/backup.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -1,9 +1,9 @@
 #include "handlers/json/collection_progress.hpp"
 
 #include "handlers/json/json_text.hpp"
-#include "store/user_collection.hpp"
 #include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
+#include "store/user_collection.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,9 +1,10 @@
 #include "handlers/json/webhook_payload.hpp"
 
+#include "handlers/json/iso8601.hpp"
+
+#include "common/random_hex.hpp"
 #include "handlers/auth/base64url.hpp"
 #include "handlers/auth/hmac_sha256.hpp"
-#include "common/random_hex.hpp"
-#include "handlers/compat/skilljar/skilljar_mapping.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -22,7 +23,7 @@ std::string webhook_body(const store::progress_event& event) {
     boost::json::object payload{{"user", boost::json::object{{"id", event.user_id}}},
                                 {"context_id", event.context_id},
                                 {"course", id_or_null(event.course_id)}};
-    const auto at = skilljar::iso8601_or_null(event.occurred_at);
+    const auto at = iso8601_or_null(event.occurred_at);
     switch (event.type) {
         case store::event_type::lesson_completion:
             payload["lesson"] = id_or_null(event.content_id);

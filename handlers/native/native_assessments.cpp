@@ -2,13 +2,13 @@
 // submission is scored (the last result per item wins), kept (50 newest), and moves the record:
 // in progress, or completed once an attempt has passed.
 
+#include "app/progress_events.hpp"
 #include "app/record_ping.hpp"
+#include "handlers/access.hpp"
 #include "handlers/json/assessment_json.hpp"
 #include "handlers/json/json_io.hpp"
-#include "handlers/access.hpp"
-#include "handlers/problem.hpp"
-#include "app/progress_events.hpp"
 #include "handlers/json/record_json.hpp"
+#include "handlers/problem.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "store/assessments.hpp"

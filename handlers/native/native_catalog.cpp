@@ -1,9 +1,9 @@
 // Native API, the catalog (docs/native-api.md, "Catalog"): contents and how collections contain
 // them. Services write; any principal reads.
 
+#include "handlers/access.hpp"
 #include "handlers/json/catalog_json.hpp"
 #include "handlers/json/json_io.hpp"
-#include "handlers/access.hpp"
 #include "handlers/problem.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"

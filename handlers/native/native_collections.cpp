@@ -1,9 +1,9 @@
 // Native API, collections (docs/native-api.md, "Collections"): a user's aggregated progress in a
 // course or any other collection of the catalog.
 
+#include "handlers/access.hpp"
 #include "handlers/json/collection_progress.hpp"
 #include "handlers/json/json_io.hpp"
-#include "handlers/access.hpp"
 #include "handlers/problem.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"

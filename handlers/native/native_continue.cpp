@@ -1,11 +1,11 @@
 // Native continue watching (docs/data-model.md rule 7, docs/native-api.md "Continue watching"): a
 // user's in-progress records, last accessed first, and hiding one until its next ping.
 
+#include "handlers/access.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/json/json_text.hpp"
-#include "handlers/access.hpp"
-#include "handlers/problem.hpp"
 #include "handlers/json/record_json.hpp"
+#include "handlers/problem.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "store/ids.hpp"

@@ -1,11 +1,11 @@
 // Native API, enrolments (docs/native-api.md, "Enrolments"): who follows which collection in
 // which context. Services write; a user reads their own.
 
+#include "app/progress_events.hpp"
+#include "handlers/access.hpp"
 #include "handlers/json/enrolment_json.hpp"
 #include "handlers/json/json_io.hpp"
-#include "handlers/access.hpp"
 #include "handlers/problem.hpp"
-#include "app/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "store/ids.hpp"

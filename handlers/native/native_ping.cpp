@@ -1,8 +1,8 @@
 #include "handlers/native/native_ping.hpp"
 
+#include "handlers/access.hpp"
 #include "handlers/json/flat_json.hpp"
 #include "handlers/json/json_io.hpp"
-#include "handlers/access.hpp"
 #include "handlers/native/ping_segments.hpp"
 #include "store/ids.hpp"
 

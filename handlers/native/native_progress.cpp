@@ -1,13 +1,13 @@
 // Native API, progress records (docs/native-api.md): the ping hot path, batches, reads, resets.
 
 #include "app/record_ping.hpp"
+#include "handlers/access.hpp"
 #include "handlers/json/collection_progress.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/json/json_text.hpp"
-#include "handlers/access.hpp"
+#include "handlers/json/record_json.hpp"
 #include "handlers/native/native_ping.hpp"
 #include "handlers/problem.hpp"
-#include "handlers/json/record_json.hpp"
 #include "handlers/router.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"

@@ -1,12 +1,12 @@
 // Native API, a user's data as a whole (docs/native-api.md, "Export and erase"): export everything
 // stored about a user, or erase it from memory and LMDB.
 
-#include "handlers/json/json_io.hpp"
 #include "handlers/access.hpp"
+#include "handlers/json/json_io.hpp"
+#include "handlers/native/user_export.hpp"
 #include "handlers/problem.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
-#include "handlers/native/user_export.hpp"
 
 #include <algorithm>
 

@@ -1,10 +1,10 @@
 // Native API, per-user views (docs/native-api.md): the paginated list of a user's records.
 
+#include "handlers/access.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/json/json_text.hpp"
-#include "handlers/access.hpp"
-#include "handlers/problem.hpp"
 #include "handlers/json/record_json.hpp"
+#include "handlers/problem.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 

@@ -60,8 +60,8 @@
 #include "store/dirty_source.hpp"
 #include "store/persist/durability.hpp"
 #include "store/persist/lmdb.hpp"
-#include "store/progress_store.hpp"
 #include "store/persist/write_ahead_log.hpp"
+#include "store/progress_store.hpp"
 
 #include <atomic>
 #include <chrono>

@@ -4,8 +4,8 @@
 #include "store/codec/catalog_codec.hpp"
 #include "store/codec/enrolment_codec.hpp"
 #include "store/codec/event_codec.hpp"
-#include "store/ids.hpp"
 #include "store/codec/record_codec.hpp"
+#include "store/ids.hpp"
 
 namespace progressd::store {
 namespace {

@@ -3,13 +3,13 @@
 // turns 200.
 
 #include "common/log.hpp"
-#include "store/catalog.hpp"
 #include "store/assessments.hpp"
+#include "store/catalog.hpp"
 #include "store/enrolments.hpp"
-#include "store/persist/lmdb.hpp"
 #include "store/outbox.hpp"
-#include "store/webhooks.hpp"
+#include "store/persist/lmdb.hpp"
 #include "store/progress_store.hpp"
+#include "store/webhooks.hpp"
 
 #include <chrono>
 #include <cstddef>

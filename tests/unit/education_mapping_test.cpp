@@ -64,9 +64,6 @@ BOOST_AUTO_TEST_CASE(uuid_errors_stay_valid_utf8_whatever_the_path_holds) {
 }
 
 BOOST_AUTO_TEST_CASE(times_statuses_and_minutes) {
-    BOOST_TEST(iso8601_utc(1566656122000) == "2019-08-24T14:15:22Z");  // the document's example
-    BOOST_TEST(iso8601_utc(1566656122999) == "2019-08-24T14:15:22Z");
-    BOOST_TEST(iso8601_utc(0).is_null());
     BOOST_TEST(status_name(store::progress_status::in_progress) == "in_progress");
     BOOST_TEST((parse_status("completed") == store::progress_status::completed));
     BOOST_TEST(!parse_status("done"));
@@ -129,7 +126,7 @@ BOOST_AUTO_TEST_CASE(summary_counts_required_leaves) {
     BOOST_TEST(json.at("completion_percentage").to_number<double>() == 50.0);
     BOOST_TEST(json.at("total_time_spent_minutes") == 10);
     BOOST_TEST(json.at("last_accessed").is_null());
-    BOOST_TEST(course_lessons(course, false).size() == 3u);
+    BOOST_TEST(store::collection_leaves(course, false).size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(put_body_is_read_and_validated) {

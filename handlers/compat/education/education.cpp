@@ -4,16 +4,16 @@
 // organic context (or ?context_id=). The mapping lives in education_mapping.*; this file adapts
 // HTTP and writes FastAPI's error bodies.
 
-#include "store/user_collection.hpp"
+#include "app/progress_events.hpp"
+#include "handlers/access.hpp"
 #include "handlers/compat/education/education_mapping.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/json/json_text.hpp"
-#include "handlers/access.hpp"
-#include "app/progress_events.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
 #include "store/ids.hpp"
+#include "store/user_collection.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -134,7 +134,7 @@ handler_result get_course_progress(services& context, request_context& request) 
     if (!view) return {detail_response(http::status::not_found, "Course not found")};
 
     boost::json::array lessons;
-    for (const auto* lesson : education::course_lessons(view->node, false)) {
+    for (const auto* lesson : store::collection_leaves(view->node, false)) {
         const auto* record = view->record(lesson->content_id);
         if (record == nullptr) continue;  // lessons never touched have no record
         const store::record_key key{subject.context_id, lesson->content_id};

@@ -1,16 +1,18 @@
 #include "handlers/compat/education/education_mapping.hpp"
 
+#include "handlers/json/iso8601.hpp"
 #include "handlers/json/json_text.hpp"
 
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
-#include <functional>
 
 namespace progressd::education {
 namespace {
+
+// Whole seconds, as the document shows ("2019-08-24T14:15:22Z"); 0 (never) is null.
+boost::json::value time_or_null(std::int64_t ms) { return iso8601_or_null(ms, iso8601_precision::seconds); }
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
@@ -96,19 +98,6 @@ std::optional<bool> read_bool(const boost::json::value& value, std::string_view 
     return std::nullopt;
 }
 
-// Walks the aggregate depth first, calling `visit` for each leaf.
-void each_leaf(const store::node_progress& node, bool required_only,
-               const std::function<void(const store::node_progress&)>& visit) {
-    for (const auto& child : node.children) {
-        if (required_only && child.optional) continue;
-        if (child.collection) {
-            each_leaf(child, required_only, visit);
-        } else {
-            visit(child);
-        }
-    }
-}
-
 }  // namespace
 
 boost::json::object validation_body(const std::vector<validation_error>& errors) {
@@ -187,16 +176,6 @@ validation_error uuid_error(std::string_view location, std::string_view name, st
             boost::json::string(valid_utf8(input)), boost::json::object{{"error", valid_reason}}};
 }
 
-boost::json::value iso8601_utc(std::int64_t ms) {
-    if (ms <= 0) return nullptr;
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    const std::size_t size = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return boost::json::string(std::string_view(text, size));
-}
-
 std::string_view status_name(store::progress_status status) {
     switch (status) {
         case store::progress_status::not_started: return "not_started";
@@ -247,22 +226,16 @@ boost::json::object lesson_to_json(const lesson_ids& ids, const store::progress_
         {"is_bookmarked", notes ? notes->bookmarked : false},
         {"metadata", std::move(metadata)},
         {"id", store::format_uuid(record.record_id)},
-        {"completed_at", iso8601_utc(record.completed_at)},
-        {"created_at", iso8601_utc(record.first_accessed_at ? record.first_accessed_at : record.updated_at)},
-        {"updated_at", iso8601_utc(record.updated_at)},
+        {"completed_at", time_or_null(record.completed_at)},
+        {"created_at", time_or_null(record.first_accessed_at ? record.first_accessed_at : record.updated_at)},
+        {"updated_at", time_or_null(record.updated_at)},
     };
-}
-
-std::vector<const store::node_progress*> course_lessons(const store::node_progress& course, bool required_only) {
-    std::vector<const store::node_progress*> lessons;
-    each_leaf(course, required_only, [&](const store::node_progress& leaf) { lessons.push_back(&leaf); });
-    return lessons;
 }
 
 boost::json::object summary_to_json(std::string_view course_id, const store::node_progress& course) {
     std::size_t completed = 0;
     std::size_t in_progress = 0;
-    const auto lessons = course_lessons(course, true);
+    const auto lessons = store::collection_leaves(course, true);
     for (const auto* lesson : lessons) {
         if (lesson->status == store::progress_status::completed) ++completed;
         if (lesson->status == store::progress_status::in_progress) ++in_progress;
@@ -274,7 +247,7 @@ boost::json::object summary_to_json(std::string_view course_id, const store::nod
         {"in_progress_lessons", in_progress},
         {"completion_percentage", course.progress_percent},
         {"total_time_spent_minutes", whole_minutes(course.time_spent_seconds)},
-        {"last_accessed", iso8601_utc(course.last_accessed_at)},
+        {"last_accessed", time_or_null(course.last_accessed_at)},
     };
 }
 

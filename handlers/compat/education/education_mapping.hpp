@@ -39,8 +39,6 @@ std::optional<std::string> canonical_uuid(std::string_view text, std::string& re
 validation_error uuid_error(std::string_view location, std::string_view name, std::string_view input,
                             std::string_view reason);
 
-// ms since the epoch → "2019-08-24T14:15:22Z" (whole seconds, as the document shows); 0 → null.
-boost::json::value iso8601_utc(std::int64_t ms);
 std::string_view status_name(store::progress_status status);
 std::optional<store::progress_status> parse_status(std::string_view name);
 // Our seconds as the API's whole minutes (rounded down).
@@ -56,9 +54,6 @@ struct lesson_ids {
 boost::json::object lesson_to_json(const lesson_ids& ids, const store::progress_record& record,
                                    const store::assessment_state* quiz);
 
-// The course's leaves (lessons) in catalog order, depth first; `required_only` skips optional
-// lessons and optional units.
-std::vector<const store::node_progress*> course_lessons(const store::node_progress& course, bool required_only);
 
 // GET …/summary over the course's aggregate.
 boost::json::object summary_to_json(std::string_view course_id, const store::node_progress& course);

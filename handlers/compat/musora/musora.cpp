@@ -4,15 +4,15 @@
 // shape lives in musora_mapping.*. Errors are written the way the platform's Laravel back end
 // writes them: {"message": …} and, for validation, "errors": {field: [messages]}.
 
-#include "store/user_collection.hpp"
-#include "handlers/json/json_io.hpp"
-#include "handlers/compat/musora/musora_mapping.hpp"
 #include "handlers/access.hpp"
+#include "handlers/compat/musora/musora_mapping.hpp"
+#include "handlers/json/json_io.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
 #include "handlers/uri.hpp"
 #include "store/ids.hpp"
+#include "store/user_collection.hpp"
 
 #include <boost/json/array.hpp>
 

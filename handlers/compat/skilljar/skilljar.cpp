@@ -3,20 +3,20 @@
 // collection of the catalog (its id is the course id), a lesson is one of its leaves, and the
 // progress is the user's in the organic context. Every endpoint is for services (HTTP Basic with
 // an API key as the user name); errors are Django REST framework's {"detail": …} and
-// {"field": ["message"]} bodies. The mapping lives in skilljar_mapping.*; enrolments are in
-// skilljar_enrollments.cpp.
+// {"field": ["message"]} bodies. The mapping lives in skilljar_mapping.*, the family's shared
+// plumbing in skilljar_family.*; enrolments are in skilljar_enrollments.cpp.
 
 #include "handlers/compat/skilljar/skilljar_family.hpp"
 
-#include "store/user_collection.hpp"
-#include "handlers/compat/education/education_mapping.hpp"
-#include "handlers/json/json_io.hpp"
-#include "handlers/access.hpp"
-#include "handlers/problem.hpp"
 #include "app/progress_events.hpp"
+#include "handlers/access.hpp"
+#include "handlers/json/json_io.hpp"
+#include "handlers/problem.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
+#include "store/aggregate.hpp"
 #include "store/ids.hpp"
+#include "store/user_collection.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -24,90 +24,6 @@
 #include <algorithm>
 
 namespace progressd::skilljar {
-
-http_response detail_response(http::status status, std::string_view detail) {
-    return json_response(status, boost::json::object{{"detail", detail}});
-}
-
-http_response write_error(const api_error& error) {
-    switch (error.code) {
-        case error_code::missing_credentials:
-        case error_code::invalid_credentials: {
-            auto response = detail_response(http::status::unauthorized,
-                                            error.code == error_code::missing_credentials
-                                                ? "Authentication credentials were not provided."
-                                                : "Invalid username/password.");
-            response.set(http::field::www_authenticate, "Basic realm=\"api\"");
-            return response;
-        }
-        case error_code::forbidden:
-            return detail_response(http::status::forbidden, "You do not have permission to perform this action.");
-        case error_code::not_found: return detail_response(http::status::not_found, "Not found.");
-        // DRF names the method ("Method \"PATCH\" not allowed."); the router's error carries only
-        // what is allowed, which it sends as Allow.
-        case error_code::method_not_allowed:
-            return detail_response(http::status::method_not_allowed, "Method not allowed.");
-        case error_code::malformed_json: {
-            const std::string reason = error.errors.empty() ? error.detail : error.errors.front().message;
-            return detail_response(http::status::bad_request, "JSON parse error - " + reason);
-        }
-        case error_code::validation: {
-            field_errors errors;
-            for (const auto& field : error.errors) errors[field.field].push_back(field.message);
-            if (errors.empty()) errors["non_field_errors"].push_back(error.detail);
-            return json_response(http::status::bad_request, validation_body(errors));
-        }
-        default:
-            return detail_response(static_cast<http::status>(status_of(error.code)),
-                                   error.detail.empty() ? "Error" : std::string_view(error.detail));
-    }
-}
-
-handler_result fail(const api_error& error) { return {write_error(error)}; }
-
-handler_result invalid(const field_errors& errors) {
-    return {json_response(http::status::bad_request, validation_body(errors))};
-}
-
-namespace {
-http_response not_durable() {
-    return detail_response(http::status::service_unavailable, "The write could not be made durable; retry later.");
-}
-}  // namespace
-
-handler_result finish(const services& context, http_response response, std::uint64_t generation) {
-    handler_result result{std::move(response)};
-    if (context.data.sync_durability() && generation != 0) {
-        result.durable_generation = generation;
-        result.not_durable = not_durable;
-    }
-    return result;
-}
-
-handler_result finish_durable(services& context, http_response response, std::uint64_t generation) {
-    context.data.persister().request_flush();  // snapshot mode would otherwise wait for the next interval
-    return {std::move(response), generation, not_durable};
-}
-
-std::optional<api_error> admit(const services& context, const request_context& request, bool write) {
-    if (auto refused = require_service(*request.principal, "the Skilljar API")) return refused;
-    return write ? refuse_if_unwritable(context) : refuse_while_loading(context);
-}
-
-std::optional<api_error> read_object(const request_context& request, boost::json::object& body) {
-    if (request.request.body().empty()) return std::nullopt;  // PATCH {} and an empty body alike
-    return parse_json_object(request.request, body);
-}
-
-std::string base_url(const request_context& request) {
-    const std::string_view host = request.request[http::field::host];
-    return "http://" + std::string(host.empty() ? std::string_view("localhost") : host) + std::string(request.path);
-}
-
-std::optional<page_request> read_page(const request_context& request, std::size_t default_size, bool sized) {
-    return parse_page(query_param(request.query, "page"), query_param(request.query, "page_size"), default_size,
-                      default_size, sized);
-}
 
 namespace {
 
@@ -189,7 +105,7 @@ handler_result update_course(services& context, request_context& request) {
         // (the course's completion is derived from them, never stored on its own).
         const bool complete = update.completed_at->has_value();
         const auto state = aggregate(context, *catalog, user_id, course_id);
-        for (const auto* lesson : education::course_lessons(state.node, complete)) {
+        for (const auto* lesson : store::collection_leaves(state.node, complete)) {
             const bool completed = lesson->status == store::progress_status::completed;
             if (completed == complete) continue;
             store::record_overwrite write;
@@ -222,7 +138,7 @@ handler_result list_lessons(services& context, request_context& request) {
         return fail({error_code::not_found, {}, {}, {}});
     }
     const auto state = aggregate(context, *catalog, user_id, course_id);
-    const auto lessons = education::course_lessons(state.node, false);
+    const auto lessons = store::collection_leaves(state.node, false);
     if (!page_exists(*page, lessons.size())) return {detail_response(http::status::not_found, "Invalid page.")};
     boost::json::array results;
     const std::size_t first = (page->page - 1) * page->page_size;
@@ -292,7 +208,7 @@ handler_result write_lesson(services& context, request_context& request, const t
     }
 
     const auto state = aggregate(context, *catalog, subject.user_id, subject.course_id);
-    const auto lessons = education::course_lessons(state.node, false);
+    const auto lessons = store::collection_leaves(state.node, false);
     const auto at = std::find_if(lessons.begin(), lessons.end(),
                                  [&](const store::node_progress* lesson) { return lesson->content_id == subject.lesson_id; });
     if (at == lessons.end()) return fail({error_code::not_found, {}, {}, {}});

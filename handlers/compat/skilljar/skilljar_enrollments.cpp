@@ -7,11 +7,11 @@
 // with another enrolled_at, lives in the context "enrolled-<enrolled_at ms>". That makes a
 // repeated create land on the same key even when two of them race.
 
-#include "handlers/json/json_io.hpp"
 #include "app/progress_events.hpp"
+#include "handlers/compat/skilljar/skilljar_family.hpp"
+#include "handlers/json/json_io.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
-#include "handlers/compat/skilljar/skilljar_family.hpp"
 #include "store/aggregate.hpp"
 
 namespace progressd::skilljar {

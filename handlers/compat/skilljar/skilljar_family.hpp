@@ -4,8 +4,8 @@
 // family; register_skilljar_routes (handlers/routes.hpp) is its one entry point.
 // Thread-safety: free functions; they touch only the request and the thread-safe services.
 
-#include "handlers/router.hpp"
 #include "handlers/compat/skilljar/skilljar_mapping.hpp"
+#include "handlers/router.hpp"
 
 #include <boost/json/object.hpp>
 

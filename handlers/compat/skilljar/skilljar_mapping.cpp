@@ -2,6 +2,8 @@
 
 #include "handlers/compat/skilljar/skilljar_mapping.hpp"
 
+#include "handlers/json/iso8601.hpp"
+
 #include "handlers/auth/base64url.hpp"
 #include "store/ids.hpp"
 

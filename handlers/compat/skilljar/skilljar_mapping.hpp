@@ -24,13 +24,6 @@
 
 namespace progressd::skilljar {
 
-// ---- times ----------------------------------------------------------------------------------
-// ISO 8601 / RFC 3339 date-time ("2015-06-03T01:02:03.012345Z", "+02:00" offsets, "T" or " ",
-// fraction optional) → ms since the epoch, truncating below the millisecond. Nullopt: not one.
-std::optional<std::int64_t> parse_iso8601(std::string_view text);
-// ms → "2015-06-03T01:02:03.012000Z" (microsecond precision as Skilljar writes it); 0 → null.
-boost::json::value iso8601_or_null(std::int64_t ms);
-
 // ---- signed ids -----------------------------------------------------------------------------
 // A lesson-progress id and a progress token both name (user, course, lesson). They are
 // stateless: "<kind>.<b64url user>.<b64url course>.<b64url lesson>.<b64url HMAC-SHA256>", the MAC

@@ -2,8 +2,8 @@
 // Skilljar's webhooks resource (docs/webhooks.md): request parsing and response shapes. Pure
 // functions, unit-tested in tests/unit/skilljar_webhook_mapping_test.cpp.
 
-#include "handlers/compat/skilljar/skilljar_mapping.hpp"
 #include "common/http_url.hpp"
+#include "handlers/compat/skilljar/skilljar_mapping.hpp"
 #include "store/webhooks.hpp"
 
 #include <boost/json/object.hpp>

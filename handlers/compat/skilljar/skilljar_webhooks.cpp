@@ -2,12 +2,12 @@
 // targets completion events are POSTed to. Changes are rare and matter (a lost registration is a
 // lost stream of events), so each answer waits until the change is durable, in either mode.
 
-#include "handlers/json/json_io.hpp"
 #include "common/random_hex.hpp"
-#include "handlers/routes.hpp"
-#include "handlers/services.hpp"
 #include "handlers/compat/skilljar/skilljar_family.hpp"
 #include "handlers/compat/skilljar/skilljar_webhook_mapping.hpp"
+#include "handlers/json/json_io.hpp"
+#include "handlers/routes.hpp"
+#include "handlers/services.hpp"
 
 namespace progressd::skilljar {
 namespace {

@@ -4,14 +4,14 @@
 // the user's enrolments with the catalog's aggregate of their collection. The mapping lives in
 // sunbird_mapping.*; this file adapts HTTP and writes the family's envelope.
 
-#include "app/record_ping.hpp"
-#include "handlers/json/json_io.hpp"
-#include "handlers/access.hpp"
 #include "app/progress_events.hpp"
-#include "handlers/routes.hpp"
-#include "handlers/services.hpp"
+#include "app/record_ping.hpp"
+#include "handlers/access.hpp"
 #include "handlers/compat/sunbird/sunbird_call.hpp"
 #include "handlers/compat/sunbird/sunbird_mapping.hpp"
+#include "handlers/json/json_io.hpp"
+#include "handlers/routes.hpp"
+#include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
 #include "store/ids.hpp"
 

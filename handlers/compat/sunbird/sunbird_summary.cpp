@@ -3,12 +3,12 @@
 // statuses and the best assessment scores; their download as CSV or JSON from a URL this server
 // serves; and deleting one or all enrolments.
 
-#include "handlers/json/json_io.hpp"
 #include "handlers/access.hpp"
-#include "handlers/routes.hpp"
-#include "handlers/services.hpp"
 #include "handlers/compat/sunbird/sunbird_call.hpp"
 #include "handlers/compat/sunbird/sunbird_mapping.hpp"
+#include "handlers/json/json_io.hpp"
+#include "handlers/routes.hpp"
+#include "handlers/services.hpp"
 #include "handlers/thread_context.hpp"
 #include "store/ids.hpp"
 
