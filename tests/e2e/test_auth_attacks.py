@@ -20,6 +20,7 @@ import tempfile
 import time
 import unittest
 
+from clients import ping, post_ping
 from progressd_fixture import SERVICE_KEY, ProgressdServer, assert_problem, basic_auth
 
 VICTIM = "victim-user"
@@ -92,10 +93,8 @@ class AuthAttackCase(unittest.TestCase):
     def setUp(self):
         # The victim's data, written by the service; every attack must leave it as it is.
         for content in ("v-1", "v-2"):
-            status, _, raw, _ = self.server.request("POST", "/v1/progress", {
-                "content_id": content, "user_id": VICTIM, "position_seconds": 10, "duration_seconds": 100,
-                "details": {"owner": "victim"}}, key=SERVICE_KEY)
-            self.assertEqual(status, 200, raw)
+            ping(self, self.server, {"content_id": content, "user_id": VICTIM, "position_seconds": 10,
+                                     "duration_seconds": 100, "details": {"owner": "victim"}}, key=SERVICE_KEY)
         self.victim_before = self.victim_records()
 
     def victim_records(self):
@@ -288,8 +287,8 @@ class ForgedTokenTest(AuthAttackCase):
                 headers = {"x-authenticated-user-token": value}
                 response = self.server.request("GET", f"/v1/progress/v-1?user_id={VICTIM}", headers=headers)
                 assert_problem(self, response, 401, "invalid-credentials")
-                response = self.server.request("POST", "/v1/progress", {
-                    "content_id": "v-1", "user_id": VICTIM, "position_seconds": 97}, headers=headers)
+                response = post_ping(self.server, {"content_id": "v-1", "user_id": VICTIM, "position_seconds": 97},
+                                     headers=headers)
                 assert_problem(self, response, 401, "invalid-credentials")
         # Nor does the key as the Basic password (only the user name is the key).
         response = self.server.request("GET", f"/v1/progress/v-1?user_id={VICTIM}",
@@ -361,9 +360,8 @@ class CrossUserTest(AuthAttackCase):
         # above are about the other user, not a broken credential.
         for name, headers in self.credentials().items():
             with self.subTest(credential=name):
-                status, _, raw, doc = self.server.request("POST", "/v1/progress", {
-                    "content_id": "own-2", "user_id": ATTACKER, "position_seconds": 4}, headers=headers)
-                self.assertEqual(status, 200, raw)
+                ping(self, self.server, {"content_id": "own-2", "user_id": ATTACKER, "position_seconds": 4},
+                     headers=headers)
                 status, _, raw, doc = self.server.request("GET", "/v1/users/me/progress", headers=headers)
                 self.assertEqual(status, 200, raw)
                 self.assertEqual({r["user_id"] for r in doc["results"]}, {ATTACKER})

@@ -7,6 +7,7 @@ import tempfile
 import threading
 import unittest
 
+from clients import ping, post_ping
 from progressd_fixture import PROGRESSCTL, SERVICE_KEY, ProgressdServer
 
 
@@ -14,10 +15,8 @@ class BackupTest(unittest.TestCase):
     def test_backup_while_writing_restores_committed_records(self):
         with ProgressdServer(durability="sync") as server, tempfile.TemporaryDirectory() as tmp:
             for i in range(200):
-                status, _, raw, _ = server.request(
-                    "POST", "/v1/progress", {"content_id": f"b{i}", "user_id": "backup-u", "position_seconds": i + 1,
-                                             "duration_seconds": 1000}, key=SERVICE_KEY)
-                self.assertEqual(status, 200, raw)
+                ping(self, server, {"content_id": f"b{i}", "user_id": "backup-u", "position_seconds": i + 1,
+                                    "duration_seconds": 1000}, key=SERVICE_KEY)
 
             # Keep writing while the copy is taken: the copy must still be one consistent commit.
             stop = threading.Event()
@@ -25,8 +24,8 @@ class BackupTest(unittest.TestCase):
             def keep_writing():
                 n = 0
                 while not stop.is_set():
-                    server.request("POST", "/v1/progress", {"content_id": f"later{n}", "user_id": "backup-u",
-                                                            "position_seconds": 1}, key=SERVICE_KEY)
+                    post_ping(server, {"content_id": f"later{n}", "user_id": "backup-u", "position_seconds": 1},
+                              key=SERVICE_KEY)
                     n += 1
 
             writer = threading.Thread(target=keep_writing)

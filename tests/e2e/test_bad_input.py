@@ -5,6 +5,7 @@ import json
 import time
 import unittest
 
+from clients import post_ping
 from progressd_fixture import (SERVICE_KEY, ProgressdServer, assert_problem, basic_auth,
                                http_request_bytes, mint_hs256, mint_unsigned)
 
@@ -23,7 +24,7 @@ class BadInputTest(unittest.TestCase):
     def setUpClass(cls):
         cls.server = ProgressdServer()
         cls.token = cls.server.user_token(USER)
-        status, _, body, _ = cls.server.request("POST", "/v1/progress", BASE_PING, token=cls.token)
+        status, _, body, _ = post_ping(cls.server, BASE_PING, token=cls.token)
         if status != 200:
             cls.server.close()
             raise AssertionError(f"base ping failed: {status} {body[:300]!r}")
@@ -147,9 +148,8 @@ class BadInputTest(unittest.TestCase):
     def test_bad_user_id_for_service(self):
         for user in ("bad user", "u" * 129, ""):
             with self.subTest(user=user[:20]):
-                response = self.server.request("POST", "/v1/progress",
-                                               {"content_id": BASE, "user_id": user, "position_seconds": 99},
-                                               key=SERVICE_KEY)
+                response = post_ping(self.server, {"content_id": BASE, "user_id": user, "position_seconds": 99},
+                                     key=SERVICE_KEY)
                 assert_problem(self, response, 422, "validation", "user_id")
         self.assert_unchanged()
 
@@ -345,8 +345,7 @@ class BadInputTest(unittest.TestCase):
     # --- credentials ---------------------------------------------------------------------------
 
     def ping_with(self, headers):
-        return self.server.request("POST", "/v1/progress", {"content_id": BASE, "position_seconds": 99},
-                                   headers=headers)
+        return post_ping(self.server, {"content_id": BASE, "position_seconds": 99}, headers=headers)
 
     def test_missing_credentials(self):
         assert_problem(self, self.ping_with({}), 401, "missing-credentials")

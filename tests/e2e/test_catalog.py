@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
+from clients import PingClient, ping
 from progressd_fixture import PROGRESSD, SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 ENTRY_FIELDS = {"id", "type", "title", "duration_seconds", "parent_id", "children", "optional",
@@ -122,23 +123,23 @@ class CatalogApiTest(CatalogCase):
         self.assertIn("PUT", headers.get("allow", ""))
 
 
-class LearningTest(CatalogCase):
-    def ping(self, token, content, collection, context=None):
+class LearningTest(PingClient, CatalogCase):
+    def ping_in(self, token, content, collection, context=None):
+        """A ping of `content` that names `collection`, as a player sends it."""
         body = {"content_id": content, "collection_id": collection, "position_seconds": 5,
                 "duration_seconds": 100}
         if context:
             body["context_id"] = context
-        status, _, raw, _ = self.server.request("POST", "/v1/progress", body, token=token)
-        self.assertEqual(status, 200, raw)
+        self.ping(token, body)
 
     def test_an_unknown_collection_is_learned_from_pings(self):
         course = unique("learned")
         token = self.server.user_token(unique("user"))
-        self.ping(token, "l1", course)
-        self.ping(token, "l2", course)
-        self.ping(token, "l1", course)
+        self.ping_in(token, "l1", course)
+        self.ping_in(token, "l2", course)
+        self.ping_in(token, "l1", course)
         other_token = self.server.user_token(unique("user"))
-        self.ping(other_token, "l3", course)
+        self.ping_in(other_token, "l3", course)
         doc = self.get(course)
         self.assertIs(doc["learned"], True)
         self.assertEqual(doc["type"], "collection")
@@ -147,15 +148,15 @@ class LearningTest(CatalogCase):
     def test_a_managed_collection_is_not_changed_by_pings(self):
         course = unique("managed")
         self.put(course, {"type": "course", "children": ["l1"]}, expect=201)
-        self.ping(self.server.user_token(unique("user")), "stray", course)
+        self.ping_in(self.server.user_token(unique("user")), "stray", course)
         self.assertEqual(self.get(course)["children"], ["l1"])
 
     def test_putting_a_learned_collection_makes_it_managed(self):
         course = unique("adopted")
         token = self.server.user_token(unique("user"))
-        self.ping(token, "l1", course)
+        self.ping_in(token, "l1", course)
         self.put(course, {"type": "course", "children": ["l1", "l2"]}, expect=200)
-        self.ping(token, "l9", course)
+        self.ping_in(token, "l9", course)
         doc = self.get(course)
         self.assertIs(doc["learned"], False)
         self.assertEqual(doc["children"], ["l1", "l2"])
@@ -241,9 +242,7 @@ class CatalogDurabilityTest(unittest.TestCase):
         self.assertEqual(status, 200, raw)
         status, _, raw, _ = server.request("DELETE", "/v1/contents/dur-19", key=SERVICE_KEY)
         self.assertEqual(status, 204, raw)
-        status, _, raw, _ = server.request("POST", "/v1/progress",
-                                           {"content_id": "seen-1", "collection_id": "dur-learned"}, token=token)
-        self.assertEqual(status, 200, raw)
+        ping(self, server, {"content_id": "seen-1", "collection_id": "dur-learned"}, token=token)
 
         server.kill9()
         server.start()

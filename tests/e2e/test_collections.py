@@ -3,10 +3,11 @@ GET /v1/collections/{id}/progress over the catalog and a user's records, end to 
 
 import unittest
 
+from clients import PingClient
 from progressd_fixture import SERVICE_KEY, ServerCase, assert_problem, unique
 
 
-class CollectionCase(ServerCase):
+class CollectionCase(PingClient, ServerCase):
 
     def put(self, content_id, body):
         status, _, raw, _ = self.server.request("PUT", "/v1/contents/" + content_id, body, key=SERVICE_KEY)
@@ -25,11 +26,6 @@ class CollectionCase(ServerCase):
                 body["optional"] = True
             self.put(content_id, body)
         return course, ids
-
-    def ping(self, token, body):
-        status, _, raw, doc = self.server.request("POST", "/v1/progress", body, token=token)
-        self.assertEqual(status, 200, raw)
-        return doc
 
     def complete(self, token, content_id, context=None, time_spent=0):
         body = {"content_id": content_id, "event": "complete", "time_spent_delta_seconds": time_spent}

@@ -7,6 +7,7 @@ import re
 import unittest
 import uuid
 
+from clients import ping
 from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase
 
 # The document's ids: the path example's course, and the response example's lesson.
@@ -311,14 +312,10 @@ class EducationCase(ServerCase):
 
     def test_native_progress_reads_back_with_the_same_meaning(self):
         user, token = self.user()
-        ping = {"content_id": LESSON, "position_seconds": 300, "duration_seconds": 600,
-                "time_spent_delta_seconds": 150, "event": "start"}
-        status, _, raw, _ = self.server.request("POST", "/v1/progress", ping, token=token)
-        self.assertEqual(status, 200, raw)
-        status, _, raw, _ = self.server.request(
-            "POST", "/v1/progress", {"content_id": LESSON_2, "event": "complete", "time_spent_delta_seconds": 60},
-            token=token)
-        self.assertEqual(status, 200, raw)
+        ping(self, self.server, {"content_id": LESSON, "position_seconds": 300, "duration_seconds": 600,
+                                 "time_spent_delta_seconds": 150, "event": "start"}, token=token)
+        ping(self, self.server, {"content_id": LESSON_2, "event": "complete", "time_spent_delta_seconds": 60},
+             token=token)
         native, _ = self.call("GET", f"/v1/progress/{LESSON}", token=token)
 
         listed, _ = self.call("GET", f"/api/v1/education/progress/{COURSE}", token=token)

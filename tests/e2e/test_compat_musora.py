@@ -8,6 +8,7 @@ import json
 import unittest
 import uuid
 
+from clients import PingClient
 from progressd_fixture import ServerCase
 
 SEED_RESPONSE = json.loads(r'''
@@ -93,21 +94,20 @@ def catalog_from_seed():
     return entries
 
 
-class MusoraCase(ServerCase):
+class MusoraCase(PingClient, ServerCase):
     make_catalog = staticmethod(catalog_from_seed)
 
     def user(self):
         return self.server.user_token("musora-" + uuid.uuid4().hex[:10])
 
-    def ping(self, token, content_id, **fields):
-        body = {"content_id": content_id, "position_seconds": 0, "event": "start", **fields}
-        status, _, raw, _ = self.server.request("POST", "/v1/progress", body, token=token)
-        self.assertEqual(status, 200, raw)
+    def play(self, token, content_id, **fields):
+        """A ping of a lesson: started at 0 unless `fields` say otherwise."""
+        self.ping(token, {"content_id": content_id, "position_seconds": 0, "event": "start", **fields})
 
     def start_three(self, token):
         """The state before the document's example: the first three lessons started at 0 %."""
         for lesson in ("292037", "292038", "292039"):
-            self.ping(token, lesson)
+            self.play(token, lesson)
 
     def reset(self, token, path="/musora-api/reset", body=None, headers=None, expect=200):
         status, response_headers, raw, doc = self.server.request("PUT", path, body, token=token, headers=headers)
@@ -135,7 +135,7 @@ class MusoraCase(ServerCase):
     def test_query_and_json_content_id(self):
         token = self.user()
         self.start_three(token)
-        self.ping(token, "292039", position_seconds=266, duration_seconds=532)  # 50 %
+        self.play(token, "292039", position_seconds=266, duration_seconds=532)  # 50 %
         doc, _, _ = self.reset(token, "/musora-api/reset?content_id=292038")
         expected = copy.deepcopy(SEED_RESPONSE)
         expected["lessons"][1]["started"] = False
@@ -153,8 +153,8 @@ class MusoraCase(ServerCase):
 
     def test_completed_lessons_and_current_lesson(self):
         token = self.user()
-        self.ping(token, "292037", event="complete")
-        self.ping(token, "292038", event="complete")
+        self.play(token, "292037", event="complete")
+        self.play(token, "292038", event="complete")
         doc, _, _ = self.reset(token, body="content_id=292040",
                                headers={"Content-Type": "application/x-www-form-urlencoded"})
         self.assertTrue(doc["lessons"][0]["completed"])
@@ -164,7 +164,7 @@ class MusoraCase(ServerCase):
 
     def test_no_parent_is_204(self):
         token = self.user()
-        self.ping(token, STANDALONE)
+        self.play(token, STANDALONE)
         _, _, raw = self.reset(token, "/musora-api/reset?content_id=" + STANDALONE, expect=204)
         self.assertEqual(raw, b"")
         status, _, _, _ = self.server.request("GET", "/v1/progress/" + STANDALONE, token=token)

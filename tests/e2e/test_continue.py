@@ -4,15 +4,15 @@ in-progress records newest first, hiding one until its next ping, across a resta
 import time
 import unittest
 
+from clients import PingClient, post_ping
 from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 
-class ContinueTest(ServerCase):
+class ContinueTest(PingClient, ServerCase):
 
-    def ping(self, token, content, position=10, **extra):
-        status, _, raw, _ = self.server.request("POST", "/v1/progress", {
-            "content_id": content, "position_seconds": position, "duration_seconds": 100, **extra}, token=token)
-        self.assertEqual(status, 200, raw)
+    def watch(self, token, content, position=10, **extra):
+        """A ping of `content` at `position` of 100 s."""
+        self.ping(token, {"content_id": content, "position_seconds": position, "duration_seconds": 100, **extra})
         time.sleep(0.005)  # distinct access times
 
     def listing(self, path, expect=200, **credentials):
@@ -23,10 +23,10 @@ class ContinueTest(ServerCase):
     def test_newest_first_without_completed_and_with_hide(self):
         user = unique("user")
         token = self.server.user_token(user)
-        self.ping(token, "c-old")
-        self.ping(token, "c-done", position=100)
-        self.ping(token, "c-mid", context_id="batch")
-        self.ping(token, "c-new")
+        self.watch(token, "c-old")
+        self.watch(token, "c-done", position=100)
+        self.watch(token, "c-mid", context_id="batch")
+        self.watch(token, "c-new")
         doc = self.listing("/v1/users/me/continue", token=token)
         self.assertEqual([r["content_id"] for r in doc["results"]], ["c-new", "c-mid", "c-old"])
         self.assertEqual(doc["results"][1]["context_id"], "batch")
@@ -39,7 +39,7 @@ class ContinueTest(ServerCase):
         record = self.server.request("GET", "/v1/progress/c-mid?context_id=batch", token=token)[3]
         self.assertEqual(record["progress_percent"], 10)  # progress kept
         self.assertIs(record["hidden"], True)
-        self.ping(token, "c-mid", position=20, context_id="batch")  # reappears on the next ping
+        self.watch(token, "c-mid", position=20, context_id="batch")  # reappears on the next ping
         doc = self.listing(f"/v1/users/{user}/continue", key=SERVICE_KEY)
         self.assertEqual([r["content_id"] for r in doc["results"]], ["c-mid", "c-new", "c-old"])
         self.assertIs(doc["results"][0]["hidden"], False)
@@ -50,7 +50,7 @@ class ContinueTest(ServerCase):
         self.server.request("PUT", "/v1/contents/" + course + "-l1", {"type": "video", "title": "Intro"},
                             key=SERVICE_KEY)
         token = self.server.user_token(unique("user"))
-        self.ping(token, course + "-l1")
+        self.watch(token, course + "-l1")
         item = self.listing("/v1/users/me/continue", token=token)["results"][0]
         self.assertEqual(item["title"], "Intro")
         self.assertEqual(item["type"], "video")
@@ -72,7 +72,7 @@ class ContinueRestartTest(unittest.TestCase):
         try:
             token = server.user_token("cont-user")
             for content in ("a", "b"):
-                server.request("POST", "/v1/progress", {"content_id": content, "progress_percent": 5}, token=token)
+                post_ping(server, {"content_id": content, "progress_percent": 5}, token=token)
             status, _, raw, _ = server.request("DELETE", "/v1/users/me/continue/a", token=token)
             self.assertEqual(status, 204, raw)
             server.kill9()

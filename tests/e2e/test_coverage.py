@@ -7,17 +7,13 @@ import subprocess
 import tempfile
 import unittest
 
+from clients import PingClient, ping, post_ping
 from progressd_fixture import PROGRESSD, SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 
-class CoverageTest(ServerCase):
+class CoverageTest(PingClient, ServerCase):
     server_args = ["--completion-rule", "type:must-watch=coverage:90",
                    "--completion-rule", "mimetype:video/webm=coverage"]
-
-    def ping(self, token, body, expect=200):
-        status, _, raw, doc = self.server.request("POST", "/v1/progress", body, token=token)
-        self.assertEqual(status, expect, raw[:600])
-        return doc
 
     def record(self, token, content):
         status, _, raw, doc = self.server.request("GET", "/v1/progress/" + content, token=token)
@@ -87,8 +83,7 @@ class CoverageTest(ServerCase):
         token = self.server.user_token(unique("user"))
         for segments, field in (("x", "segments"), ([[5, 1]], "segments[0]"), ([[1]], "segments[0]"),
                                 ([[-1, 2]], "segments[0]"), ([[0, 1]] * 101, "segments")):
-            assert_problem(self, self.server.request("POST", "/v1/progress",
-                                                     {"content_id": "c", "segments": segments}, token=token),
+            assert_problem(self, post_ping(self.server, {"content_id": "c", "segments": segments}, token=token),
                            422, "validation", field)
 
 
@@ -97,9 +92,7 @@ class CoverageRestartTest(unittest.TestCase):
         server = ProgressdServer()
         try:
             token = server.user_token("cov-user")
-            status, _, raw, _ = server.request("POST", "/v1/progress", {
-                "content_id": "cov", "duration_seconds": 600, "segments": [[0, 120]]}, token=token)
-            self.assertEqual(status, 200, raw)
+            ping(self, server, {"content_id": "cov", "duration_seconds": 600, "segments": [[0, 120]]}, token=token)
             server.restart()
             doc = server.request("GET", "/v1/progress/cov", token=token)[3]
             self.assertEqual(doc["watched_percent"], 20)

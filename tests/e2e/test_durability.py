@@ -9,6 +9,7 @@ import threading
 import time
 import unittest
 
+from clients import ping, post_ping
 from progressd_fixture import SERVICE_KEY, ProgressdServer
 
 
@@ -47,7 +48,7 @@ class DurabilityCase(unittest.TestCase):
         def worker(part):
             for user, content, body in part:
                 try:
-                    status, _, raw, doc = server.request("POST", "/v1/progress", body, key=SERVICE_KEY)
+                    status, _, raw, doc = post_ping(server, body, key=SERVICE_KEY)
                 except Exception as e:  # noqa: BLE001 - reported below
                     with lock:
                         failures.append(f"{user}/{content}: {e!r}")
@@ -113,9 +114,7 @@ class CleanStopTest(DurabilityCase):
 
     def test_sigterm_in_sync_mode_exits_0(self):
         server = self.start(durability="sync")
-        status, _, raw, _ = server.request("POST", "/v1/progress", ping_body("sync-u", "sync-c", 3),
-                                           key=SERVICE_KEY)
-        self.assertEqual(status, 200, raw)
+        ping(self, server, ping_body("sync-u", "sync-c", 3), key=SERVICE_KEY)
         self.assertEqual(server.stop_sigterm(), 0)
         server.start()
         self.assertIn(("sync-u", "sync-c"), self.read_all(server, [("sync-u", "sync-c")]))
@@ -138,11 +137,8 @@ class CrashTest(DurabilityCase):
         server = self.start(durability="sync")
         last = None
         for i in range(1, 51):
-            status, _, raw, last = server.request(
-                "POST", "/v1/progress", {"content_id": "hot", "user_id": "hot-u", "position_seconds": i * 10,
-                                         "duration_seconds": 1000, "time_spent_delta_seconds": 1},
-                key=SERVICE_KEY)
-            self.assertEqual(status, 200, raw)
+            last = ping(self, server, {"content_id": "hot", "user_id": "hot-u", "position_seconds": i * 10,
+                                       "duration_seconds": 1000, "time_spent_delta_seconds": 1}, key=SERVICE_KEY)
         server.kill9()
         server.start()
         self.assert_acked_present({("hot-u", "hot"): last}, self.read_all(server, [("hot-u", "hot")]))
@@ -201,7 +197,7 @@ class LmdbFailureTest(DurabilityCase):
         for i in range(2000):
             body = {"content_id": f"full-c{i}", "user_id": "full-u", "position_seconds": i % 90 + 1,
                     "duration_seconds": 100, "details": details}
-            status, _, raw, doc = server.request("POST", "/v1/progress", body, key=SERVICE_KEY)
+            status, _, raw, doc = post_ping(server, body, key=SERVICE_KEY)
             if status == 503:
                 break
             self.assertEqual(status, 200, raw[:300])
@@ -213,9 +209,8 @@ class LmdbFailureTest(DurabilityCase):
         status, _, raw, doc = server.request("GET", "/readyz")
         self.assertEqual(status, 503, raw)
         self.assertEqual(doc["status"], "fail")
-        status, headers, raw, doc = server.request(
-            "POST", "/v1/progress", {"content_id": "refused", "user_id": "full-u", "position_seconds": 5},
-            key=SERVICE_KEY)
+        status, headers, raw, doc = post_ping(
+            server, {"content_id": "refused", "user_id": "full-u", "position_seconds": 5}, key=SERVICE_KEY)
         self.assertEqual(status, 503, raw)
         self.assertTrue(headers.get("content-type", "").startswith("application/problem+json"), headers)
         # Everything acknowledged before the failure is still served from memory.
@@ -250,9 +245,8 @@ class DrainTest(DurabilityCase):
         self.assertEqual(status, 200, raw)
         self.assertEqual(headers.get("connection", "").lower(), "close", headers)
         # Still serving the API during the window; the write survives the stop.
-        status, headers, raw, _ = server.request(
-            "POST", "/v1/progress", {"content_id": "during-drain", "position_seconds": 42,
-                                     "duration_seconds": 100}, token=token)
+        status, headers, raw, _ = post_ping(
+            server, {"content_id": "during-drain", "position_seconds": 42, "duration_seconds": 100}, token=token)
         self.assertEqual(status, 200, raw)
         self.assertEqual(headers.get("connection", "").lower(), "close", headers)
         early.request("GET", "/readyz")
@@ -279,9 +273,9 @@ class DrainTest(DurabilityCase):
     def test_logs_carry_no_secrets(self):
         server = self.start(durability="sync")
         token = server.user_token("log-user")
-        server.request("POST", "/v1/progress", {"content_id": "c"}, token=token)
-        server.request("POST", "/v1/progress", {"content_id": "c", "user_id": "u"}, key=SERVICE_KEY)
-        server.request("POST", "/v1/progress", {"content_id": "c"}, key="wrong-key-123")
+        post_ping(server, {"content_id": "c"}, token=token)
+        post_ping(server, {"content_id": "c", "user_id": "u"}, key=SERVICE_KEY)
+        post_ping(server, {"content_id": "c"}, key="wrong-key-123")
         server.request("GET", "/v1/progress/c", token=token + "x")
         self.assertEqual(server.stop_sigterm(), 0)
         logs = "\n".join(server.stderr_lines)

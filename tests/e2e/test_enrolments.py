@@ -5,17 +5,14 @@ persisted across a restart and a kill -9 in sync mode."""
 import time
 import unittest
 
+from clients import PingClient, ping
 from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 FIELDS = {"user_id", "collection_id", "context_id", "enrolled_at", "expires_at", "active", "expired",
           "source", "updated_at"}
 
 
-class EnrolmentCase(ServerCase):
-
-    def ping(self, token, body):
-        status, _, raw, _ = self.server.request("POST", "/v1/progress", body, token=token)
-        self.assertEqual(status, 200, raw)
+class EnrolmentCase(PingClient, ServerCase):
 
     def listing(self, user, expect=200, query="", **credentials):
         if not credentials:
@@ -148,10 +145,8 @@ class EnrolmentDurabilityTest(unittest.TestCase):
             status, _, raw, _ = server.request("DELETE", "/v1/users/dur-enrol-user/enrolments/course-9?context_id=b",
                                                key=SERVICE_KEY)
             self.assertEqual(status, 204, raw)
-            status, _, raw, _ = server.request("POST", "/v1/progress", {"content_id": "l1", "context_id": "b",
-                                                                        "collection_id": "course-implicit"},
-                                               token=token)
-            self.assertEqual(status, 200, raw)
+            ping(self, server, {"content_id": "l1", "context_id": "b", "collection_id": "course-implicit"},
+                 token=token)
             server.kill9()
             server.start()
             self.assertEqual(server.ready_event.get("enrolments"), 10)

@@ -19,6 +19,7 @@ import tempfile
 import time
 import unittest
 
+from clients import post_ping
 from progressd_fixture import SERVICE_KEY, ProgressdServer
 
 TMPFS_SIZE = "8m"
@@ -70,10 +71,11 @@ class FullDiskTest(unittest.TestCase):
         subprocess.run(["umount", self.mount_point], check=False)
         os.rmdir(self.mount_point)
 
-    def ping(self, content_id, position, pad=3000):
+    def write(self, content_id, position, pad=3000):
+        """A ping of disk-user's with ~`pad` bytes of details, unchecked: the answer."""
         body = {"content_id": content_id, "user_id": "disk-user", "position_seconds": position,
                 "duration_seconds": 10000, "details": {"p": position, "pad": "x" * pad}}
-        return self.server.request("POST", "/v1/progress", body, key=SERVICE_KEY)
+        return post_ping(self.server, body, key=SERVICE_KEY)
 
     def read(self, content_id):
         return self.server.request("GET", f"/v1/progress/{content_id}?user_id=disk-user", key=SERVICE_KEY)
@@ -93,7 +95,7 @@ class FullDiskTest(unittest.TestCase):
         server = self.server
         acked = {}  # content_id -> acknowledged position
         for i in range(20):
-            status, _, raw, _ = self.ping(f"before-{i}", i + 1)
+            status, _, raw, _ = self.write(f"before-{i}", i + 1)
             self.assertEqual(status, 200, raw[:300])
             acked[f"before-{i}"] = i + 1
 
@@ -103,7 +105,7 @@ class FullDiskTest(unittest.TestCase):
         refused = None
         for i in range(5000):
             content_id = f"during-{i}"
-            status, headers, raw, doc = self.ping(content_id, i + 1)
+            status, headers, raw, doc = self.write(content_id, i + 1)
             if status == 503:
                 refused = (content_id, headers, doc)
                 break
@@ -122,9 +124,9 @@ class FullDiskTest(unittest.TestCase):
         self.assertEqual(doc["checks"]["persistence"]["status"], "fail", doc)
         maybe = {"before-0": {999}}
         for attempt in range(3):
-            status, _, raw, _ = self.ping(f"refused-{attempt}", 7)
+            status, _, raw, _ = self.write(f"refused-{attempt}", 7)
             self.assertEqual(status, 503, raw[:300])
-            status, _, raw, _ = self.ping("before-0", 999)
+            status, _, raw, _ = self.write("before-0", 999)
             self.assertEqual(status, 503, raw[:300])
         self.assert_all_present(acked, "while the disk is full", maybe)
         # A few of the persister's retries (100, 200, 400 ms…) fail in turn: nothing changes.
@@ -144,7 +146,7 @@ class FullDiskTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, f"not ready {RECOVERY_TIMEOUT_S} s after space returned: {raw}")
             time.sleep(0.1)
         server.wait_for_event("flush_recovered")
-        status, _, raw, _ = self.ping("after", 42)
+        status, _, raw, _ = self.write("after", 42)
         self.assertEqual(status, 200, raw[:300])
         acked["after"] = 42
 

@@ -15,6 +15,7 @@ import time
 import unittest
 import uuid
 
+from clients import ping, post_ping
 from progressd_fixture import (SERVICE_KEY, ProgressdServer, assert_problem, http_request_bytes,
                                parse_one_response, wait_closed)
 
@@ -76,8 +77,8 @@ class NormalClient:
                 self.server.close_connections()
             started = time.monotonic()
             try:
-                status, _, raw, _ = self.server.request(
-                    "POST", "/v1/progress", {"content_id": content, "user_id": self.user, "position_seconds": n + 1},
+                status, _, raw, _ = post_ping(
+                    self.server, {"content_id": content, "user_id": self.user, "position_seconds": n + 1},
                     key=SERVICE_KEY)
                 status2, _, raw2, doc = self.server.request(
                     "GET", f"/v1/progress/{content}?user_id={self.user}", key=SERVICE_KEY)
@@ -201,9 +202,8 @@ class ConnectionFloodTest(unittest.TestCase):
         while time.monotonic() - started < seconds:
             self.server.close_connections()
             try:
-                status, _, _, _ = self.server.request(
-                    "POST", "/v1/progress", {"content_id": content, "user_id": user, "position_seconds": 7},
-                    key=SERVICE_KEY)
+                status, _, _, _ = post_ping(
+                    self.server, {"content_id": content, "user_id": user, "position_seconds": 7}, key=SERVICE_KEY)
                 status2, _, _, doc = self.server.request("GET", f"/v1/progress/{content}?user_id={user}",
                                                          key=SERVICE_KEY)
                 if status == 200 and status2 == 200 and doc["position_seconds"] == 7:
@@ -432,7 +432,7 @@ class WireTest(unittest.TestCase):
         }
         for name, body in bodies.items():
             with self.subTest(body=name):
-                response = self.server.request("POST", "/v1/progress", body, key=SERVICE_KEY)
+                response = post_ping(self.server, body, key=SERVICE_KEY)
                 assert_problem(self, response, 400, "malformed-json")
         response = self.server.request("POST", "/v1/progress/batch",
                                        b'{"pings":[{"content_id":"\xff","user_id":"utf8-user"},'
@@ -491,9 +491,7 @@ class WireTest(unittest.TestCase):
         self.assertEqual((status, doc["count"]), (200, 0))
         # Control: modest nesting in details is accepted and stored as sent.
         details = {"a": {"b": {"c": {"d": [1, [2, [3]]]}}}}
-        status, _, raw, _ = self.server.request("POST", "/v1/progress", {
-            "content_id": "nested-ok", "user_id": user, "details": details}, key=SERVICE_KEY)
-        self.assertEqual(status, 200, raw)
+        ping(self, self.server, {"content_id": "nested-ok", "user_id": user, "details": details}, key=SERVICE_KEY)
         self.assertEqual(self.record(user, "nested-ok")["details"], details)
         self.assert_still_fast()
 

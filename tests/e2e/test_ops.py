@@ -5,6 +5,7 @@ import re
 import unittest
 import uuid
 
+from clients import ping
 from progressd_fixture import SERVICE_KEY, ServerCase
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$')
@@ -122,11 +123,8 @@ class OpsTest(ServerCase):
         before = parse_metrics(self.server.metrics_text())
 
         for content in contents:
-            status, _, body, _ = self.server.request(
-                "POST", "/v1/progress", {"content_id": content, "user_id": user,
-                                         "position_seconds": 10, "duration_seconds": 100},
-                key=SERVICE_KEY)
-            self.assertEqual(status, 200, body)
+            ping(self, self.server, {"content_id": content, "user_id": user, "position_seconds": 10,
+                                     "duration_seconds": 100}, key=SERVICE_KEY)
         status, _, body, _ = self.server.request(
             "GET", f"/v1/progress/{contents[0]}?user_id={user}", key=SERVICE_KEY)
         self.assertEqual(status, 200, body)

@@ -6,6 +6,7 @@ import time
 import unittest
 from urllib.parse import parse_qs, quote, urlsplit
 
+from clients import post_ping
 from progressd_fixture import SERVICE_KEY, ServerCase, assert_problem, basic_auth, unique
 
 RECORD_FIELDS = {"user_id", "context_id", "content_id", "record_id", "status", "completed",
@@ -25,8 +26,7 @@ class NativeApiCase(ServerCase):
         return user, self.server.user_token(user)
 
     def ping(self, token, body, expect=200, headers=None):
-        status, response_headers, raw, doc = self.server.request("POST", "/v1/progress", body,
-                                                                 headers=headers, token=token)
+        status, response_headers, raw, doc = post_ping(self.server, body, headers=headers, token=token)
         self.assertEqual(status, expect, raw[:600])
         if expect == 200:
             self.assertTrue(response_headers.get("content-type", "").startswith("application/json"),
@@ -256,8 +256,8 @@ class PingMergeTest(NativeApiCase):
 
     def test_prefer_return_minimal(self):
         _, token = self.new_user()
-        status, _, body, _ = self.server.request(
-            "POST", "/v1/progress", {"content_id": "min", "position_seconds": 40, "duration_seconds": 80},
+        status, _, body, _ = post_ping(
+            self.server, {"content_id": "min", "position_seconds": 40, "duration_seconds": 80},
             headers={"Prefer": "return=minimal"}, token=token)
         self.assertEqual(status, 204)
         self.assertEqual(body, b"")
@@ -267,8 +267,8 @@ class PingMergeTest(NativeApiCase):
 
     def test_x_authenticated_user_token_header(self):
         user, token = self.new_user()
-        status, _, body, _ = self.server.request(
-            "POST", "/v1/progress", {"content_id": "x", "position_seconds": 3},
+        status, _, body, _ = post_ping(
+            self.server, {"content_id": "x", "position_seconds": 3},
             headers={"x-authenticated-user-token": token})
         self.assertEqual(status, 200, body)
         record = self.get_record(token, "x")
@@ -277,15 +277,15 @@ class PingMergeTest(NativeApiCase):
 
     def test_user_token_decides_over_service_key(self):
         user, token = self.new_user()
-        status, _, body, _ = self.server.request(
-            "POST", "/v1/progress", {"content_id": "both", "position_seconds": 4},
+        status, _, body, _ = post_ping(
+            self.server, {"content_id": "both", "position_seconds": 4},
             headers={"Authorization": "Bearer " + SERVICE_KEY, "x-authenticated-user-token": token})
         self.assertEqual(status, 200, body)
         self.assertEqual(self.get_record(token, "both")["user_id"], user)
         # ...and it acts only as that user.
         other = unique("user")
-        status, _, body, _ = self.server.request(
-            "POST", "/v1/progress", {"content_id": "both", "user_id": other, "position_seconds": 4},
+        status, _, body, _ = post_ping(
+            self.server, {"content_id": "both", "user_id": other, "position_seconds": 4},
             headers={"Authorization": "Bearer " + SERVICE_KEY, "x-authenticated-user-token": token})
         self.assertEqual(status, 403, body)
         status, _, _, _ = self.server.request("GET", f"/v1/progress/both?user_id={other}", key=SERVICE_KEY)
@@ -522,9 +522,9 @@ class PrincipalsTest(NativeApiCase):
     def check_service_everywhere(self, scheme):
         user, token = self.new_user()
         auth = self.service_headers(scheme)
-        status, _, body, doc = self.server.request(
-            "POST", "/v1/progress", {"content_id": "svc", "user_id": user, "position_seconds": 45,
-                                     "duration_seconds": 90}, headers=auth)
+        status, _, body, doc = post_ping(
+            self.server, {"content_id": "svc", "user_id": user, "position_seconds": 45, "duration_seconds": 90},
+            headers=auth)
         self.assertEqual(status, 200, body)
         self.assertAlmostEqual(doc["progress_percent"], 50, delta=0.01)
         # The user sees what the service wrote: one store.
@@ -544,8 +544,8 @@ class PrincipalsTest(NativeApiCase):
         status, _, body, doc = self.server.request("GET", f"/v1/users/{user}/progress", headers=auth)
         self.assertEqual(status, 200, body)
         self.assertEqual(doc["count"], 2)
-        status, _, body, _ = self.server.request(
-            "POST", "/v1/progress", {"content_id": "svc", "user_id": user, "position_seconds": 46},
+        status, _, body, _ = post_ping(
+            self.server, {"content_id": "svc", "user_id": user, "position_seconds": 46},
             headers=dict(auth, Prefer="return=minimal"))
         self.assertEqual(status, 204, body)
         status, _, _, _ = self.server.request("DELETE", f"/v1/progress/svc?user_id={user}", headers=auth)

@@ -6,6 +6,7 @@ import csv
 import io
 import unittest
 
+from clients import post_ping
 from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
 
 
@@ -15,7 +16,7 @@ def populate(server, user):
     for body in ({"content_id": "l1", "context_id": "b1", "collection_id": "course-1", "position_seconds": 30,
                   "duration_seconds": 100, "details": {"q": "720p, hd"}},
                  {"content_id": "l2", "progress_percent": 20}):
-        status, _, raw, _ = server.request("POST", "/v1/progress", body, token=token)
+        status, _, raw, _ = post_ping(server, body, token=token)
         assert status == 200, raw
     status, _, raw, _ = server.request("PUT", f"/v1/users/{user}/enrolments/course-2", {}, key=SERVICE_KEY)
     assert status == 201, raw

@@ -16,6 +16,7 @@ import threading
 import time
 import unittest
 
+from clients import ping, post_ping
 from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, basic_auth, unique
 
 BASIC = {"Authorization": basic_auth(SERVICE_KEY)}
@@ -248,16 +249,13 @@ class WebhookDeliveryTest(WebhookCase):
             self.create({"target_url": other.url, "event_type": "QUIZ_COMPLETION"})
             user = unique("native-user")
             token = self.server.user_token(user)
-            status, _, raw, _ = self.server.request(
-                "POST", "/v1/progress", {"content_id": LESSONS[1], "position_seconds": 60,
-                                         "duration_seconds": 60, "event": "complete"}, token=token)
-            self.assertEqual(status, 200, raw)
+            ping(self, self.server, {"content_id": LESSONS[1], "position_seconds": 60, "duration_seconds": 60,
+                                     "event": "complete"}, token=token)
             found = self.receiver.wait_for(lambda d: d["type"] == "LESSON_COMPLETION"
                                            and d["payload"]["user"]["id"] == user)
             self.assertEqual(found[0]["payload"]["lesson"], {"id": LESSONS[1]})
             # A repeated completion is no new transition.
-            self.server.request("POST", "/v1/progress", {"content_id": LESSONS[1], "event": "complete"},
-                                token=token)
+            post_ping(self.server, {"content_id": LESSONS[1], "event": "complete"}, token=token)
             status, _, raw, _ = self.server.request(
                 "POST", "/v1/assessments", {"content_id": "wh-quiz", "attempt_id": "a1", "score": 9,
                                             "max_score": 10}, token=token)
