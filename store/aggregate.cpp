@@ -8,6 +8,8 @@
 namespace progressd::store {
 namespace {
 
+constexpr double incomplete_percent_cap = 99;
+
 class aggregator {
 public:
     aggregator(const catalog_snapshot& catalog, const record_lookup& records) : catalog_(catalog), records_(records) {}
@@ -20,7 +22,9 @@ public:
             result.type = entry->type;
             result.title = entry->title;
             result.optional = entry->optional;
-            result.duration_seconds = entry->duration_seconds;
+            // A catalog duration of 0 is no duration: the record's reported one weighs instead
+            // (docs/data-model.md, "Collections").
+            if (entry->duration_seconds && *entry->duration_seconds > 0) result.duration_seconds = entry->duration_seconds;
         }
         const bool on_path = std::find(path_.begin(), path_.end(), id) != path_.end();
         const bool expand = top || (catalog_.has_children(id) && !on_path && path_.size() < max_aggregate_depth);
@@ -98,7 +102,10 @@ private:
             result.completed_at = last_completion;
         } else {
             result.status = started ? progress_status::in_progress : progress_status::not_started;
-            result.progress_percent = total_weight > 0 ? std::min(100.0, weighted / total_weight) : 0;
+            // 100 % only with every required child completed, so the percent never contradicts the
+            // counts: a child at 100 % that is not completed (coverage policy, a seek to the end)
+            // leaves the collection at 99 % (docs/data-model.md, "Collections").
+            result.progress_percent = total_weight > 0 ? std::min(incomplete_percent_cap, weighted / total_weight) : 0;
         }
 
         const node_progress* current = nullptr;

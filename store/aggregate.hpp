@@ -8,7 +8,8 @@
 //   collection, the catalog's, else the sum of its required children's). Children of unknown
 //   duration weigh the mean of the known ones, so with no duration known at all the mean is
 //   count-weighted, and a course whose durations become known one by one moves smoothly.
-// - completed when it has required children and every one is completed; then percent is 100.
+// - completed when it has required children and every one is completed; then percent is 100,
+//   and only then: a collection not completed reads at most 99 %.
 // - in progress when any child (optional ones too) has been started; else not started.
 // - current child: the first required child in catalog order that is not completed; the last
 //   required child when all are. current content: the same, followed down nested collections.

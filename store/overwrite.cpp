@@ -19,9 +19,26 @@ void set_status(progress_record& record, progress_status status, std::int64_t no
     record.status = status;
 }
 
+// An un-completed record must not be completed again by the next ping at any position: the
+// merge completes as soon as the stored percent (furthest policy) or the watched coverage
+// (coverage policy) reaches the threshold, so both are left below it.
+void leave_uncompleted(progress_record& record, const record_overwrite& write, const completion_rule& rule) {
+    double percent = 0;
+    if (write.progress_percent) {
+        percent = record.progress_percent;
+    } else if (record.duration_seconds > 0) {
+        percent = std::min(100.0, record.position_seconds * 100.0 / record.duration_seconds);
+    }
+    if (percent >= rule.threshold) percent = std::max(0.0, rule.threshold - 1);
+    record.progress_percent = percent;
+    record.watched = {};
+}
+
 }  // namespace
 
-void overwrite_record(progress_record& record, const record_overwrite& write, std::int64_t now_ms) {
+void overwrite_record(progress_record& record, const record_overwrite& write, std::int64_t now_ms,
+                      const completion_rule& rule) {
+    const bool was_completed = record.status == progress_status::completed;
     if (write.progress_percent) record.progress_percent = std::clamp(*write.progress_percent, 0.0, 100.0);
     if (write.position_seconds) record.position_seconds = *write.position_seconds;
     if (write.time_spent_seconds) record.time_spent_seconds = *write.time_spent_seconds;
@@ -39,6 +56,7 @@ void overwrite_record(progress_record& record, const record_overwrite& write, st
     }
     // A completed record reports 100 (docs/data-model.md, "Merge rules", rule 4).
     if (record.status == progress_status::completed) record.progress_percent = 100;
+    if (was_completed && record.status != progress_status::completed) leave_uncompleted(record, write, rule);
 
     if (write.notes || write.bookmarked || write.metadata) {
         auto annotations = record.annotations ? std::make_shared<record_annotations>(*record.annotations)

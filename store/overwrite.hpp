@@ -13,12 +13,19 @@
 //   later, so a record is never started after it was completed.
 // - status absent: a given percent decides it — 100 completes, less un-completes a completed
 //   record; any progress given moves a not-started record to in progress.
+// - un-completing (a completed record left not completed) leaves a state the next ping does not
+//   complete again by itself: progress_percent is the given percent, else the position's percent
+//   (0 without a duration), lowered to the completion threshold − 1 when it reaches the
+//   threshold, and the watched coverage is cleared. Otherwise the stored 100 (or full coverage)
+//   would complete the record on the next ping at any position (docs/data-model.md,
+//   "Authoritative writes").
 // - position, time spent, percent: set as given (completed still reports 100).
 // - notes, bookmark, metadata: set as given; an empty note or metadata clears it.
 // A write that touches progress counts as an access (last_accessed_at, first_accessed_at);
 // every write sets updated_at.
 
 #include "store/assessments.hpp"
+#include "store/completion.hpp"
 #include "store/record.hpp"
 
 #include <cstdint>
@@ -36,13 +43,19 @@ struct record_overwrite {
     std::optional<bool> bookmarked{};
     std::optional<std::string> metadata{};  // a serialized JSON object; "" clears
     std::optional<std::int64_t> completed_at{};  // ms since the epoch, > 0; ignored unless the write completes
+    // Not written: the catalog's type of the content, when a completion rule names types (the
+    // rule decides how far an un-completion lowers progress); empty otherwise.
+    std::string content_type{};
 
     bool touches_progress() const {
         return status || progress_percent || position_seconds || time_spent_seconds;
     }
 };
 
-void overwrite_record(progress_record& record, const record_overwrite& write, std::int64_t now_ms);
+// `rule` is the content's completion rule (merge_rules::rule_for), used only when the write
+// un-completes.
+void overwrite_record(progress_record& record, const record_overwrite& write, std::int64_t now_ms,
+                      const completion_rule& rule = {});
 
 // Quiz counters set as given, expressed on the attempts so every reader (native assessments,
 // Sunbird) sees the same quiz:

@@ -181,7 +181,7 @@ overwrite_result progress_store::overwrite(std::string_view user_id, const recor
 
     progress_record record = take(stored, s.strings);
     const bool was_completed = record.status == progress_status::completed;
-    overwrite_record(record, write, now_ms);
+    overwrite_record(record, write, now_ms, rules_.rule_for(write.content_type, record.mimetype));
     const bool is_completed = record.status == progress_status::completed;
     pack(stored, progress_record(record), s.strings);
     s.mark_dirty(user_id, user, stored);

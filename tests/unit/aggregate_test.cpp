@@ -270,4 +270,30 @@ BOOST_FIXTURE_TEST_CASE(collection_contents_lists_every_depth_once, fixture) {
     BOOST_TEST(!is_known_collection(*contents.snapshot(), "nothing"));
 }
 
+BOOST_FIXTURE_TEST_CASE(only_a_completed_collection_reads_100_percent, fixture) {
+    collection("course", {"a", "b"});
+    lesson("a", 60);
+    lesson("b", 60);
+    completed("a");
+    watched("b", 100);  // e.g. sought to the end under the coverage policy: not completed
+    const auto result = aggregate("course");
+    BOOST_TEST(result.counts.completed == 1u);
+    BOOST_TEST(static_cast<int>(result.status) == 1);
+    BOOST_TEST(result.progress_percent == 99.0);
+    completed("b");
+    BOOST_TEST(aggregate("course").progress_percent == 100.0);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_catalog_duration_of_zero_weighs_the_reported_one, fixture) {
+    collection("course", {"short", "long"});
+    lesson("short", 0);  // the catalog says 0: unknown, as if absent
+    lesson("long", 300);
+    watched("short", 100);
+    records["short"].duration_seconds = 100;
+    const auto result = aggregate("course");
+    BOOST_TEST(*child(result, "short").duration_seconds == 100.0);
+    BOOST_TEST((result.weights == weighting::duration));
+    BOOST_TEST(result.progress_percent == 25.0);  // 100 × 100 / (100 + 300)
+}
+
 BOOST_AUTO_TEST_SUITE_END()

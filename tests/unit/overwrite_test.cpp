@@ -1,6 +1,8 @@
 #include "store/overwrite.hpp"
 
 #include "store/codec/record_codec.hpp"
+#include "store/merge.hpp"
+#include "tests/unit/test_pings.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -16,6 +18,15 @@ progress_record completed_record() {
     record.progress_percent = 100;
     record.completed_at = 500;
     record.first_accessed_at = 100;
+    return record;
+}
+
+// A completed record whose resume point is at `position` of a 100-second content.
+progress_record completed_at_position(double position) {
+    auto record = completed_record();
+    record.position_seconds = position;
+    record.duration_seconds = 100;
+    mark_watched(record.watched, 0, 100, 100);
     return record;
 }
 
@@ -170,6 +181,64 @@ BOOST_AUTO_TEST_CASE(quiz_attempts_and_passed_are_exact) {
     BOOST_TEST(!state.passed());
     overwrite_quiz(state, {.attempts = 0u}, 1000);
     BOOST_TEST(is_empty_quiz(state));
+}
+
+BOOST_AUTO_TEST_CASE(uncompleting_takes_the_position_percent) {
+    auto record = completed_at_position(30);
+    overwrite_record(record, {.status = progress_status::in_progress}, 1000);
+    BOOST_TEST(status_of(record) == 1);
+    BOOST_TEST(record.progress_percent == 30.0);
+    BOOST_TEST(record.completed_at == 0);
+    BOOST_TEST(watched_percent(record.watched) == 0.0);
+
+    // The next ping at an earlier position does not complete it again; one at the end does.
+    const merge_rules rules{95};
+    const auto outcome = merge(record, progressd::testing::watch("c1", 10), rules, 2000);
+    BOOST_TEST(!outcome.became_completed);
+    BOOST_TEST(status_of(record) == 1);
+    BOOST_TEST(record.progress_percent == 30.0);
+    BOOST_TEST(merge(record, progressd::testing::watch("c1", 100), rules, 3000).became_completed);
+    BOOST_TEST(record.completed_at == 3000);
+}
+
+BOOST_AUTO_TEST_CASE(uncompleting_at_the_end_stays_below_the_threshold) {
+    auto record = completed_at_position(100);
+    overwrite_record(record, {.status = progress_status::in_progress}, 1000, {completion_policy::furthest, 90});
+    BOOST_TEST(status_of(record) == 1);
+    BOOST_TEST(record.progress_percent == 89.0);
+    // A given percent at or past the threshold is lowered the same way; a lower one is kept.
+    auto given = completed_at_position(20);
+    overwrite_record(given, {.progress_percent = 97.0}, 1000);
+    BOOST_TEST(status_of(given) == 1);
+    BOOST_TEST(given.progress_percent == 94.0);
+    auto lower = completed_at_position(100);
+    overwrite_record(lower, {.status = progress_status::not_started, .progress_percent = 12.0}, 1000);
+    BOOST_TEST(lower.progress_percent == 12.0);
+    // Without a duration the position says nothing: 0.
+    auto unknown = completed_record();
+    unknown.position_seconds = 50;
+    overwrite_record(unknown, {.status = progress_status::in_progress}, 1000);
+    BOOST_TEST(unknown.progress_percent == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(uncompleting_under_the_coverage_policy_clears_coverage) {
+    auto record = completed_at_position(50);
+    const completion_rule coverage{completion_policy::coverage, 90};
+    overwrite_record(record, {.status = progress_status::in_progress}, 1000, coverage);
+    BOOST_TEST(watched_percent(record.watched) == 0.0);
+    merge_rules rules{90};
+    rules.default_policy = completion_policy::coverage;
+    BOOST_TEST(!merge(record, progressd::testing::watch("c1", 60), rules, 2000).became_completed);
+    BOOST_TEST(status_of(record) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_record_not_completed_keeps_what_the_write_gives) {
+    auto record = completed_at_position(100);
+    record.status = progress_status::in_progress;
+    record.completed_at = 0;
+    overwrite_record(record, {.status = progress_status::in_progress, .progress_percent = 97.0}, 1000);
+    BOOST_TEST(record.progress_percent == 97.0);
+    BOOST_TEST(watched_percent(record.watched) == 100.0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
