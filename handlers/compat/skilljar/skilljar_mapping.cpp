@@ -329,14 +329,20 @@ boost::json::object lesson_to_json(const lesson_view& view) {
 
 boost::json::object course_to_json(const course_view& view) {
     const auto& course = *view.course;
+    // Lessons are the required leaves at every depth, as in the lesson list and the Education
+    // summary; the aggregate's own counts are of its direct children, a unit counting as one.
+    const auto lessons = store::collection_leaves(course, true);
+    const auto completed_lessons = static_cast<std::size_t>(
+        std::count_if(lessons.begin(), lessons.end(),
+                      [](const auto* lesson) { return lesson->status == store::progress_status::completed; }));
     boost::json::object progress{
         {"enrolled_at", iso8601_or_null(view.enrolled_at)},
         {"completed_at", iso8601_or_null(course.status == store::progress_status::completed ? course.completed_at : 0)},
         {"last_accessed_at", iso8601_or_null(course.last_accessed_at)},
         {"success_status", success_json(view.verdict)},
         {"percent_complete", std::llround(course.progress_percent)},
-        {"lesson_count", course.counts.total},
-        {"completed_lesson_count", course.counts.completed},
+        {"lesson_count", lessons.size()},
+        {"completed_lesson_count", completed_lessons},
     };
     return {
         {"id", view.course_id},
