@@ -59,6 +59,7 @@ using steady = std::chrono::steady_clock;
 struct scale_options {
   std::size_t records = 1'000'000;
   std::size_t users = 0;  // 0: records / 100
+  std::size_t sessions = 0;  // pings a record gets, each from its own session with a seq; 0: one ping, no session
   std::size_t shards = 64;  // the server's default
   std::size_t map_size_mb = 1024;  // the server's default initial map; it grows when full
   std::string data_dir;  // empty: a temp dir, removed at the end
@@ -173,7 +174,7 @@ json::object recover_in_child(const scale_options& o, const std::string& self) {
 json::object run(const scale_options& o, const std::string& self, const progressd::logger& log) {
   const std::size_t users = o.users;
   const std::size_t contents = (o.records + users - 1) / users;
-  json::object out{{"records", o.records}, {"users", users}, {"contents_per_user", contents},
+  json::object out{{"records", o.records}, {"users", users}, {"contents_per_user", contents}, {"sessions", o.sessions},
                    {"shards", o.shards}, {"nproc", std::thread::hardware_concurrency()}};
 
   auto environment = st::open_data_dir(o.data_dir, o.map_size_mb << 20);
@@ -197,7 +198,16 @@ json::object run(const scale_options& o, const std::string& self, const progress
       std::snprintf(user, sizeof user, "user-%06zu", u);
       observation.position_seconds = static_cast<double>((u * 7 + c) % 600) + 0.5;
       observation.ts = 1'700'000'000'000 + static_cast<std::int64_t>(loaded);
-      last_generation = store->apply_ping(user, observation, 1'700'000'000'000).generation;
+      if (o.sessions == 0) {
+        last_generation = store->apply_ping(user, observation, 1'700'000'000'000).generation;
+        continue;
+      }
+      // --sessions K: K players on one record, each with its own replay window (docs/data-model.md, rule 3).
+      for (std::size_t s = 0; s < o.sessions; ++s) {
+        observation.session_id = "session-" + std::to_string(s);
+        observation.seq = 1;
+        last_generation = store->apply_ping(user, observation, 1'700'000'000'000).generation;
+      }
     }
   }
   const double load_s = seconds_since(load_start);
@@ -303,6 +313,7 @@ int main(int argc, char** argv) {
   app.add_option("--records", o.records, "records to load")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32))
       ->capture_default_str();
   app.add_option("--users", o.users, "distinct users (default: records / 100, i.e. 100 contents each)");
+  app.add_option("--sessions", o.sessions, "pings a record gets, each from another session (default 0: one ping, no session)");
   app.add_option("--shards", o.shards, "store shards (a power of two)")->capture_default_str();
   app.add_option("--map-size-mb", o.map_size_mb, "initial LMDB map size (grows when full)")->capture_default_str();
   app.add_option("--data-dir", o.data_dir, "LMDB data dir (default: a temp dir, removed at the end)");

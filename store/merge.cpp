@@ -18,12 +18,8 @@ std::uint64_t session_hash(std::string_view session_id) {
     return hash == 0 ? 1 : hash;
 }
 
-// Returns false when (session, seq) was already applied; otherwise records it as applied.
-bool admit_sequence(replay_window& window, std::uint64_t hash, std::int64_t seq) {
-    if (window.session_hash != hash) {
-        window = {hash, seq, 1};
-        return true;
-    }
+// Returns false when seq was already applied in this session's window; otherwise records it as applied.
+bool admit_in(session_window& window, std::int64_t seq) {
     if (seq > window.highest_seq) {
         const std::int64_t shift = seq - window.highest_seq;
         window.seen_bits = shift >= 64 ? 0 : window.seen_bits << shift;
@@ -37,6 +33,46 @@ bool admit_sequence(replay_window& window, std::uint64_t hash, std::int64_t seq)
     if (window.seen_bits & bit) return false;
     window.seen_bits |= bit;
     return true;
+}
+
+// Makes `hash` the most recent session of the window, keeping its own window when it is one of the
+// sessions remembered, else starting it empty and evicting the least recent beyond the bound.
+void make_newest(replay_window& replay, std::uint64_t hash) {
+    if (replay.newest.session_hash == 0) {
+        replay.newest = {hash, -1, 0};
+        return;
+    }
+    if (!replay.older) replay.older = std::make_unique<replay_window::older_windows>();
+    auto& older = *replay.older;
+    // The slot it leaves (or the last, evicted) is filled by shifting the more recent ones down.
+    std::size_t slot = older.size() - 1;
+    for (std::size_t i = 0; i < older.size(); ++i) {
+        if (older[i].session_hash == hash || older[i].session_hash == 0) {
+            slot = i;
+            break;
+        }
+    }
+    session_window moving = older[slot].session_hash == hash ? older[slot] : session_window{hash, -1, 0};
+    for (std::size_t i = slot; i > 0; --i) older[i] = older[i - 1];
+    older[0] = replay.newest;
+    replay.newest = moving;
+}
+
+// Returns false when (session, seq) was already applied; otherwise records it as applied, its
+// session becoming the most recent. A duplicate changes nothing, not even the order.
+bool admit_sequence(replay_window& replay, std::uint64_t hash, std::int64_t seq) {
+    // The hot path: the session of the previous ping.
+    if (replay.newest.session_hash == hash) return admit_in(replay.newest, seq);
+    if (replay.older) {
+        for (auto& window : *replay.older) {
+            if (window.session_hash != hash) continue;
+            if (!admit_in(window, seq)) return false;
+            make_newest(replay, hash);
+            return true;
+        }
+    }
+    make_newest(replay, hash);
+    return admit_in(replay.newest, seq);
 }
 
 std::optional<double> reported_percent(const progress_record& record, const ping& observation) {
@@ -89,7 +125,7 @@ merge_outcome merge(progress_record& record, const ping& observation, const merg
     // Coverage continues a session: the same session id as the last ping, or none on this ping.
     const std::uint64_t session = observation.session_id ? session_hash(*observation.session_id) : 0;
     const bool continues_session =
-        record.first_accessed_at != 0 && (session == 0 || record.replay.session_hash == session);
+        record.first_accessed_at != 0 && (session == 0 || record.replay.newest.session_hash == session);
     const double previous_position = record.position_seconds;
     const std::int64_t previous_ts = record.position_ts;
     if (observation.session_id && observation.seq &&
@@ -98,7 +134,7 @@ merge_outcome merge(progress_record& record, const ping& observation, const merg
         return outcome;
     }
     // A session without sequence numbers still marks where its pings belong (for coverage).
-    if (session != 0 && !observation.seq && record.replay.session_hash != session) record.replay = {session, -1, 0};
+    if (session != 0 && !observation.seq && record.replay.newest.session_hash != session) make_newest(record.replay, session);
 
     // Rule 2: the resume point follows the newest client timestamp; without one, arrival order.
     bool played = false;

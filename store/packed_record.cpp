@@ -9,12 +9,8 @@ namespace {
 // packed_record should find room in the extras first.
 static_assert(sizeof(packed_record) <= 120, "packed_record grew: see store/packed_record.hpp");
 
-bool empty_replay(const replay_window& replay) {
-    return replay.session_hash == 0 && replay.highest_seq == -1 && replay.seen_bits == 0;
-}
-
 bool needs_extras(const progress_record& record) {
-    return !record.details.empty() || record.annotations || !empty_replay(record.replay) ||
+    return !record.details.empty() || record.annotations || !record.replay.empty() ||
            record.watched != coverage_map{};
 }
 
@@ -69,7 +65,7 @@ void take_into(packed_record& packed, const intern_table& strings, progress_reco
     unpack_scalars(packed, out);
     out.mimetype.assign(strings.text(packed.mimetype));
     if (record_extras* extras = packed.extras.get()) {
-        out.replay = extras->replay;
+        out.replay = std::move(extras->replay);
         out.watched = extras->watched;
         out.details = std::move(extras->details);
         out.annotations = std::move(extras->annotations);
@@ -109,7 +105,7 @@ void pack(packed_record& packed, progress_record&& record, intern_table& strings
         return;
     }
     if (!packed.extras) packed.extras = std::make_unique<record_extras>();
-    packed.extras->replay = record.replay;
+    packed.extras->replay = std::move(record.replay);
     packed.extras->watched = record.watched;
     packed.extras->details = std::move(record.details);
     packed.extras->annotations = std::move(record.annotations);

@@ -62,8 +62,9 @@ struct packed_record {
 void unpack_into(const packed_record& packed, const intern_table& strings, progress_record& out);
 progress_record unpack(const packed_record& packed, const intern_table& strings);
 
-// Moves the record out for a write: details and annotations are moved, not copied, and must be
-// given back with pack() (which every write does right after changing the record). take_into
+// Moves the record out for a write: details, annotations and the replay window are moved, not
+// copied, and must be given back with pack() (which every write does right after changing the
+// record). take_into
 // fills a scratch record the caller keeps, so a ping neither builds nor destroys one and a long
 // mimetype is copied into capacity the scratch already has.
 progress_record take(packed_record& packed, const intern_table& strings);

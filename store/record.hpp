@@ -7,6 +7,7 @@
 #include "store/coverage.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,14 +24,60 @@ struct record_key {
     friend auto operator<=>(const record_key&, const record_key&) = default;
 };
 
-// Remembers which (session_id, seq) pings were applied, so retries are idempotent (merge rule 3).
-// A sliding window of the newest 64 sequence numbers of the current session: a seq older than the
-// window is treated as already applied, because double-counting time is worse than dropping a
-// ping that arrives more than 64 pings late.
-struct replay_window {
-    std::uint64_t session_hash = 0;  // 0: no session seen yet
+// One session's part of the replay window: a sliding window of its newest 64 sequence numbers. A seq
+// older than the window is treated as already applied, because double-counting time is worse than
+// dropping a ping that arrives more than 64 pings late.
+struct session_window {
+    std::uint64_t session_hash = 0;  // 0: no session
     std::int64_t highest_seq = -1;
     std::uint64_t seen_bits = 0;  // bit i: highest_seq - i was applied
+
+    friend bool operator==(const session_window&, const session_window&) = default;
+};
+
+// Remembers which (session_id, seq) pings were applied, so retries are idempotent (merge rule 3 of
+// docs/data-model.md): the windows of the last `max_sessions` sessions seen on the record, most
+// recent first; a new session beyond the bound evicts the least recent one. The most recent session
+// is held inline and the older ones behind a pointer, allocated only once a second session is seen,
+// so a record that only ever sees one session pays 8 bytes for the others (docs/decisions.md).
+struct replay_window {
+    static constexpr std::size_t max_sessions = 4;
+    using older_windows = std::array<session_window, max_sessions - 1>;  // empty slots last
+
+    session_window newest;                 // the session seen last; empty: none yet
+    std::unique_ptr<older_windows> older;  // null: no other session seen
+
+    replay_window() = default;
+    replay_window(const session_window& only) : newest(only) {}
+    replay_window(const replay_window& other)
+        : newest(other.newest), older(other.older ? std::make_unique<older_windows>(*other.older) : nullptr) {}
+    replay_window(replay_window&&) noexcept = default;
+    replay_window& operator=(const replay_window& other) {
+        newest = other.newest;
+        if (!other.older) older.reset();
+        else if (older) *older = *other.older;
+        else older = std::make_unique<older_windows>(*other.older);
+        return *this;
+    }
+    replay_window& operator=(replay_window&&) noexcept = default;
+
+    bool empty() const { return newest == session_window{} && !older; }
+    // The i-th most recent session's window, 0 ≤ i < max_sessions (an empty one past those seen).
+    const session_window& at(std::size_t i) const {
+        static constexpr session_window none{};
+        return i == 0 ? newest : older ? (*older)[i - 1] : none;
+    }
+    std::size_t sessions() const {
+        std::size_t n = 0;
+        while (n < max_sessions && at(n).session_hash != 0) ++n;
+        return n;
+    }
+    friend bool operator==(const replay_window& a, const replay_window& b) {
+        for (std::size_t i = 0; i < max_sessions; ++i) {
+            if (!(a.at(i) == b.at(i))) return false;
+        }
+        return true;
+    }
 };
 
 // What a learner writes about a content (notes, bookmark, metadata; docs/data-model.md), set only by

@@ -15,6 +15,28 @@ constexpr std::uint8_t flags_section = 2;     // one byte: bit 0 hidden from con
 constexpr std::uint8_t flag_hidden = 1;
 constexpr std::uint8_t annotations_section = 3;  // flags byte (bit 0 bookmarked), notes, metadata
 constexpr std::uint8_t flag_bookmarked = 1;
+// The replay windows of the sessions before the most recent (whose window is a fixed field, as it
+// always was): a count byte (1 to max_sessions - 1), then each window, most recent first.
+constexpr std::uint8_t older_sessions_section = 4;
+
+// The older sessions' windows: 1 to max_sessions - 1 of them, each a session, all distinct and
+// distinct from the most recent one, which must be there.
+bool decode_older_sessions(byte_reader& r, replay_window& replay) {
+    std::uint8_t count = 0;
+    if (!r.get(count) || count == 0 || count >= replay_window::max_sessions || replay.newest.session_hash == 0) {
+        return false;
+    }
+    replay.older = std::make_unique<replay_window::older_windows>();
+    for (std::size_t i = 0; i < count; ++i) {
+        session_window& window = (*replay.older)[i];
+        if (!r.get(window.session_hash) || !r.get(window.highest_seq) || !r.get(window.seen_bits)) return false;
+        if (window.session_hash == 0) return false;
+        for (std::size_t j = 0; j <= i; ++j) {
+            if (replay.at(j).session_hash == window.session_hash) return false;
+        }
+    }
+    return true;
+}
 
 }  // namespace
 
@@ -55,9 +77,9 @@ void encode_record(std::string& out, const progress_record& record) {
     w.put(record.last_accessed_at);
     w.put(record.updated_at);
     w.put(record.completed_at);
-    w.put(record.replay.session_hash);
-    w.put(record.replay.highest_seq);
-    w.put(record.replay.seen_bits);
+    w.put(record.replay.newest.session_hash);
+    w.put(record.replay.newest.highest_seq);
+    w.put(record.replay.newest.seen_bits);
     w.put_string<std::uint16_t>(record.mimetype);
     w.put_string<std::uint32_t>(record.details);
     if (record.watched[0] != 0 || record.watched[1] != 0) {
@@ -75,6 +97,16 @@ void encode_record(std::string& out, const progress_record& record) {
         w.put_string<std::uint16_t>(record.annotations->notes);
         w.put_string<std::uint16_t>(record.annotations->metadata);
     }
+    if (const std::size_t sessions = record.replay.sessions(); sessions > 1) {
+        w.put(older_sessions_section);
+        w.put(static_cast<std::uint8_t>(sessions - 1));
+        for (std::size_t i = 1; i < sessions; ++i) {
+            const session_window& window = record.replay.at(i);
+            w.put(window.session_hash);
+            w.put(window.highest_seq);
+            w.put(window.seen_bits);
+        }
+    }
 }
 
 std::optional<progress_record> decode_record(std::string_view bytes) {
@@ -90,8 +122,8 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
                           r.get(record.duration_seconds) && r.get(record.time_spent_seconds) && r.get(record.views) &&
                           r.get(record.position_ts) && r.get(record.first_accessed_at) &&
                           r.get(record.last_accessed_at) && r.get(record.updated_at) && r.get(record.completed_at) &&
-                          r.get(record.replay.session_hash) && r.get(record.replay.highest_seq) &&
-                          r.get(record.replay.seen_bits) && r.get_string<std::uint16_t>(record.mimetype) &&
+                          r.get(record.replay.newest.session_hash) && r.get(record.replay.newest.highest_seq) &&
+                          r.get(record.replay.newest.seen_bits) && r.get_string<std::uint16_t>(record.mimetype) &&
                           r.get_string<std::uint32_t>(record.details);
     if (!complete || status > static_cast<std::uint8_t>(progress_status::completed)) return std::nullopt;
     std::uint8_t last_section = 0;
@@ -116,6 +148,8 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
             annotations->bookmarked = flags == flag_bookmarked;
             if (!valid || annotations->empty()) return std::nullopt;
             record.annotations = std::move(annotations);
+        } else if (section == older_sessions_section) {
+            if (!decode_older_sessions(r, record.replay)) return std::nullopt;
         } else {
             return std::nullopt;
         }

@@ -7,7 +7,10 @@
 // length prefixes, then optional tagged sections in increasing tag order, each present only when
 // it holds something (so a record without them encodes as it always did): 0x01 and the two words
 // of the watched-coverage map; 0x02 and a flags byte (hidden from continue watching); 0x03 and the learner's
-// annotations (a flags byte, bit 0 bookmarked, then notes and metadata with length prefixes).
+// annotations (a flags byte, bit 0 bookmarked, then notes and metadata with length prefixes); 0x04
+// and the replay windows of the sessions seen before the most recent one (a count, then each
+// window). The most recent session's window is a fixed field, so a record written before sessions
+// were remembered several to a record decodes unchanged, with that one session.
 // Decoding checks every length and tag, so a damaged value is reported, never trusted.
 
 #include "store/record.hpp"

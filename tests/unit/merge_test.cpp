@@ -154,6 +154,78 @@ BOOST_AUTO_TEST_CASE(a_new_session_restarts_the_window) {
     BOOST_TEST(record.time_spent_seconds == 2.0);
 }
 
+// A phone and a TV on one record, the phone retrying each ping once (a lost response).
+BOOST_AUTO_TEST_CASE(interleaved_sessions_each_keep_their_window) {
+    progress_record record;
+    ping p = at(10, 600);
+    p.time_spent_delta_seconds = 5;
+    for (std::int64_t round = 1; round <= 10; ++round) {
+        for (const char* session : {"phone", "tv", "phone"}) {
+            p.session_id = session;
+            p.seq = round;
+            merge(record, p, rules, round);
+        }
+    }
+    BOOST_TEST(record.time_spent_seconds == 100.0);  // 20 pings of 5 s, each once
+    BOOST_TEST(record.replay.sessions() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_of_any_of_the_last_four_sessions_is_a_duplicate) {
+    progress_record record;
+    ping p = at(10, 600);
+    p.time_spent_delta_seconds = 1;
+    p.seq = 1;
+    for (const char* session : {"s1", "s2", "s3", "s4"}) {
+        p.session_id = session;
+        BOOST_TEST(!merge(record, p, rules, 1).duplicate);
+    }
+    for (const char* session : {"s1", "s2", "s3", "s4"}) {
+        p.session_id = session;
+        BOOST_TEST(merge(record, p, rules, 2).duplicate, session);
+    }
+    BOOST_TEST(record.time_spent_seconds == 4.0);
+    BOOST_TEST(record.replay.newest.session_hash == record.replay.at(0).session_hash);
+}
+
+BOOST_AUTO_TEST_CASE(a_fifth_session_evicts_the_least_recent) {
+    progress_record record;
+    ping p = at(10, 600);
+    p.time_spent_delta_seconds = 1;
+    p.seq = 1;
+    for (const char* session : {"s1", "s2", "s3", "s4"}) {
+        p.session_id = session;
+        merge(record, p, rules, 1);
+    }
+    // s1 pings again (seq 2): now the most recent, so s2 is the least recent when s5 arrives.
+    p.session_id = "s1";
+    p.seq = 2;
+    BOOST_TEST(!merge(record, p, rules, 1).duplicate);
+    p.session_id = "s5";
+    p.seq = 1;
+    BOOST_TEST(!merge(record, p, rules, 1).duplicate);
+    BOOST_TEST(record.replay.sessions() == 4u);
+    p.session_id = "s1";
+    BOOST_TEST(merge(record, p, rules, 1).duplicate);
+    p.session_id = "s2";  // forgotten: its retry counts again (the bound, docs/data-model.md rule 3)
+    BOOST_TEST(!merge(record, p, rules, 1).duplicate);
+}
+
+BOOST_AUTO_TEST_CASE(a_duplicate_does_not_make_its_session_the_most_recent) {
+    progress_record record;
+    ping p = at(10, 600);
+    p.seq = 1;
+    for (const char* session : {"s1", "s2", "s3", "s4"}) {
+        p.session_id = session;
+        merge(record, p, rules, 1);
+    }
+    p.session_id = "s1";
+    BOOST_TEST(merge(record, p, rules, 1).duplicate);  // s1 stays the least recent
+    p.session_id = "s5";
+    merge(record, p, rules, 1);
+    p.session_id = "s1";
+    BOOST_TEST(!merge(record, p, rules, 1).duplicate);
+}
+
 BOOST_AUTO_TEST_CASE(threshold_completes_and_reports_100) {
     progress_record record;
     const auto outcome = merge(record, at(571, 600), rules, 5000);  // 95.17 %

@@ -22,7 +22,7 @@ progress_record full_record() {
     record.completed_at = 4;
     record.mimetype = "application/vnd.apple.mpegurl";  // longer than the small-string buffer
     record.details = R"({"chapter":3})";
-    record.replay = {99, 17, 0b101};
+    record.replay = session_window{99, 17, 0b101};
     record.watched = {0xff, 0x3};
     record.hidden = true;
     record.annotations = std::make_shared<const record_annotations>(record_annotations{"note", true, "{}"});
@@ -44,9 +44,7 @@ void check_equal(const progress_record& a, const progress_record& b) {
     BOOST_TEST(a.completed_at == b.completed_at);
     BOOST_TEST(a.mimetype == b.mimetype);
     BOOST_TEST(a.details == b.details);
-    BOOST_TEST(a.replay.session_hash == b.replay.session_hash);
-    BOOST_TEST(a.replay.highest_seq == b.replay.highest_seq);
-    BOOST_TEST(a.replay.seen_bits == b.replay.seen_bits);
+    BOOST_TEST((a.replay == b.replay));
     BOOST_TEST((a.watched == b.watched));
     BOOST_TEST(a.hidden == b.hidden);
     BOOST_TEST(static_cast<bool>(a.annotations) == static_cast<bool>(b.annotations));

@@ -311,7 +311,7 @@ BOOST_AUTO_TEST_CASE(pings_keep_the_rare_fields_and_the_mimetype) {
     BOOST_REQUIRE(record);
     BOOST_TEST(record->mimetype == "application/vnd.apple.mpegurl");
     BOOST_TEST(record->details == R"({"k":1})");
-    BOOST_TEST(record->replay.highest_seq == 2);
+    BOOST_TEST(record->replay.newest.highest_seq == 2);
     BOOST_TEST(store.apply_ping("u1", second, 3).outcome.duplicate);
 }
 

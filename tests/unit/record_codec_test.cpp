@@ -1,5 +1,7 @@
 #include "store/codec/record_codec.hpp"
 
+#include "store/codec/byte_codec.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
@@ -40,7 +42,7 @@ progress_record full_record(std::string mimetype, std::string details) {
     record.completed_at = 1'700'000'000'004;
     record.mimetype = std::move(mimetype);
     record.details = std::move(details);
-    record.replay = {0xfedc'ba98'7654'3210, 4'000'000'000'000, 0x8000'0000'0000'0001};
+    record.replay = session_window{0xfedc'ba98'7654'3210, 4'000'000'000'000, 0x8000'0000'0000'0001};
     return record;
 }
 
@@ -59,14 +61,34 @@ void check_same(const progress_record& a, const progress_record& b) {
     BOOST_TEST(a.completed_at == b.completed_at);
     BOOST_TEST(a.mimetype == b.mimetype);
     BOOST_TEST(a.details == b.details);
-    BOOST_TEST(a.replay.session_hash == b.replay.session_hash);
-    BOOST_TEST(a.replay.highest_seq == b.replay.highest_seq);
-    BOOST_TEST(a.replay.seen_bits == b.replay.seen_bits);
+    BOOST_TEST((a.replay == b.replay));
 }
 
 std::string encoded(const progress_record& record) {
     std::string bytes;
     encode_record(bytes, record);
+    return bytes;
+}
+
+// A record as written before several sessions were remembered (one replay window in the fixed
+// fields, no section 0x04), spelled field by field so the test does not depend on the encoder.
+std::string one_session_form() {
+    std::string bytes;
+    byte_writer w(bytes);
+    w.put(std::uint8_t{1});
+    bytes.append(16, '\x07');
+    w.put(std::uint8_t{1});  // in progress
+    for (double value : {10.0, 60.0, 600.0, 25.0}) w.put(value);
+    w.put(std::uint32_t{2});
+    for (std::int64_t value : {1, 2, 3, 4, 0}) w.put(value);
+    w.put(std::uint64_t{0x1234});   // session hash
+    w.put(std::int64_t{9});         // highest seq
+    w.put(std::uint64_t{0b1011});   // seen bits
+    w.put_string<std::uint16_t>("video/mp4");
+    w.put_string<std::uint32_t>("");
+    w.put(std::uint8_t{1});  // coverage
+    w.put(std::uint64_t{3});
+    w.put(std::uint64_t{0});
     return bytes;
 }
 
@@ -130,6 +152,60 @@ BOOST_AUTO_TEST_CASE(record_with_empty_strings_and_default_fields_round_trips) {
     const auto decoded_full = decode_record(encoded(full));
     BOOST_REQUIRE(decoded_full);
     check_same(*decoded_full, full);
+}
+
+BOOST_AUTO_TEST_CASE(the_one_session_form_still_decodes) {
+    const std::string old = one_session_form();
+    const auto decoded = decode_record(old);
+    BOOST_REQUIRE(decoded);
+    BOOST_TEST(decoded->replay.sessions() == 1u);
+    BOOST_TEST((decoded->replay.newest == session_window{0x1234, 9, 0b1011}));
+    BOOST_TEST(!decoded->replay.older);
+    BOOST_TEST(decoded->time_spent_seconds == 25.0);
+    BOOST_TEST(decoded->watched[0] == 3u);
+    // A record with one session is still written in that form, byte for byte.
+    BOOST_TEST(encoded(*decoded) == old);
+}
+
+BOOST_AUTO_TEST_CASE(older_sessions_round_trip_in_their_section) {
+    auto record = full_record("video/mp4", "");
+    record.replay.older = std::make_unique<replay_window::older_windows>(
+        replay_window::older_windows{session_window{11, 5, 0b1}, session_window{12, 70, ~0ull}, session_window{13, 0, 1}});
+    const std::string bytes = encoded(record);
+    BOOST_TEST(bytes.size() == encoded(full_record("video/mp4", "")).size() + 2 + 3 * 24);
+    const auto decoded = decode_record(bytes);
+    BOOST_REQUIRE(decoded);
+    BOOST_TEST(decoded->replay.sessions() == 4u);
+    BOOST_TEST((decoded->replay == record.replay));
+
+    // Two older sessions: the count says so, the empty third slot is not written.
+    (*record.replay.older)[2] = {};
+    const auto two = decode_record(encoded(record));
+    BOOST_REQUIRE(two);
+    BOOST_TEST(two->replay.sessions() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(damaged_older_sessions_are_rejected) {
+    const std::string base = one_session_form();
+    const auto with_section = [&](std::uint8_t count, std::initializer_list<std::uint64_t> hashes) {
+        std::string bytes = base;
+        byte_writer w(bytes);
+        w.put(std::uint8_t{4});
+        w.put(count);
+        for (std::uint64_t hash : hashes) {
+            w.put(hash);
+            w.put(std::int64_t{1});
+            w.put(std::uint64_t{1});
+        }
+        return bytes;
+    };
+    BOOST_TEST(decode_record(with_section(1, {0x99})).has_value());
+    BOOST_TEST(!decode_record(with_section(0, {})));              // an empty section is never written
+    BOOST_TEST(!decode_record(with_section(4, {1, 2, 3, 4})));    // beyond the bound
+    BOOST_TEST(!decode_record(with_section(2, {0x99})));          // truncated
+    BOOST_TEST(!decode_record(with_section(1, {0})));             // an empty window
+    BOOST_TEST(!decode_record(with_section(1, {0x1234})));        // the most recent session again
+    BOOST_TEST(!decode_record(with_section(2, {0x99, 0x99})));    // twice the same session
 }
 
 BOOST_AUTO_TEST_CASE(every_status_round_trips) {
