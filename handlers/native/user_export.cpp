@@ -8,6 +8,7 @@
 #include "handlers/services.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 
 #include <array>
 #include <cstdint>
@@ -16,12 +17,14 @@
 namespace progressd {
 namespace {
 
-constexpr std::array<std::string_view, 29> columns = {
+// The annotations come last, so the columns before them keep the places they always had.
+constexpr std::array<std::string_view, 32> columns = {
     "kind",          "user_id",         "context_id",       "content_id",  "collection_id", "record_id",
     "status",        "progress_percent", "watched_percent", "position_seconds", "duration_seconds",
     "time_spent_seconds", "views",      "first_accessed_at", "last_accessed_at", "updated_at", "completed_at",
     "mimetype",      "details",         "hidden",           "enrolled_at", "expires_at",    "active",
     "source",        "attempt_id",      "score",            "max_score",   "passed",        "submitted_at",
+    "notes",         "bookmarked",      "metadata",
 };
 
 std::size_t column(std::string_view name) {
@@ -59,6 +62,24 @@ private:
     std::array<std::string, columns.size()> cells_{};
 };
 
+// A record's notes, bookmark and metadata (Skilljar's custom_data among them): the native record
+// JSON leaves them out (docs/data-model.md), but the export holds everything stored about the
+// user, so each exported record carries them, null / false when it has none.
+void add_annotations(boost::json::object& json, const store::progress_record& record) {
+    const auto* annotations = record.annotations.get();
+    json["notes"] = annotations && !annotations->notes.empty() ? boost::json::value(annotations->notes)
+                                                               : boost::json::value(nullptr);
+    json["bookmarked"] = annotations && annotations->bookmarked;
+    boost::json::value metadata = nullptr;
+    if (annotations && !annotations->metadata.empty()) {
+        // Validated as a JSON object when written; kept as text when it somehow is not.
+        boost::system::error_code ec;
+        metadata = boost::json::parse(annotations->metadata, ec);
+        if (ec) metadata = boost::json::value(annotations->metadata);
+    }
+    json["metadata"] = std::move(metadata);
+}
+
 }  // namespace
 
 user_data collect_user_data(const services& context, std::string_view user_id) {
@@ -71,7 +92,11 @@ user_data collect_user_data(const services& context, std::string_view user_id) {
 
 boost::json::object user_data_to_json(std::string_view user_id, const user_data& data, std::int64_t now_ms) {
     boost::json::array records;
-    for (const auto& [key, record] : data.records) records.push_back(record_to_json(user_id, key, record));
+    for (const auto& [key, record] : data.records) {
+        auto json = record_to_json(user_id, key, record);
+        add_annotations(json, record);
+        records.push_back(std::move(json));
+    }
     boost::json::array enrolments;
     for (const auto& [key, value] : data.enrolments) enrolments.push_back(enrolment_to_json(user_id, key, value, now_ms));
     boost::json::array assessments;
@@ -108,6 +133,10 @@ std::string user_data_to_csv(std::string_view user_id, const user_data& data) {
             .time("updated_at", record.updated_at)
             .time("completed_at", record.completed_at);
         row.set("mimetype", record.mimetype).set("details", record.details).flag("hidden", record.hidden);
+        const auto* annotations = record.annotations.get();
+        row.set("notes", annotations ? annotations->notes : std::string())
+            .flag("bookmarked", annotations && annotations->bookmarked)
+            .set("metadata", annotations ? annotations->metadata : std::string());
         row.write(out);
     }
     for (const auto& [key, value] : data.enrolments) {

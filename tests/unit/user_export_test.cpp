@@ -78,4 +78,29 @@ BOOST_AUTO_TEST_CASE(json_holds_every_part) {
     BOOST_TEST(json.at("assessments").as_array()[0].at("attempt_count").to_number<std::int64_t>() == 2);
 }
 
+BOOST_AUTO_TEST_CASE(records_carry_their_notes_bookmark_and_metadata) {
+    auto data = sample();
+    auto annotated = data.records.front().second;
+    annotated.annotations = std::make_shared<store::record_annotations>(
+        store::record_annotations{"my, \"note\"", true, R"({"custom_data":"{\"slide\":3}","k":[1,2]})"});
+    data.records.push_back({{"", "lesson-2"}, annotated});
+
+    const auto json = user_data_to_json("alice", data, 5);
+    const auto& plain = json.at("records").as_array()[0].as_object();
+    BOOST_TEST(plain.at("notes").is_null());
+    BOOST_TEST(plain.at("bookmarked").as_bool() == false);
+    BOOST_TEST(plain.at("metadata").is_null());
+    const auto& noted = json.at("records").as_array()[1].as_object();
+    BOOST_TEST(noted.at("notes").as_string() == "my, \"note\"");
+    BOOST_TEST(noted.at("bookmarked").as_bool());
+    BOOST_TEST(noted.at("metadata").at("custom_data").as_string() == R"({"slide":3})");
+    BOOST_TEST(noted.at("metadata").at("k").as_array().size() == 2u);
+
+    const auto rows = lines(user_data_to_csv("alice", data));
+    BOOST_TEST(rows[0].ends_with(",submitted_at,notes,bookmarked,metadata"));
+    BOOST_TEST(rows[1].ends_with(",false,"));  // no notes, not bookmarked, no metadata
+    BOOST_TEST(rows[2].starts_with("record,alice,,lesson-2,"));
+    BOOST_TEST(rows[2].ends_with(R"(,"my, ""note""",true,"{""custom_data"":""{\""slide\"":3}"",""k"":[1,2]}")"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
