@@ -258,7 +258,7 @@ JWT = {
 def encode_record(status=1, percent=12.0, position=12.0, duration=100.0, spent=30.0, views=2, position_ts=0,
                   first=1_700_000_000_000, last=1_700_000_100_000, updated=1_700_000_100_000, completed=0,
                   session_hash=0, highest_seq=-1, seen_bits=0, mimetype=b"", details=b"", watched=None,
-                  hidden=False, annotations=None):
+                  hidden=False, annotations=None, older_sessions=()):
     out = struct.pack("<B16sB", 1, bytes(range(16)), status)
     out += struct.pack("<ddddI", percent, position, duration, spent, views)
     out += struct.pack("<qqqqq", position_ts, first, last, updated, completed)
@@ -272,6 +272,10 @@ def encode_record(status=1, percent=12.0, position=12.0, duration=100.0, spent=3
         bookmarked, notes, metadata = annotations
         out += b"\x03" + bytes([bookmarked]) + struct.pack("<H", len(notes)) + notes
         out += struct.pack("<H", len(metadata)) + metadata
+    if older_sessions:
+        out += b"\x04" + bytes([len(older_sessions)])
+        for window in older_sessions:
+            out += struct.pack("<QqQ", *window)
     return out
 
 
@@ -284,6 +288,8 @@ RECORDS = {
     "coverage": encode_record(watched=(0xFFFF_0000_FFFF_0000, 0xF_FFFF_FFFF)),
     "hidden": encode_record(hidden=True),
     "annotations": encode_record(annotations=(1, b"revisit", b'{"device":"ipad"}')),
+    "sessions": encode_record(session_hash=0x1234_5678_9ABC_DEF0, highest_seq=70, seen_bits=0xFFFF,
+                              older_sessions=((0x99, 3, 0b111), (0xABCD, 0, 1), (0x5, 200, 1 << 63))),
     "everything": encode_record(mimetype=b"audio/ogg", details=b"{}", watched=(1, 1 << 35), hidden=True,
                                 annotations=(0, b"n", b"")),
 }
@@ -291,6 +297,28 @@ KEYS = {
     "key-plain": b"alice\x00\x00lesson-1",
     "key-context": b"alice\x00batch-1\x00lesson-1",
     "key-bad": b"alice\x00lesson-1",
+}
+
+
+# --- session_window: the choices of tests/unit/replay_model.hpp's driver, a byte each --------------
+# First byte: sessions - 1 (mod 6). Then per step an action (mod 10: 0-5 a new ping, 5 may fill a
+# gap, 6-8 a retry of an earlier ping, 9 the codec trip) and what it needs.
+
+
+def session_window_steps(sessions, steps):
+    out = bytes([sessions - 1])
+    for action, *rest in steps:
+        out += bytes([action, *rest])
+    return out
+
+
+# Two players, the first retrying each ping: (new s0), (new s1), (retry of the first ping).
+SESSION_WINDOW = {
+    "phone-tv": session_window_steps(2, [(0, 0, 1, 4, 1), (0, 1, 1, 4, 1), (6, 0), (0, 0, 1, 4, 1), (0, 1, 1, 4, 1),
+                                         (6, 2), (9,), (7, 3), (8, 4)]),
+    "six-sessions": session_window_steps(6, [(0, s, 1, 2, 0) for s in range(6)] + [(6, i) for i in range(6)]),
+    "gaps": session_window_steps(1, [(0, 0, 0, 90, 3, 1), (5, 0, 7), (5, 0, 0), (9,), (6, 1), (0, 0, 1, 1, 1)]),
+    "random": bytes((i * 37 + 11) % 256 for i in range(400)),
 }
 
 
@@ -324,7 +352,7 @@ def main():
     parser.add_argument("--data-dir", help="a data dir written by a real server (catalog, enrolments, assessments)")
     args = parser.parse_args()
 
-    for harness in ("ping", "router", "jwt", "record_codec", "recovery", "request_head"):
+    for harness in ("ping", "router", "jwt", "record_codec", "recovery", "request_head", "session_window"):
         folder = os.path.join(HERE, "corpus", harness)
         if os.path.isdir(folder):
             for name in os.listdir(folder):
@@ -347,6 +375,8 @@ def main():
     for name, data in KEYS.items():
         write("record_codec", name, data)
         write("recovery", "records-" + name, b"\x04" + bytes([len(data)]) + data + RECORDS["in-progress"])
+    for name, data in SESSION_WINDOW.items():
+        write("session_window", name, data)
     write("recovery", "records-truncated", b"\x00" + RECORDS["strings"][:-3])
     if args.data_dir:
         for selector, database in ((0, "records"), (1, "catalog"), (2, "enrolments"), (3, "assessments")):
