@@ -127,6 +127,12 @@ net::awaitable<boost::system::error_code> read_request(tcp::socket& socket, beas
     }
 }
 
+enum class read_state {
+    ready,    // the request is in `request`
+    waiting,  // the fast path cannot read it: the slow one must
+    closed,   // the connection is to close: the client left, a deadline passed, the server stops
+};
+
 // One connection's state between requests, with its steps that never suspend; those that may are
 // the coroutines below. Lives in run_session's frame, so its members outlive every operation they
 // start.
@@ -140,6 +146,39 @@ struct connection {
         boost::system::error_code ec;
         socket.non_blocking(true, ec);
         return !ec;
+    }
+
+    // The fast read path: the next request when it is whole in the buffer, or arrives whole from
+    // one non-blocking read, without suspending; `waiting` hands over to read_slowly.
+    read_state read_buffered() {
+        registered.awaiting_client(true);
+        if (thread.stopping) return read_state::closed;
+        if (buffer.size() == 0) {
+            registered.expires_at(answered + env.config.idle_timeout);
+            // A busy client's next request is usually here already: the previous answer's write
+            // completed through the scheduler's queue, which gave the client time to send it. So
+            // one non-blocking read first, and the asynchronous read (epoll) only when it finds
+            // nothing. Not the other way round for the write: sending at once and reading straight
+            // after would mostly find nothing, a wasted recv per request (bench/README.md, "Figures
+            // behind design choices").
+            boost::system::error_code ec;
+            const std::size_t bytes = socket.read_some(buffer.prepare(first_read_bytes), ec);
+            if (ec == net::error::would_block) return read_state::waiting;
+            if (ec) return read_state::closed;
+            buffer.commit(bytes);
+        }
+        return take_buffered();
+    }
+
+    // The request starts with its first bytes: from here the request deadline runs, not the idle
+    // one, so a slow client cannot stretch a request over the idle allowance.
+    read_state take_buffered() {
+        started = deadline_clock::now();
+        registered.expires_at(started + env.config.request_timeout);
+        taken = take_simple_request(buffer, env, head, request);
+        if (taken == 0) return read_state::waiting;  // not whole, or not simple: Beast's parser
+        request_read();
+        return read_state::ready;
     }
 
     // The request has been read: handling (and waiting for durability) is on us, not the client.
@@ -192,28 +231,6 @@ struct connection {
     beast_request parsed;    // what `request` views when Beast's parser read it
 };
 
-// Waits for the next request's first bytes under the idle deadline; the request deadline starts
-// with them, so a slow client cannot stretch a request over the idle allowance.
-net::awaitable<bool> await_first_bytes(connection& c) {
-    c.registered.awaiting_client(true);
-    if (c.thread.stopping) co_return false;
-    if (c.buffer.size() > 0) co_return true;  // pipelined: already here
-    c.registered.expires_at(c.answered + c.env.config.idle_timeout);
-    // A busy client's next request is usually here already: the previous answer's write completed
-    // through the scheduler's queue, which gave the client time to send it. So one non-blocking
-    // read first, and the asynchronous read (epoll) only when it finds nothing. Not the other way
-    // round for the write: sending at once and reading straight after would mostly find nothing,
-    // a wasted recv per request (bench/README.md, "Figures behind design choices").
-    boost::system::error_code ec;
-    std::size_t bytes = c.socket.read_some(c.buffer.prepare(first_read_bytes), ec);
-    if (ec == net::error::would_block) {
-        std::tie(ec, bytes) = co_await c.socket.async_read_some(c.buffer.prepare(first_read_bytes), use_tuple);
-    }
-    if (ec) co_return false;
-    c.buffer.commit(bytes);
-    co_return true;
-}
-
 // What the client still gets for a request it got wrong (too large, too slow, malformed) before
 // the connection closes; nothing when the peer went away.
 net::awaitable<void> answer_read_failure(connection& c, boost::system::error_code ec, const request_parser& parser) {
@@ -256,22 +273,19 @@ net::awaitable<bool> read_with_parser(connection& c) {
     co_return true;
 }
 
-// The next request into c.request, or false when the connection is to close (the client left, a
-// deadline passed, the server stops, or a bad request has had its error answer). Two paths: the
-// fast one for a whole simple request already in the buffer, Beast's parser for everything else.
-net::awaitable<bool> read_next(connection& c) {
-    // Each co_await is a statement of its own: GCC 12 miscompiles one inside a condition.
-    const bool arrived = co_await await_first_bytes(c);
-    if (!arrived) co_return false;
-    c.started = deadline_clock::now();
-    c.registered.expires_at(c.started + c.env.config.request_timeout);
-    c.taken = take_simple_request(c.buffer, c.env, c.head, c.request);
-    if (c.taken == 0) {
-        const bool parsed = co_await read_with_parser(c);
-        if (!parsed) co_return false;
+// The slow read path: waits (under the idle deadline) for a request that has not arrived, and
+// reads through Beast's parser one that the fast path declined.
+net::awaitable<read_state> read_slowly(connection& c) {
+    if (c.buffer.size() == 0) {
+        auto [ec, bytes] = co_await c.socket.async_read_some(c.buffer.prepare(first_read_bytes), use_tuple);
+        if (ec) co_return read_state::closed;
+        c.buffer.commit(bytes);
+        if (c.take_buffered() == read_state::ready) co_return read_state::ready;
     }
+    const bool parsed = co_await read_with_parser(c);
+    if (!parsed) co_return read_state::closed;
     c.request_read();
-    co_return true;
+    co_return read_state::ready;
 }
 
 }  // namespace
@@ -281,8 +295,10 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
     connection session(socket, thread, env);
     if (!session.make_non_blocking()) co_return;
     for (;;) {
-        const bool read = co_await read_next(session);
-        if (!read) break;
+        auto state = session.read_buffered();
+        // Never `if (co_await …)`: GCC 12 miscompiles a co_await inside a condition.
+        if (state == read_state::waiting) state = co_await read_slowly(session);
+        if (state == read_state::closed) break;
         auto dispatched = session.dispatch();
         auto& result = dispatched.result;
         if (result.durable_generation != 0) {
