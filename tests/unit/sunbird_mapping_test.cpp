@@ -97,6 +97,19 @@ BOOST_AUTO_TEST_CASE(view_end_with_context_needs_a_collection) {
     BOOST_TEST(ping.context_id == "b1");
 }
 
+BOOST_AUTO_TEST_CASE(the_msgid_keys_the_ping_as_a_session_of_one) {
+    store::ping ping;
+    key_by_msgid(ping, view_call::update, boost::json::value("4f04da60-1e24-4d31-aa7b-1daf91c46341"));
+    BOOST_TEST(*ping.session_id == "msgid:update:4f04da60-1e24-4d31-aa7b-1daf91c46341");
+    BOOST_TEST(*ping.seq == 1);
+    for (const auto& none : {boost::json::value(nullptr), boost::json::value(""), boost::json::value(42)}) {
+        store::ping unkeyed;
+        key_by_msgid(unkeyed, view_call::start, none);
+        BOOST_TEST(!unkeyed.session_id);
+        BOOST_TEST(!unkeyed.seq);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(view_update_carries_progress_time_and_details) {
     std::vector<field_error> errors;
     const auto view = parse_view(

@@ -121,6 +121,7 @@ handler_result view(services& context, request_context& request, view_call kind,
     if (auto refused = refuse_if_unwritable(context)) return current.fail(*refused);
 
     auto ping = sunbird::to_ping(parsed, kind);
+    sunbird::key_by_msgid(ping, kind, current.msgid);
     const auto generation = app::record_ping(context.data, request.call(), user_id, ping).generation;
     return current.ok(context, boost::json::object{{parsed.content_id, answer}}, generation);
 }

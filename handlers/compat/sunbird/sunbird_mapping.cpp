@@ -220,6 +220,16 @@ store::ping to_ping(const view_request& view, view_call call) {
     return ping;
 }
 
+void key_by_msgid(store::ping& ping, view_call call, const boost::json::value& msgid) {
+    if (!msgid.is_string() || msgid.get_string().empty()) return;
+    const auto& text = msgid.get_string();
+    const std::string_view name = call == view_call::start ? "start" : call == view_call::update ? "update" : "end";
+    std::string& key = ping.session_id.emplace("msgid:");
+    key.append(name).push_back(':');
+    key.append(text.data(), text.size());
+    ping.seq = 1;
+}
+
 boost::json::object progress_details(const store::progress_record& record) {
     boost::json::object details;
     if (!record.details.empty()) {

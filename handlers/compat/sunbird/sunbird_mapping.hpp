@@ -79,6 +79,12 @@ view_request parse_view(const boost::json::object& request, view_call call, std:
 // complete (Sunbird's end means the content is done: status 2, progress 100).
 store::ping to_ping(const view_request& view, view_call call);
 
+// The envelope's msgid as the ping's idempotency key (docs/compat-sunbird.md, "Retries"): session
+// "msgid:<call>:<msgid>" (call: start, update or end), seq 1, so a retry of the same call with the
+// same msgid is a duplicate by merge rule 3 of docs/data-model.md, remembered with the record's
+// other sessions. A msgid that is absent, not a string or empty keys nothing.
+void key_by_msgid(store::ping& ping, view_call call, const boost::json::value& msgid);
+
 // progressDetails as last stored, with `progress` the record's percent.
 boost::json::object progress_details(const store::progress_record& record);
 
