@@ -156,11 +156,19 @@ handler_result list_lessons(services& context, request_context& request) {
 
 // Applies a lesson write to (user, course, lesson) and answers the lesson's progress. 404 when the
 // catalog does not (or no longer) list the lesson as a leaf of the course.
+// `prefix` names the object the update's fields came in, for errors ("lesson_progress.").
 handler_result write_lesson(services& context, request_context& request, const token_subject& subject,
-                            const lesson_update& update) {
+                            const lesson_update& update, std::string_view prefix) {
     // Before anything is written (the implicit enrolment included): a refused write changes nothing.
     if (auto refused = refuse_completion_times(update, request.now_ms)) {
         return {detail_response(http::status::bad_request, *refused)};
+    }
+    if (update.touches_quiz()) {
+        // Checked against the kept attempt, as score and max_score may come in separate writes.
+        field_errors errors;
+        const auto quiz = context.data.assessments().find(subject.user_id, {"", subject.lesson_id});
+        check_scores(update, quiz ? &*quiz : nullptr, prefix, errors);
+        if (!errors.empty()) return invalid(errors);
     }
     const auto catalog = request.thread.catalog.shared(context.data.catalog());
     if (!store::is_known_collection(*catalog, subject.course_id)) return fail({error_code::not_found, {}, {}, {}});
@@ -237,7 +245,7 @@ handler_result update_user_lesson(services& context, request_context& request) {
     }
     if (!errors.empty()) return invalid(errors);
     if (!valid_user(subject.user_id)) return fail({error_code::not_found, {}, {}, {}});
-    return write_lesson(context, request, subject, update);
+    return write_lesson(context, request, subject, update, "lesson_progress.");
 }
 
 // PUT|PATCH /v1/lesson-progress/{id} and /v1/progresstokens/{id}: the id is a signed token.
@@ -251,7 +259,7 @@ handler_result update_by_token(services& context, request_context& request) {
     if (!errors.empty()) return invalid(errors);
     const auto subject = verify_token(kind, request.params[0], context.progress_token_key);
     if (!subject) return fail({error_code::not_found, {}, {}, {}});
-    return write_lesson(context, request, *subject, update);
+    return write_lesson(context, request, *subject, update, "");
 }
 
 handler_result ping(services& context, request_context& request) {

@@ -226,6 +226,31 @@ void apply_quiz(store::assessment_state& state, const lesson_update& update, std
     store::record_attempt(state, std::move(attempt));
 }
 
+void check_scores(const lesson_update& update, const store::assessment_state* quiz, std::string_view prefix,
+                  field_errors& errors) {
+    if (!update.score && !update.max_score) return;
+    const store::assessment_attempt* kept = nullptr;
+    if (quiz) {
+        for (const auto& attempt : quiz->attempts) {
+            if (attempt.attempt_id == skilljar_attempt_id) kept = &attempt;
+        }
+    }
+    const std::string field(prefix);
+    if (update.max_score && *update.max_score < 1) {
+        add(errors, field + "max_score", "Ensure this value is greater than or equal to 1.");
+        return;
+    }
+    const std::optional<double> max_score = update.max_score ? update.max_score
+                                            : kept && kept->max_score >= 1 ? std::optional<double>(kept->max_score)
+                                                                           : std::nullopt;
+    if (!max_score) {
+        add(errors, field + "max_score", "This field is required with score.");
+        return;
+    }
+    const double score = update.score ? *update.score : kept ? kept->score : 0;
+    if (score > *max_score) add(errors, field + "score", "Ensure this value is less than or equal to max_score.");
+}
+
 void apply_course_verdict(store::assessment_state& state, std::optional<success_status> verdict, std::int64_t now_ms) {
     lesson_update update;
     update.success = verdict;

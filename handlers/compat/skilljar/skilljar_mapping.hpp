@@ -112,6 +112,11 @@ std::optional<std::string> refuse_completion_times(const course_update& update, 
 // The quiz attempt progressd keeps for Skilljar's score/max_score/success_status.
 inline constexpr const char* skilljar_attempt_id = "skilljar";
 void apply_quiz(store::assessment_state& state, const lesson_update& update, std::int64_t now_ms);
+// Adds an error (fields under `prefix`) when the Skilljar attempt the write would leave, from
+// the given score and max_score over the kept attempt (`quiz` null: none), has a max_score below
+// 1, none at all, or a score above it: the native API refuses such an attempt too.
+void check_scores(const lesson_update& update, const store::assessment_state* quiz, std::string_view prefix,
+                  field_errors& errors);
 // A course's success_status lives on the course id's quiz state.
 void apply_course_verdict(store::assessment_state& state, std::optional<success_status> verdict, std::int64_t now_ms);
 
