@@ -94,7 +94,7 @@ void complete(progress_record& record, std::int64_t now_ms, merge_outcome& outco
 // both carry ts, else the watch time the ping reports, else the server's arrival times.
 double elapsed_seconds(const ping& observation, std::int64_t previous_ts, std::int64_t previous_access,
                        std::int64_t now_ms) {
-    if (observation.ts && previous_ts != 0) return static_cast<double>(*observation.ts - previous_ts) / 1000.0;
+    if (observation.ts && previous_ts != no_position_ts) return static_cast<double>(*observation.ts - previous_ts) / 1000.0;
     if (observation.time_spent_delta_seconds > 0) return observation.time_spent_delta_seconds;
     return static_cast<double>(now_ms - previous_access) / 1000.0;
 }

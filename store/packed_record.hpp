@@ -46,7 +46,7 @@ struct packed_record {
     double position_seconds = 0;
     double duration_seconds = 0;
     double time_spent_seconds = 0;
-    std::int64_t position_ts = 0;
+    std::int64_t position_ts = no_position_ts;
     std::int64_t first_accessed_at = 0;
     std::int64_t last_accessed_at = 0;
     std::int64_t updated_at = 0;

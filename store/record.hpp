@@ -94,6 +94,8 @@ struct record_annotations {
     friend bool operator==(const record_annotations&, const record_annotations&) = default;
 };
 
+inline constexpr std::int64_t no_position_ts = -1;
+
 struct progress_record {
     std::array<std::uint8_t, 16> record_id{};  // UUIDv4, assigned at creation
     progress_status status = progress_status::not_started;
@@ -102,7 +104,9 @@ struct progress_record {
     double duration_seconds = 0;
     double time_spent_seconds = 0;
     std::uint32_t views = 0;
-    std::int64_t position_ts = 0;  // client ts (ms) of the ping that set the position; 0: none
+    // Client ts (ms) of the ping that set the position; no_position_ts: none. Not 0, which is a
+    // valid ts (docs/native-api.md), so a ping at ts 0 times the next one's playback (rule 6).
+    std::int64_t position_ts = no_position_ts;
     std::int64_t first_accessed_at = 0;
     std::int64_t last_accessed_at = 0;
     std::int64_t updated_at = 0;

@@ -11,8 +11,11 @@ constexpr std::uint8_t record_format = 1;
 // Optional sections after the fixed fields, each a tag then its payload, in increasing tag order,
 // each present only when it holds something.
 constexpr std::uint8_t coverage_section = 1;  // two words: the watched-coverage map
-constexpr std::uint8_t flags_section = 2;     // one byte: bit 0 hidden from continue watching
+constexpr std::uint8_t flags_section = 2;     // one byte: bit 0 hidden from continue watching, bit 1 below
 constexpr std::uint8_t flag_hidden = 1;
+// Bit 1: the position's ts is 0. The fixed field holds 0 for "no ts" as well, as it always has
+// (records written before ts 0 was told apart read as before); this bit is the difference.
+constexpr std::uint8_t flag_ts_zero = 2;
 constexpr std::uint8_t annotations_section = 3;  // flags byte (bit 0 bookmarked), notes, metadata
 constexpr std::uint8_t flag_bookmarked = 1;
 // The replay windows of the sessions before the most recent (whose window is a fixed field, as it
@@ -72,7 +75,7 @@ void encode_record(std::string& out, const progress_record& record) {
     w.put(record.duration_seconds);
     w.put(record.time_spent_seconds);
     w.put(record.views);
-    w.put(record.position_ts);
+    w.put(record.position_ts == no_position_ts ? std::int64_t{0} : record.position_ts);
     w.put(record.first_accessed_at);
     w.put(record.last_accessed_at);
     w.put(record.updated_at);
@@ -87,9 +90,9 @@ void encode_record(std::string& out, const progress_record& record) {
         w.put(record.watched[0]);
         w.put(record.watched[1]);
     }
-    if (record.hidden) {
+    if (const std::uint8_t flags = (record.hidden ? flag_hidden : 0) | (record.position_ts == 0 ? flag_ts_zero : 0)) {
         w.put(flags_section);
-        w.put(flag_hidden);
+        w.put(flags);
     }
     if (record.annotations && !record.annotations->empty()) {
         w.put(annotations_section);
@@ -126,6 +129,7 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
                           r.get(record.replay.newest.seen_bits) && r.get_string<std::uint16_t>(record.mimetype) &&
                           r.get_string<std::uint32_t>(record.details);
     if (!complete || status > static_cast<std::uint8_t>(progress_status::completed)) return std::nullopt;
+    bool ts_zero = false;
     std::uint8_t last_section = 0;
     while (!r.at_end()) {
         std::uint8_t section = 0;
@@ -137,8 +141,10 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
             if (!valid) return std::nullopt;
         } else if (section == flags_section) {
             std::uint8_t flags = 0;
-            if (!r.get(flags) || flags != flag_hidden) return std::nullopt;
-            record.hidden = true;
+            if (!r.get(flags) || flags == 0 || (flags & ~(flag_hidden | flag_ts_zero)) != 0) return std::nullopt;
+            if ((flags & flag_ts_zero) && record.position_ts != 0) return std::nullopt;
+            record.hidden = (flags & flag_hidden) != 0;
+            ts_zero = (flags & flag_ts_zero) != 0;
         } else if (section == annotations_section) {
             auto annotations = std::make_shared<record_annotations>();
             std::uint8_t flags = 0;
@@ -154,6 +160,7 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
             return std::nullopt;
         }
     }
+    if (record.position_ts == 0 && !ts_zero) record.position_ts = no_position_ts;
     record.status = static_cast<progress_status>(status);
     return record;
 }

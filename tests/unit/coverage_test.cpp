@@ -187,6 +187,44 @@ BOOST_AUTO_TEST_CASE(without_ts_the_watch_time_measures_the_elapsed_time) {
     BOOST_TEST(watched_percent(record.watched) == 10.0);
 }
 
+BOOST_AUTO_TEST_CASE(a_ts_of_0_is_a_timestamp) {
+    // ts 0 is valid (docs/native-api.md): the next ping's ts measures the playback from it, as
+    // any other ts would, rather than the arrival times (1 ms apart here: a seek).
+    progress_record record;
+    merge(record, play(0, 0), merge_rules{}, 1000);
+    BOOST_TEST(record.position_ts == 0);
+    merge(record, play(10, 10'000), merge_rules{}, 1001);
+    BOOST_TEST(watched_percent(record.watched) == 2.0);  // 10 s of 600, in 1 % slots
+}
+
+BOOST_AUTO_TEST_CASE(the_record_codec_tells_ts_0_from_no_ts) {
+    progress_record none;
+    BOOST_TEST(none.position_ts == no_position_ts);
+    std::string plain;
+    encode_record(plain, none);
+    BOOST_REQUIRE(decode_record(plain));
+    BOOST_TEST(decode_record(plain)->position_ts == no_position_ts);  // also what older records with 0 read
+
+    progress_record zero;
+    zero.position_ts = 0;
+    std::string bytes;
+    encode_record(bytes, zero);
+    BOOST_TEST(bytes.size() == plain.size() + 2);  // the flags section
+    BOOST_REQUIRE(decode_record(bytes));
+    BOOST_TEST(decode_record(bytes)->position_ts == 0);
+    BOOST_TEST(!decode_record(bytes)->hidden);
+    zero.hidden = true;
+    encode_record(bytes, zero);
+    BOOST_TEST(decode_record(bytes)->position_ts == 0);
+    BOOST_TEST(decode_record(bytes)->hidden);
+
+    progress_record later;
+    later.position_ts = 1234;
+    encode_record(bytes, later);
+    BOOST_TEST(bytes.size() == plain.size());
+    BOOST_TEST(decode_record(bytes)->position_ts == 1234);
+}
+
 BOOST_AUTO_TEST_CASE(the_record_codec_keeps_coverage_and_rejects_bad_bits) {
     progress_record record;
     mark_watched(record.watched, 0, 300, 600);
@@ -224,7 +262,7 @@ BOOST_AUTO_TEST_CASE(the_record_codec_keeps_the_hidden_flag_in_its_own_section) 
     BOOST_TEST(decode_record(bytes)->hidden);
     BOOST_TEST(decode_record(bytes)->watched == record.watched);
     auto bad_flags = bytes;
-    bad_flags.back() = '\x03';
+    bad_flags.back() = '\x05';  // bit 2: no such flag
     BOOST_TEST(!decode_record(bad_flags));
     // Sections out of order are damage.
     std::string plain;
