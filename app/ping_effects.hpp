@@ -21,12 +21,14 @@
 namespace progressd::app {
 
 // Each returns the generation of the changes it made, 0 when it made none.
-std::uint64_t learn_from_ping(store::catalog& contents, const store::catalog_snapshot& seen, const store::ping& observation,
-                              std::int64_t now_ms);
-std::uint64_t enrol_from_ping(store::enrolment_store& enrolments, const store::catalog_snapshot& seen, std::string_view user_id,
-                              const store::ping& observation, const store::merge_outcome& outcome, std::int64_t now_ms);
+std::uint64_t learn_from_ping(store::catalog& contents, const store::catalog_snapshot& seen,
+                              const store::ping& observation, std::int64_t now_ms);
+std::uint64_t enrol_from_ping(store::enrolment_store& enrolments, const store::catalog_snapshot& seen,
+                              std::string_view user_id, const store::ping& observation,
+                              const store::merge_outcome& outcome, std::int64_t now_ms);
 
 // The collection an implicit enrolment goes to (see above); nullopt when there is none.
-std::optional<std::string_view> enrolment_collection(const store::catalog_snapshot& seen, const store::ping& observation);
+std::optional<std::string_view> enrolment_collection(const store::catalog_snapshot& seen,
+                                                     const store::ping& observation);
 
 }  // namespace progressd::app

@@ -68,9 +68,9 @@ std::uint64_t publish_record_completed(database& data, const call_context& call,
     const auto catalog = call.catalog.shared(data.catalog());
     const std::string course_id = course_of(*catalog, key.content_id);
 
-    std::uint64_t generation =
-        publish(data, make_event(store::event_type::lesson_completion, user_id, key.context_id, course_id, key.content_id),
-                call.now_ms);
+    std::uint64_t generation = publish(
+        data, make_event(store::event_type::lesson_completion, user_id, key.context_id, course_id, key.content_id),
+        call.now_ms);
     if (course_id.empty()) return generation;
 
     // The lesson completed the course when the course is now complete and the lesson counts
@@ -79,10 +79,10 @@ std::uint64_t publish_record_completed(database& data, const call_context& call,
     // allows that.
     const auto course = store::aggregate_user_collection(data.records(), *catalog, user_id, key.context_id, course_id);
     if (course.node.status == store::progress_status::completed && counts_toward(course.node, key.content_id)) {
-        generation = std::max(generation, publish(data,
-                                                  make_event(store::event_type::course_completion, user_id,
-                                                             key.context_id, course_id, {}),
-                                                  call.now_ms));
+        generation = std::max(
+            generation,
+            publish(data, make_event(store::event_type::course_completion, user_id, key.context_id, course_id, {}),
+                    call.now_ms));
     }
     return generation;
 }
@@ -90,8 +90,7 @@ std::uint64_t publish_record_completed(database& data, const call_context& call,
 std::uint64_t publish_enrolment(database& data, const call_context& call, std::string_view user_id,
                                 std::string_view collection_id, std::string_view context_id) {
     if (!data.webhooks().any_active()) return 0;
-    return publish(data,
-                   make_event(store::event_type::course_enrollment, user_id, context_id, collection_id, {}),
+    return publish(data, make_event(store::event_type::course_enrollment, user_id, context_id, collection_id, {}),
                    call.now_ms);
 }
 
@@ -113,17 +112,17 @@ store::overwrite_result overwrite_with_events(database& data, const call_context
 }
 
 store::assessment_store::submit_result submit_attempt_with_events(database& data, const call_context& call,
-                                                                 std::string_view user_id, const store::record_key& key,
-                                                                 const store::assessment_attempt& attempt) {
+                                                                  std::string_view user_id,
+                                                                  const store::record_key& key,
+                                                                  const store::assessment_attempt& attempt) {
     auto submitted = data.assessments().submit(user_id, key, attempt);
-    submitted.generation =
-        std::max(submitted.generation, publish_quiz_attempt(data, call, user_id, key, attempt));
+    submitted.generation = std::max(submitted.generation, publish_quiz_attempt(data, call, user_id, key, attempt));
     return submitted;
 }
 
-store::assessment_store::update_result update_quiz_with_events(database& data, const call_context& call,
-                                                               std::string_view user_id, const store::record_key& key,
-                                                               const std::function<void(store::assessment_state&)>& change) {
+store::assessment_store::update_result update_quiz_with_events(
+    database& data, const call_context& call, std::string_view user_id, const store::record_key& key,
+    const std::function<void(store::assessment_state&)>& change) {
     auto result = data.assessments().update(user_id, key, change);
     // The newest attempt is the one the write made or changed (store/overwrite.hpp).
     if (result.generation && result.state && result.state->last()) {
@@ -142,11 +141,12 @@ std::optional<std::uint64_t> ensure_enrolment_with_events(database& data, const 
 }
 
 store::enrolment_write put_enrolment_with_events(database& data, const call_context& call, std::string_view user_id,
-                                                 const store::enrolment_key& key, const store::enrolment_update& update) {
+                                                 const store::enrolment_key& key,
+                                                 const store::enrolment_update& update) {
     auto written = data.enrolments().put(user_id, key, update, call.now_ms);
     if (written.created) {
-        written.generation = std::max(written.generation,
-                                      publish_enrolment(data, call, user_id, key.collection_id, key.context_id));
+        written.generation =
+            std::max(written.generation, publish_enrolment(data, call, user_id, key.collection_id, key.context_id));
     }
     return written;
 }

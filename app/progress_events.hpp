@@ -36,15 +36,17 @@ std::uint64_t publish_enrolment(database& data, const call_context& call, std::s
 store::overwrite_result overwrite_with_events(database& data, const call_context& call, std::string_view user_id,
                                               const store::record_key& key, const store::record_overwrite& write);
 store::assessment_store::submit_result submit_attempt_with_events(database& data, const call_context& call,
-                                                                 std::string_view user_id, const store::record_key& key,
-                                                                 const store::assessment_attempt& attempt);
-store::assessment_store::update_result update_quiz_with_events(database& data, const call_context& call,
-                                                               std::string_view user_id, const store::record_key& key,
-                                                               const std::function<void(store::assessment_state&)>& change);
+                                                                  std::string_view user_id,
+                                                                  const store::record_key& key,
+                                                                  const store::assessment_attempt& attempt);
+store::assessment_store::update_result update_quiz_with_events(
+    database& data, const call_context& call, std::string_view user_id, const store::record_key& key,
+    const std::function<void(store::assessment_state&)>& change);
 std::optional<std::uint64_t> ensure_enrolment_with_events(database& data, const call_context& call,
                                                           std::string_view user_id, std::string_view collection_id,
                                                           std::string_view context_id);
 store::enrolment_write put_enrolment_with_events(database& data, const call_context& call, std::string_view user_id,
-                                                 const store::enrolment_key& key, const store::enrolment_update& update);
+                                                 const store::enrolment_key& key,
+                                                 const store::enrolment_update& update);
 
 }  // namespace progressd::app

@@ -41,14 +41,14 @@ store::apply_result record_ping(database& data, const call_context& call, std::s
     const bool learns = !observation.collection_id.empty();
     const bool enrols = applied.outcome.first_access && !observation.context_id.empty();
     if (learns || enrols) {
-        applied.generation = std::max(applied.generation,
-                                      learn_and_enrol(data, call, user_id, observation, applied, learns, enrols));
+        applied.generation =
+            std::max(applied.generation, learn_and_enrol(data, call, user_id, observation, applied, learns, enrols));
     }
     // After learning, so a course named by this very ping is already known to the course check.
     if (applied.outcome.became_completed) {
-        applied.generation = std::max(applied.generation,
-                                      publish_record_completed(data, call, user_id,
-                                                               {observation.context_id, observation.content_id}));
+        applied.generation =
+            std::max(applied.generation,
+                     publish_record_completed(data, call, user_id, {observation.context_id, observation.content_id}));
     }
     return applied;
 }

@@ -226,9 +226,9 @@ struct connection {
     std::size_t taken = 0;  // bytes of `buffer` the fast path's request views
     // Kept across requests rather than made for each: all three hold room (field slots, a field
     // tree) that a request reuses instead of clearing or building anew.
-    simple_head head;        // scratch for the fast path's scan
-    http_request request;    // the request being answered
-    beast_request parsed;    // what `request` views when Beast's parser read it
+    simple_head head;      // scratch for the fast path's scan
+    http_request request;  // the request being answered
+    beast_request parsed;  // what `request` views when Beast's parser read it
 };
 
 // What the client still gets for a request it got wrong (too large, too slow, malformed) before

@@ -25,8 +25,8 @@ user_collection aggregate_user_collection(const progress_store& records, const c
     auto ids = collection_contents(catalog, collection_id);
     auto found = records.find_many(user_id, context_id, ids);
     user_collection result(std::move(ids), std::move(found));
-    result.node = aggregate_collection(catalog, collection_id,
-                                       [&result](std::string_view id) { return result.record(id); });
+    result.node =
+        aggregate_collection(catalog, collection_id, [&result](std::string_view id) { return result.record(id); });
     return result;
 }
 

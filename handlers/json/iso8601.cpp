@@ -60,8 +60,8 @@ std::optional<std::int64_t> parse_iso8601(std::string_view text) {
         ++at;
     } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
         unsigned oh = 0, om = 0;
-        if (!digits(text, at + 1, 2, oh) || at + 3 >= text.size() || text[at + 3] != ':' || !digits(text, at + 4, 2, om) ||
-            oh > 23 || om > 59) {
+        if (!digits(text, at + 1, 2, oh) || at + 3 >= text.size() || text[at + 3] != ':' ||
+            !digits(text, at + 4, 2, om) || oh > 23 || om > 59) {
             return std::nullopt;
         }
         offset_minutes = (text[at] == '+' ? 1 : -1) * static_cast<std::int64_t>(oh * 60 + om);
@@ -75,8 +75,8 @@ std::optional<std::int64_t> parse_iso8601(std::string_view text) {
         (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 59) {
         return std::nullopt;
     }
-    const std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-                                 offset_minutes * 60;
+    const std::int64_t seconds =
+        days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
     if (seconds < 0) return std::nullopt;
     return seconds * 1000 + millis;
 }
@@ -96,9 +96,9 @@ boost::json::value iso8601_or_null(std::int64_t ms, iso8601_precision precision)
     const unsigned m = mp < 10 ? mp + 3 : mp - 9;
     const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
     char text[40];
-    int size = std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y), m, d,
-                             static_cast<long long>(in_day / 3'600'000), static_cast<long long>(in_day / 60'000 % 60),
-                             static_cast<long long>(in_day / 1000 % 60));
+    int size = std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y), m,
+                             d, static_cast<long long>(in_day / 3'600'000),
+                             static_cast<long long>(in_day / 60'000 % 60), static_cast<long long>(in_day / 1000 % 60));
     if (precision == iso8601_precision::microseconds) {
         size += std::snprintf(text + size, sizeof text - static_cast<std::size_t>(size), ".%03lld000",
                               static_cast<long long>(in_day % 1000));

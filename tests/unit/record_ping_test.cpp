@@ -148,8 +148,8 @@ BOOST_AUTO_TEST_CASE(completing_the_last_lesson_completes_the_course) {
 
 BOOST_AUTO_TEST_CASE(a_completion_rule_by_type_reads_the_type_from_the_catalog) {
     store::merge_rules rules;
-    rules.overrides.push_back({store::completion_override::match::type, "video",
-                               {store::completion_policy::furthest, 50}});
+    rules.overrides.push_back(
+        {store::completion_override::match::type, "video", {store::completion_policy::furthest, 50}});
     fixture f(rules);
     f.put_course("course-1", {"clip"}, "video");
     auto observation = watch("clip", 60);
@@ -186,10 +186,10 @@ BOOST_AUTO_TEST_CASE(every_store_comes_back_after_a_stop) {
     app::database data(environment, options, quiet);
     const auto loaded = data.recover();
     BOOST_TEST(loaded.records.records == 1u);
-    BOOST_TEST(loaded.catalog.records == 1u);      // the learned course
-    BOOST_TEST(loaded.enrolments.records == 1u);   // the implicit enrolment
+    BOOST_TEST(loaded.catalog.records == 1u);     // the learned course
+    BOOST_TEST(loaded.enrolments.records == 1u);  // the implicit enrolment
     BOOST_TEST(loaded.webhooks.records == 1u);
-    BOOST_TEST(loaded.outbox.records == 3u);       // enrolment, lesson and course completion
+    BOOST_TEST(loaded.outbox.records == 3u);  // enrolment, lesson and course completion
     BOOST_TEST(data.records().find("u1", "tenant-a", "lesson-1").has_value());
     BOOST_TEST(data.enrolments().find("u1", "course-1", "tenant-a").has_value());
 }
