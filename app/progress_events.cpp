@@ -1,10 +1,12 @@
 #include "app/progress_events.hpp"
 
+#include "app/record_ping.hpp"
 #include "common/random_hex.hpp"
 #include "store/aggregate.hpp"
 #include "store/user_collection.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace progressd::app {
 namespace {
@@ -96,15 +98,15 @@ std::uint64_t publish_enrolment(database& data, const call_context& call, std::s
 
 store::overwrite_result overwrite_with_events(database& data, const call_context& call, std::string_view user_id,
                                               const store::record_key& key, const store::record_overwrite& write) {
-    // The content's type decides the completion rule an un-completion lowers progress below, as
-    // for a ping (app/record_ping.cpp); looked up only when a rule names a type.
-    const auto* entry = data.completion_by_type() ? call.catalog.get(data.catalog()).find(key.content_id) : nullptr;
-    store::record_overwrite typed;
-    if (entry) {
-        typed = write;
-        typed.content_type = entry->type;
+    // The content's type picks the completion rule an un-completion lowers progress below, as it
+    // picks a ping's; the write is copied only when there is one.
+    const std::string_view type = completion_type(data, call, key.content_id);
+    std::optional<store::record_overwrite> typed;
+    if (!type.empty()) {
+        typed.emplace(write);
+        typed->content_type = type;
     }
-    auto written = data.records().overwrite(user_id, key, entry ? typed : write, call.now_ms);
+    auto written = data.records().overwrite(user_id, key, typed ? *typed : write, call.now_ms);
     if (written.became_completed) {
         written.generation = std::max(written.generation, publish_record_completed(data, call, user_id, key));
     }

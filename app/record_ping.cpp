@@ -8,14 +8,6 @@
 namespace progressd::app {
 namespace {
 
-// Only when a rule names a type; otherwise this is one branch.
-void fill_content_type(database& data, const call_context& call, store::ping& observation) {
-    if (!data.completion_by_type()) return;
-    if (const auto* entry = call.catalog.get(data.catalog()).find(observation.content_id)) {
-        observation.content_type = entry->type;
-    }
-}
-
 std::uint64_t learn_and_enrol(database& data, const call_context& call, std::string_view user_id,
                               const store::ping& observation, const store::apply_result& applied, bool learns,
                               bool enrols) {
@@ -36,7 +28,7 @@ std::uint64_t learn_and_enrol(database& data, const call_context& call, std::str
 
 store::apply_result record_ping(database& data, const call_context& call, std::string_view user_id,
                                 store::ping& observation) {
-    fill_content_type(data, call, observation);
+    observation.content_type = completion_type(data, call, observation.content_id);
     auto applied = data.records().apply_ping(user_id, observation, call.now_ms);
     const bool learns = !observation.collection_id.empty();
     const bool enrols = applied.outcome.first_access && !observation.context_id.empty();
@@ -51,6 +43,12 @@ store::apply_result record_ping(database& data, const call_context& call, std::s
                      publish_record_completed(data, call, user_id, {observation.context_id, observation.content_id}));
     }
     return applied;
+}
+
+std::string_view completion_type(database& data, const call_context& call, std::string_view content_id) {
+    if (!data.completion_by_type()) return {};
+    const auto* entry = call.catalog.get(data.catalog()).find(content_id);
+    return entry ? std::string_view(entry->type) : std::string_view();
 }
 
 }  // namespace progressd::app

@@ -19,4 +19,9 @@ namespace progressd::app {
 store::apply_result record_ping(database& data, const call_context& call, std::string_view user_id,
                                 store::ping& observation);
 
+// The catalog's type of `content_id` when a completion rule names a type, else empty (then it
+// costs one branch): what the merge and an authoritative write pick the content's completion rule
+// by. Views the calling thread's catalog snapshot: copy it before the thread's next catalog read.
+std::string_view completion_type(database& data, const call_context& call, std::string_view content_id);
+
 }  // namespace progressd::app
