@@ -1,4 +1,4 @@
-# bench/servers.sh: what bench/compare, bench/scaling and bench/instructions need to start a server
+# bench/servers.sh: what bench/compare, bench/scaling, bench/instructions and bench/flush-impact need to start a server
 # and measure it.
 # Sourced, never run. SERVER_PID is the running server's (set by the caller's start function).
 
@@ -28,6 +28,13 @@ wait_up() {
   local code; for _ in $(seq $((${2:-10} * 10))); do
     code=$(http_status "$1"); [ "$code" != 000 ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || return 1; sleep 0.1; done; return 1
+}
+
+# free_port: a loopback TCP port nothing listens on now (the kernel's pick for port 0). The scripts
+# start their servers there unless PORT is set: a fixed port fails the run whenever a stray process
+# holds it.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # apt_install PACKAGE...: installs them (Debian), as root or with sudo.
