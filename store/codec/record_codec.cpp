@@ -129,6 +129,9 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
                           r.get(record.replay.newest.seen_bits) && r.get_string<std::uint16_t>(record.mimetype) &&
                           r.get_string<std::uint32_t>(record.details);
     if (!complete || status > static_cast<std::uint8_t>(progress_status::completed)) return std::nullopt;
+    // On disk "no timestamp" is 0, never the in-memory no_position_ts, which would encode back as
+    // 0: refused, so that every value that decodes encodes back to the same bytes.
+    if (record.position_ts == no_position_ts) return std::nullopt;
     bool ts_zero = false;
     std::uint8_t last_section = 0;
     while (!r.at_end()) {
