@@ -28,7 +28,10 @@ std::uint64_t learn_and_enrol(database& data, const call_context& call, std::str
 
 store::apply_result record_ping(database& data, const call_context& call, std::string_view user_id,
                                 store::ping& observation) {
-    observation.content_type = completion_type(data, call, observation.content_id);
+    // Assigned only when found: with no type rule the hot path pays one branch, not a string write.
+    if (const auto type = completion_type(data, call, observation.content_id); !type.empty()) {
+        observation.content_type = type;
+    }
     auto applied = data.records().apply_ping(user_id, observation, call.now_ms);
     const bool learns = !observation.collection_id.empty();
     const bool enrols = applied.outcome.first_access && !observation.context_id.empty();
