@@ -142,6 +142,11 @@ export class PingQueue {
     close() {
         this.closed_ = true;
         this.cancelTimer_();
+        this.release();
+    }
+
+    /** Lets a tracker attached later in this page take over what this one leaves in storage. */
+    release() {
         liveSessions.delete(this.sessionId_);
     }
 

@@ -75,7 +75,7 @@ export class Tracker {
         this.listen_(media, 'ratechange', () => this.onRatechange_());
         if (this.doc_) this.listen_(this.doc_, 'visibilitychange', () => this.onVisibilityChange_());
         if (this.win_) {
-            this.listen_(this.win_, 'pagehide', () => this.onPageHide_());
+            this.listen_(this.win_, 'pagehide', (event) => this.onPageHide_(event));
             this.listen_(this.win_, 'online', () => this.queue_.online());
         }
         // Attached to media that already plays: that play is the start.
@@ -169,9 +169,11 @@ export class Tracker {
         if (hidden) this.leave_();
     }
 
-    onPageHide_() {
+    onPageHide_(event) {
         this.clock_.sample(this.position_());
         this.leave_();
+        // Unloaded for good (not kept in the back/forward cache): this session sends no more.
+        if (!event || !event.persisted) this.queue_.release();
     }
 
     // The page may be going away: record where the user is, save, and send what can be sent.
