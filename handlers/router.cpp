@@ -116,17 +116,8 @@ dispatch_result router::dispatch(const http_request& request, thread_context& th
     const bool head = request.method() == http::verb::head;
     const route* found = find(head ? http::verb::get : request.method(), path, &context);
     if (!found) {
-        std::string allow;
         const route* same_path = nullptr;
-        for (const auto& candidate : routes_) {
-            if (!match(candidate, path, nullptr)) continue;
-            if (!same_path) same_path = &candidate;
-            const auto name = http::to_string(candidate.method);
-            if (allow.find(name) != std::string::npos) continue;
-            if (!allow.empty()) allow += ", ";
-            allow.append(name.data(), name.size());
-            if (candidate.method == http::verb::get) allow += ", HEAD";
-        }
+        const std::string allow = methods_at(path, &same_path);
         api_error error{error_code::not_found, "no resource at this path", {}, {}};
         if (!allow.empty()) error = {error_code::method_not_allowed, "allowed: " + allow, {}, allow};
         const error_writer writer = writer_for(path, same_path);
@@ -154,6 +145,20 @@ dispatch_result router::dispatch(const http_request& request, thread_context& th
     }
 
     return without_body_if(head, {found->handler(context), index});
+}
+
+std::string router::methods_at(std::string_view path, const route** first) const {
+    std::string methods;
+    for (const auto& candidate : routes_) {
+        if (!match(candidate, path, nullptr)) continue;
+        if (first && !*first) *first = &candidate;
+        const auto name = http::to_string(candidate.method);
+        if (methods.find(name) != std::string::npos) continue;
+        if (!methods.empty()) methods += ", ";
+        methods.append(name.data(), name.size());
+        if (candidate.method == http::verb::get) methods += ", HEAD";
+    }
+    return methods;
 }
 
 http_response router::error_for(std::string_view target, const api_error& error) const {

@@ -82,6 +82,9 @@ public:
     // Errors found by the server before a handler runs (body or headers too large, timeouts),
     // written in the format of the family the target belongs to.
     http_response error_for(std::string_view target, const api_error& error) const;
+    // The methods the routes at `path` take, as a 405's Allow lists them ("GET, HEAD, PUT"); ""
+    // when no route is there.
+    std::string allowed_methods(std::string_view path) const { return methods_at(path, nullptr); }
     std::size_t body_limit_for(http::verb method, std::string_view target, std::size_t base_limit) const;
 
     // "METHOD pattern" per route, then one label for requests that matched no route.
@@ -105,6 +108,8 @@ private:
     const route* find(http::verb method, std::string_view path, request_context* context) const;
     // The writer of errors at `path`, given the first route of any method there (or nullptr):
     // nullptr means problem+json.
+    // allowed_methods, and the first route at `path` (of any method) through `first` when given.
+    std::string methods_at(std::string_view path, const route** first) const;
     error_writer writer_for(std::string_view path, const route* same_path) const;
 
     const auth::authenticator& authenticator_;

@@ -1,5 +1,7 @@
 #include "server/config.hpp"
 
+#include "server/cors.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <thread>
@@ -70,6 +72,11 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     flag("--jwt-rs256-public-key", config.jwt_rs256_public_key_file, "PEM public key for RS256 tokens",
          "PROGRESSD_JWT_RS256_PUBLIC_KEY");
     flag("--api-keys-file", config.api_keys_file, "service API keys, one per line", "PROGRESSD_API_KEYS_FILE");
+    app.add_option("--cors-allow-origins", config.cors_allow_origins,
+                   "origins whose pages may call the API from a browser: exact origins "
+                   "(https://app.example.com), comma-separated, or * for any (default: none)")
+        ->envname("PROGRESSD_CORS_ALLOW_ORIGINS")
+        ->delimiter(',');
     flag("--max-body-bytes", config.max_body_bytes, "request body limit (batch: 16x)", "PROGRESSD_MAX_BODY_BYTES")
         ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20));
     flag("--drain-seconds", drain_s, "after SIGTERM, keep serving this long", "PROGRESSD_DRAIN_SECONDS")
@@ -106,6 +113,12 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     if ((config.shards & (config.shards - 1)) != 0) {
         std::fprintf(stderr, "--shards: must be a power of two, got %zu\n", config.shards);
         return 2;
+    }
+    for (const auto& origin : config.cors_allow_origins) {
+        if (auto problem = cors_policy::check_origin(origin)) {
+            std::fprintf(stderr, "--cors-allow-origins: '%s': %s\n", origin.c_str(), problem->c_str());
+            return 2;
+        }
     }
     for (const auto& text : completion_rules) {
         auto rule = store::parse_completion_rule(text);

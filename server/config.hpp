@@ -31,6 +31,7 @@ struct server_config {
     std::string jwt_hs256_secret_file;  // empty: <data_dir>/jwt-hs256.secret, generated on first run
     std::string jwt_rs256_public_key_file;
     std::string api_keys_file;
+    std::vector<std::string> cors_allow_origins;  // exact origins, or "*"; empty: CORS off (server/cors.hpp)
     std::size_t max_body_bytes = 64 * 1024;
     std::size_t max_header_bytes = 8 * 1024;
     std::chrono::seconds drain{5};

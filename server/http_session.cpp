@@ -3,6 +3,7 @@
 #include "common/clock.hpp"
 #include "handlers/router.hpp"
 #include "handlers/services.hpp"
+#include "server/cors.hpp"
 #include "server/request_head.hpp"
 #include "server/response_writer.hpp"
 
@@ -187,7 +188,26 @@ struct connection {
         registered.no_deadline();
     }
 
-    dispatch_result dispatch() { return env.routes.dispatch(request, thread.context, wall_clock_ms()); }
+    dispatch_result dispatch() {
+        if (env.cors.enabled()) return dispatch_cross_origin();
+        return env.routes.dispatch(request, thread.context, wall_clock_ms());
+    }
+
+    // CORS on: the answer names the request's origin when it is allowed, and preflights are
+    // answered here rather than by the router, whose 405 would fail them.
+    dispatch_result dispatch_cross_origin() {
+        cors_origin = env.cors.allowed(request[http::field::origin]);
+        if (!cors_policy::is_preflight(request)) return env.routes.dispatch(request, thread.context, wall_clock_ms());
+        const std::size_t unmatched = env.routes.route_count() - 1;
+        if (cors_origin.empty()) {
+            const api_error refused{error_code::forbidden, "this origin is not in --cors-allow-origins", {}, {}};
+            return {{env.routes.error_for(request.target(), refused)}, unmatched};
+        }
+        const std::string methods = env.routes.allowed_methods(split_target(request.target()).first);
+        // No route there: the router's 404, in the family's format, as for any other method.
+        if (methods.empty()) return env.routes.dispatch(request, thread.context, wall_clock_ms());
+        return {{cors_policy::preflight(methods)}, unmatched};
+    }
 
     // Serializes the answer into `output` and frees the request's bytes; whether to keep the
     // connection open after writing it.
@@ -195,7 +215,7 @@ struct connection {
         const http_response& response = dispatched.result.response;
         const bool draining = env.context.status.draining.load(std::memory_order_relaxed) || thread.stopping;
         const response_framing framing{request.version(), request.keep_alive() && !draining,
-                                       request.method() == http::verb::head};
+                                       request.method() == http::verb::head, env.cors.enabled(), cors_origin};
         answered = deadline_clock::now();
         const double seconds = std::chrono::duration<double>(answered - started).count();
         thread.context.metrics.record(dispatched.route, response.result_int(), seconds);
@@ -224,6 +244,7 @@ struct connection {
     deadline_clock::time_point answered = deadline_clock::now();
     deadline_clock::time_point started{};
     std::size_t taken = 0;  // bytes of `buffer` the fast path's request views
+    std::string_view cors_origin;  // the request's Origin when CORS allows it (it views the request)
     // Kept across requests rather than made for each: all three hold room (field slots, a field
     // tree) that a request reuses instead of clearing or building anew.
     simple_head head;      // scratch for the fast path's scan
@@ -236,9 +257,12 @@ struct connection {
 net::awaitable<void> answer_read_failure(connection& c, boost::system::error_code ec, const request_parser& parser) {
     auto failure = read_failure(ec);
     if (!failure || c.thread.stopping) co_return;
-    const std::string_view target =
-        parser.is_header_done() ? std::string_view(parser.get().target()) : std::string_view("/");
-    serialize_response(c.env.routes.error_for(target, *failure), {.version = 11, .keep_alive = false}, c.output);
+    const bool header = parser.is_header_done();
+    const std::string_view target = header ? std::string_view(parser.get().target()) : std::string_view("/");
+    // A page is told why its upload failed (413) only if the answer names its origin.
+    const std::string_view origin = header ? c.env.cors.allowed(parser.get()[http::field::origin]) : std::string_view{};
+    const response_framing framing{.version = 11, .keep_alive = false, .vary_origin = c.env.cors.enabled(), .cors_origin = origin};
+    serialize_response(c.env.routes.error_for(target, *failure), framing, c.output);
     c.registered.expires_after(std::chrono::seconds(1));
     co_await net::async_write(c.socket, net::buffer(c.output), use_tuple);
 }

@@ -9,12 +9,14 @@
 
 namespace progressd {
 
+class cors_policy;
 class router;
 struct services;
 
 struct session_env {
     const server_config& config;
     const router& routes;
+    const cors_policy& cors;
     services& context;
     const logger& log;
 };

@@ -8,6 +8,20 @@ namespace {
 // RFC 9110 §15: these statuses never carry content, so they get no Content-Length either.
 bool allows_body(unsigned status) { return status >= 200 && status != 204 && status != 304; }
 
+// What a page on another origin may read of an answer beyond the CORS-safelisted fields.
+constexpr std::string_view exposed_fields = "Allow, Content-Disposition, Location, Retry-After, WWW-Authenticate";
+
+void append_cors_fields(std::string& out, response_framing framing) {
+    if (!framing.cors_origin.empty()) {
+        out.append("Access-Control-Allow-Origin: ");
+        out.append(framing.cors_origin);
+        out.append("\r\nAccess-Control-Expose-Headers: ");
+        out.append(exposed_fields);
+        out.append("\r\n");
+    }
+    out.append("Vary: Origin\r\n");
+}
+
 void append_number(std::string& out, std::size_t number) {
     char digits[24];
     const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, number);
@@ -44,6 +58,7 @@ void serialize_response(const http_response& response, response_framing framing,
         append_number(out, response.body().size());
         out.append("\r\n");
     }
+    if (framing.vary_origin) append_cors_fields(out, framing);
     if (framing.version == 10 && framing.keep_alive) out.append("Connection: keep-alive\r\n");
     if (framing.version != 10 && !framing.keep_alive) out.append("Connection: close\r\n");
     out.append("\r\n");

@@ -44,7 +44,7 @@ auto log_failure(const logger& log, std::string_view what) {
 
 server::server(const server_config& config, const router& routes, services& context, const logger& log,
                const std::vector<std::unique_ptr<thread_metrics>>& metrics)
-    : config_(config), routes_(routes), context_(context), log_(log) {
+    : config_(config), routes_(routes), cors_(config.cors_allow_origins), context_(context), log_(log) {
     for (unsigned i = 0; i < config.threads; ++i) threads_.push_back(std::make_unique<io_thread>(*metrics[i], context.data.persister()));
     signals_ = std::make_unique<signal_watch>(threads_.front()->io);
 }
@@ -72,7 +72,7 @@ std::string server::start() {
 }
 
 net::awaitable<void> server::accept_loop(io_thread& thread) {
-    const session_env env{config_, routes_, context_, log_};
+    const session_env env{config_, routes_, cors_, context_, log_};
     net::steady_timer backoff(thread.io);
     for (;;) {
         auto [ec, socket] = co_await thread.acceptor.async_accept(net::as_tuple(net::use_awaitable));

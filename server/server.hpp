@@ -7,6 +7,7 @@
 // afterwards, which flushes what is left.
 
 #include "server/config.hpp"
+#include "server/cors.hpp"
 #include "server/http_session.hpp"
 #include "server/io_thread.hpp"
 
@@ -38,6 +39,7 @@ private:
 
     const server_config& config_;
     const router& routes_;
+    const cors_policy cors_;
     services& context_;
     const logger& log_;
     std::vector<std::unique_ptr<io_thread>> threads_;
