@@ -88,6 +88,7 @@ parse_result parse_options(int argc, char** argv) {
       ->check(CLI::Range(1u, 100'000'000u))->capture_default_str();
   app.add_option("--api-key", o.api_key, "service key: Authorization: Bearer KEY, user_id in bodies");
   app.add_option("--jwt-secret-file", o.jwt_secret_file, "players: HS256 secret (file bytes, trailing whitespace trimmed)");
+  app.add_option("--origin", o.origin, "send Origin: ORIGIN on every request (the cost of CORS, with a server that allows it)");
   app.add_option("--ping-interval-ms", o.ping_interval_ms, "players: ms between one player's pings (0 = as fast as possible)")
       ->capture_default_str();
   app.add_option("--batch-size", o.batch_size, "pings per batch request")

@@ -25,6 +25,7 @@ struct options {
   unsigned contents = 1'000;
   std::string api_key;          // service principal: Authorization: Bearer KEY, user_id in bodies
   std::string jwt_secret_file;  // players: per-user HS256 tokens
+  std::string origin;           // sent as Origin on every request, as a page on another origin would
   unsigned ping_interval_ms = 0;
   unsigned batch_size = 50;
   std::size_t pool = 65'536;

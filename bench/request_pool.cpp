@@ -8,6 +8,7 @@ namespace bench {
 std::string common_headers(const options& o, bool post, bool with_api_key) {
   std::string h = "Host: " + o.host + ":" + o.port + "\r\n";
   if (with_api_key && !o.api_key.empty()) h += "Authorization: Bearer " + o.api_key + "\r\n";
+  if (!o.origin.empty()) h += "Origin: " + o.origin + "\r\n";
   if (post) {
     h += "Content-Type: application/json\r\n";
     if (o.minimal) h += "Prefer: return=minimal\r\n";
