@@ -1,7 +1,9 @@
-// Operations endpoints (docs/operations.md): liveness, readiness and Prometheus metrics. No auth.
+// Operations endpoints (docs/operations.md): liveness, readiness and Prometheus metrics, and the
+// OpenAPI document (openapi.cpp). No auth.
 
 #include "handlers/json/json_io.hpp"
 #include "handlers/json/json_text.hpp"
+#include "handlers/ops/openapi.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 
@@ -191,6 +193,7 @@ void register_ops_routes(router& routes, services& context) {
     routes.add(http::verb::get, "/readyz", bind_handler(context, readyz), open);
     routes.add(http::verb::get, "/metrics", [&context, &routes](request_context&) { return metrics(context, routes); },
                open);
+    register_openapi_route(routes);
 }
 
 }  // namespace progressd
