@@ -22,6 +22,8 @@ import time
 import unittest
 import uuid
 
+from openapi_check import check_response
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
@@ -134,6 +136,17 @@ def read_raw_response(sock, timeout):
     return RawResponse(None, {}, b"", data, closed, error)
 
 
+def _raw_headers(data):
+    """The header fields of a raw request's bytes, lower-cased names (what could be read)."""
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]
+    fields = {}
+    for line in head:
+        name, colon, value = line.partition(":")
+        if colon:
+            fields[name.strip().lower()] = value.strip()
+    return fields
+
+
 def wait_closed(sock, timeout):
     """Seconds until the peer closed the socket (EOF or reset), or None if still open after timeout.
 
@@ -225,6 +238,7 @@ class ProgressdServer:
         self._connections = []
         self._connections_lock = threading.Lock()
         self._tokens = {}
+        self.openapi_failures = []  # docs/openapi.json mismatches raised in threads other than main
         self.start()
 
     # --- process -------------------------------------------------------------------------------
@@ -346,6 +360,9 @@ class ProgressdServer:
             self._drainer.join(5)
             self.process.stderr.close()
         self._tmp.cleanup()
+        if self.openapi_failures:
+            raise AssertionError("answers that contradict docs/openapi.json, in a thread of the test:\n" +
+                                 "\n".join(self.openapi_failures[:10]))
         reports = self.sanitizer_reports()
         if reports:
             raise AssertionError("a sanitizer reported a finding in progressd:\n" + "\n".join(reports[:40]))
@@ -444,6 +461,7 @@ class ProgressdServer:
             response_headers = {name.lower(): value for name, value in response.getheaders()}
             if response.will_close:
                 conn.close()
+            self._check_openapi(method, path, response.status, response_headers, data, all_headers)
             parsed = None
             if data and "json" in response_headers.get("content-type", ""):
                 try:
@@ -452,6 +470,17 @@ class ProgressdServer:
                     parsed = None
             return response.status, response_headers, data, parsed
         raise AssertionError("unreachable")
+
+    def _check_openapi(self, method, target, status, headers, body, request_headers):
+        """Every answer on a native path against docs/openapi.json (openapi_check.py). A mismatch
+        raises in the calling thread; one in another thread (a test's writer thread) may go
+        unseen there, so it is kept and raised again by close()."""
+        try:
+            check_response(method, target, status, headers, body, request_headers)
+        except AssertionError as e:
+            if threading.current_thread() is not threading.main_thread():
+                self.openapi_failures.append(str(e))
+            raise
 
     def raw_connect(self, timeout=10):
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
@@ -464,9 +493,15 @@ class ProgressdServer:
                 sock.sendall(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the server may answer and close before reading everything we send
-            return read_raw_response(sock, read_timeout)
+            response = read_raw_response(sock, read_timeout)
         finally:
             sock.close()
+        # The request line, when there is a readable one: the answer to it is checked like any.
+        line = data.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
+        if response.status is not None and len(line) == 3 and line[0].isalpha() and line[1].startswith("/"):
+            self._check_openapi(line[0], line[1], response.status, response.headers, response.body,
+                                _raw_headers(data))
+        return response
 
     def metrics_text(self):
         status, headers, body, _ = self.request("GET", "/metrics")
