@@ -46,13 +46,19 @@ export interface ProgressSummary {
     completed: boolean;
 }
 
+/** One bad field of a request: a path into the body (components.schemas.FieldError). */
+export interface FieldError {
+    field: string;
+    message: string;
+}
+
 /** An RFC 9457 problem: every error progressd answers (components.schemas.Problem). */
 export interface Problem {
     type: string;
     title: string;
     status: number;
     detail: string;
-    errors: Array<{ field: string; message: string }>;
+    errors: FieldError[];
 }
 
 /** One ping's outcome in a batch (components.schemas.BatchResult). */

@@ -115,3 +115,18 @@ test('a problem from the server reaches onError with its detail', { skip: !prese
     assert.deepEqual(errors[0].problem, problem);
     assert.match(errors[0].message, /details must be at most 4096 bytes/);
 });
+
+test('index.d.ts names its wire types after components of the OpenAPI document', { skip: !present && 'docs/openapi.json is missing' }, () => {
+    const { components } = JSON.parse(fs.readFileSync(OPENAPI, 'utf8'));
+    const types = fs.readFileSync(fileURLToPath(new URL('../../index.d.ts', import.meta.url)), 'utf8');
+    const cited = [...types.matchAll(/\(components\.schemas\.(\w+)\)\. \*\/\nexport (?:interface|type) (\w+)/g)]
+        .map(([, component, name]) => [name, component]);
+    assert.ok(cited.length >= 8, `found ${cited.length} wire types`);
+    for (const [name, component] of cited) {
+        assert.equal(name, component, `${name} is documented as components.schemas.${component}`);
+        assert.ok(components.schemas[component], `components.schemas.${component} exists`);
+    }
+    for (const required of ['ProgressPing', 'ProgressSummary', 'ProgressRecord', 'BatchRequest', 'BatchResponse', 'Problem']) {
+        assert.ok(cited.some(([name]) => name === required), `index.d.ts declares ${required}`);
+    }
+});
