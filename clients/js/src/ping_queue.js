@@ -128,13 +128,20 @@ export class PingQueue {
             if (chunk.length > 0 && bytes > KEEPALIVE_BYTES) break;
             chunk.push(ping);
         }
+        // If the page lives on (it was only hidden), a failure is retried as any other.
+        const idle = () => this.timer_ === null && this.running_ === null;
         this.api_.postPingsKeepalive(chunk).then(
             (response) => {
+                if (response.status === 401) {
+                    // The token at hand was stale: a normal round can ask getToken for another.
+                    if (idle()) this.run_();
+                    return;
+                }
                 const outcome = this.settle_(chunk, response);
-                if (outcome.retry && this.timer_ === null && this.running_ === null) this.retryLater_(outcome.waitMs);
+                if (outcome.retry && idle()) this.retryLater_(outcome.waitMs, outcome.error);
             },
-            () => {
-                // Failed as the page went away; the pings are saved for the next page.
+            (error) => {
+                if (idle()) this.retryLater_(null, error);
             });
     }
 

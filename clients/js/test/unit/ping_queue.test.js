@@ -381,3 +381,20 @@ test('pagehide sends several queued pings as one keepalive batch', async () => {
     assert.equal(last.url, 'https://progress.test/v1/progress/batch');
     assert.deepEqual(last.body.pings.map((p) => p.seq), [1, 2, 3]);
 });
+
+test('a keepalive send that fails while the page lives on is retried', async () => {
+    const { server, state } = switchable();
+    const { media, doc, clock, errors, options } = setup({ server, options: LONG });
+    const tracker = attach(media, options);
+    media.play();
+    await media.playFor(2);
+    state.down = offline;
+    doc.hide();  // only a tab switch
+    await settle();
+    assert.equal(tracker.pending, 1);
+    assert.equal(errors[0].code, 'network');
+    state.down = null;
+    await clock.tick(clock.nextDelay());
+    assert.equal(tracker.pending, 0);
+    assert.deepEqual(server.pings.map((p) => [p.seq, p.event]), [[1, 'start'], [2, 'update'], [2, 'update']]);
+});

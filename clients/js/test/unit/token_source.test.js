@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { attach, jwtExpiryMs } from '../../src/index.js';
-import { FakeFetch, json, settle, setup } from './fakes.js';
+import { FakeFetch, FakeStorage, json, settle, setup } from './fakes.js';
 
 function jwt(claims) {
     const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -135,4 +135,27 @@ test('a getToken that throws keeps the ping queued and is reported', async () =>
     fail = false;
     await clock.tick(clock.nextDelay());
     assert.equal(tracker.pending, 0);
+});
+
+test('a 401 on the keepalive send keeps the pings for a round that can renew the token', async () => {
+    const valid = new Set(['fresh']);
+    const server = guardedServer(valid);
+    const storage = new FakeStorage();
+    let calls = 0;
+    const { media, win, errors, options } = setup({
+        server, storage, options: { token: 'fresh', updateIntervalSeconds: 1000,
+                                    getToken: () => { calls++; return 'fresher'; } } });
+    const tracker = attach(media, options);
+    media.play();
+    await media.playFor(2);
+    valid.clear();
+    valid.add('fresher');  // the token expired while playing
+    win.dispatchEvent(new Event('pagehide'));
+    await settle();
+    const keepalive = server.posts.find((r) => r.keepalive);
+    assert.equal(keepalive.headers.Authorization, 'Bearer fresh');
+    assert.equal(calls, 1);
+    assert.equal(tracker.pending, 0, 'delivered by the round that renewed the token');
+    assert.equal(server.posts.at(-1).headers.Authorization, 'Bearer fresher');
+    assert.equal(errors.length, 0);
 });
