@@ -86,6 +86,9 @@ class OpenApiChecker:
         self._resolver = RefResolver(base_uri="", referrer=self.document)
         self._validators = {}
         self._lock = threading.Lock()
+        # One RefResolver serves every validator, and it keeps a stack of scopes while it
+        # validates: tests that request from several threads take turns.
+        self._validating = threading.Lock()
         self._templates = sorted(
             ((_segments(path), path) for path in self.document["paths"]),
             # Literal segments win over parameters (OpenAPI's rule for overlapping templates).
@@ -219,7 +222,9 @@ class OpenApiChecker:
                     raise AssertionError(f"{where}: header {name} is documented as required but missing")
                 continue
             if "schema" in header:
-                errors = sorted(self._validator(header_pointer + "/schema").iter_errors(value), key=str)
+                validator = self._validator(header_pointer + "/schema")
+                with self._validating:
+                    errors = sorted(validator.iter_errors(value), key=str)
                 if errors:
                     raise AssertionError(f"{where}: header {name}: {value!r}: {errors[0].message}")
 
@@ -245,7 +250,9 @@ class OpenApiChecker:
             raise AssertionError(f"{where}: Content-Type {content_type!r} but the body is not JSON ({e}): "
                                  f"{body[:300]!r}") from None
         schema_pointer = pointer + "/content/" + key.replace("~", "~0").replace("/", "~1") + "/schema"
-        errors = list(self._validator(schema_pointer).iter_errors(value))
+        validator = self._validator(schema_pointer)
+        with self._validating:
+            errors = list(validator.iter_errors(value))
         if errors:
             best = min(errors, key=lambda e: len(list(e.absolute_path)))
             location = "/".join(str(p) for p in best.absolute_path) or "(the body)"
