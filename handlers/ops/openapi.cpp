@@ -1,6 +1,7 @@
 #include "handlers/ops/openapi.hpp"
 
 #include <string>
+#include <utility>
 
 namespace progressd {
 
