@@ -22,15 +22,15 @@ export function mediaCacheDir() {
  */
 export async function makeVideo({ seconds = 24, pattern = 'testsrc', width = 320, height = 180,
                                   fps = 15, dir = mediaCacheDir() } = {}) {
-  const key = createHash('sha256').update(JSON.stringify([seconds, pattern, width, height, fps, 1]))
+  const key = createHash('sha256').update(JSON.stringify([seconds, pattern, width, height, fps, 2]))
     .digest('hex').slice(0, 12);
   const file = path.join(dir, `${pattern}-${seconds}s-${key}.webm`);
   if (fs.existsSync(file)) return file;
   fs.mkdirSync(dir, { recursive: true });
   const partial = `${file}.${process.pid}.part.webm`;
-  const args = ['-hide_banner', '-loglevel', 'error', '-y',
+  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', `${pattern}=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
-    '-c:v', 'libvpx', '-b:v', '250k', '-deadline', 'realtime', '-cpu-used', '8',
+    '-c:v', 'libvpx', '-b:v', '300k', '-deadline', 'realtime', '-cpu-used', '16', '-threads', '2',
     '-g', String(fps), '-pix_fmt', 'yuv420p', partial];
   try {
     await run(process.env.FFMPEG || 'ffmpeg', args, { timeout: 120_000 });

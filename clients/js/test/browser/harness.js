@@ -127,7 +127,8 @@ export async function startHarness({ catalog } = {}) {
 
     /**
      * Records every ping request the pages of `context` send to progressd: entries
-     * {pings: [ping…], status (null while in flight), failed (the error text, if it failed)}.
+     * {pings: [ping…], status (null while in flight), failed (the error text, if it failed),
+     * failedAt (when, in ms)}.
      */
     capturePings(context) {
       const seen = [];
@@ -152,7 +153,9 @@ export async function startHarness({ catalog } = {}) {
       });
       context.on('requestfailed', (request) => {
         const entry = byRequest.get(request);
-        if (entry) entry.failed = request.failure()?.errorText || 'failed';
+        if (!entry) return;
+        entry.failed = request.failure()?.errorText || 'failed';
+        entry.failedAt = Date.now();
       });
       return seen;
     },
