@@ -1,6 +1,6 @@
 #include "pg_server.hpp"
 
-#include <libpq-fe.h>
+#include "store/postgres/connection.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -125,17 +125,11 @@ std::string pg_server::conninfo(const std::string& database) const {
 
 std::string pg_server::create_database() {
     const std::string name = "test_" + std::to_string(++databases_);
-    PGconn* conn = PQconnectdb(conninfo().c_str());
-    std::string error;
-    if (PQstatus(conn) != CONNECTION_OK) {
-        error = PQerrorMessage(conn);
-    } else {
-        PGresult* result = PQexec(conn, ("CREATE DATABASE " + name).c_str());
-        if (PQresultStatus(result) != PGRES_COMMAND_OK) error = PQresultErrorMessage(result);
-        PQclear(result);
+    auto conn = store::connection::open(conninfo());
+    if (!conn) throw std::runtime_error("connect to the test server: " + conn.error().message);
+    if (auto created = conn->exec("CREATE DATABASE " + name); !created) {
+        throw std::runtime_error("CREATE DATABASE " + name + ": " + created.error().message);
     }
-    PQfinish(conn);
-    if (!error.empty()) throw std::runtime_error("CREATE DATABASE " + name + ": " + error);
     return conninfo(name);
 }
 
