@@ -148,8 +148,9 @@ class PostgresServer:
 
     def _run(self, argv):
         argv = [os.path.join(self.bin_dir, argv[0])] + argv[1:]
+        # In the server's dir: the caller's working dir may be one nobody cannot enter.
         done = subprocess.run(self._as_server_user(argv), capture_output=True, text=True, timeout=120,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, cwd=self.dir)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}{done.stderr}{self.log()}")
 
@@ -164,7 +165,7 @@ class PostgresServer:
             [os.path.join(self.bin_dir, "pg_ctl"), "-D", f"'{self.data_dir}'", "-m", "immediate", "stop"]))
         script = f"cat >/dev/null; {stop} >/dev/null 2>&1; rm -rf '{self.dir}'"
         self._watchdog = subprocess.Popen(["sh", "-c", script], stdin=subprocess.PIPE, start_new_session=True,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
 
 
 __all__ = ["PostgresServer", "postgres_bin_dir", "skip_unless_postgres"]

@@ -3,6 +3,7 @@ loopback TCP, survives a restart with its data, and leaves nothing behind, even 
 process is killed."""
 
 import os
+import pwd
 import subprocess
 import sys
 import textwrap
@@ -13,8 +14,19 @@ from postgres_server import PostgresServer, skip_unless_postgres
 
 
 def postgres_processes_for(path):
-    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if "postgres" in line and path in line]
+    """The pids of processes whose command line names `path` (from /proc: no procps needed)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                args = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "postgres" in args and path in args:
+            pids.append(int(entry))
+    return pids
 
 
 def wait_until(predicate, seconds=20):
@@ -43,8 +55,8 @@ class PostgresServerTest(unittest.TestCase):
             # As root, the server runs as nobody (PostgreSQL refuses root).
             with open(os.path.join(pg.data_dir, "postmaster.pid")) as f:
                 postmaster = f.readline().strip()
-            owner = subprocess.run(["ps", "-o", "user=", "-p", postmaster], capture_output=True, text=True).stdout
-            self.assertEqual(owner.strip(), "nobody" if os.geteuid() == 0 else os.environ.get("USER", owner.strip()))
+            owner = os.stat(f"/proc/{postmaster}").st_uid
+            self.assertEqual(owner, pwd.getpwnam("nobody").pw_uid if os.geteuid() == 0 else os.geteuid())
             pg.restart()
             self.assertEqual(pg.sql("SELECT count(*) FROM t", database="test_1"), "2")
             with self.assertRaises(RuntimeError):

@@ -105,7 +105,7 @@ void pg_server::start_watchdog() {
     std::string stop = "'" + (bin_ / "pg_ctl").string() + "' -D '" + (dir_ / "data").string() +
                        "' -m immediate stop >/dev/null 2>&1";
     if (as_nobody_) stop = "runuser -u nobody -- " + stop;
-    std::string script = "cat >/dev/null; " + stop + "; rm -rf '" + dir_.string() + "'";
+    std::string script = "cd /; cat >/dev/null; " + stop + "; rm -rf '" + dir_.string() + "'";
     const pid_t child = ::fork();
     if (child < 0) throw std::system_error(errno, std::generic_category(), "fork");
     if (child == 0) {
@@ -142,6 +142,7 @@ void pg_server::run(std::vector<std::string> argv, const std::string& what) cons
     std::vector<char*> args;
     for (auto& arg : argv) args.push_back(arg.data());
     args.push_back(nullptr);
+    const std::string cwd = dir_.string();  // one nobody may enter: the caller's may be root's alone
     const pid_t child = ::fork();
     if (child < 0) throw std::system_error(errno, std::generic_category(), "fork");
     if (child == 0) {
@@ -150,6 +151,7 @@ void pg_server::run(std::vector<std::string> argv, const std::string& what) cons
             ::dup2(out, STDOUT_FILENO);
             ::dup2(out, STDERR_FILENO);
         }
+        if (::chdir(cwd.c_str()) != 0) ::_exit(126);
         ::execvp(args[0], args.data());
         ::_exit(127);
     }
