@@ -4,14 +4,19 @@
 // the server's state must not change. The allowed origin doing the same is the control.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { media, sleep, startHarness, unique } from './harness.js';
+import { media, sleep, startHarness } from './harness.js';
 
 let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
 
-/** In the page: POST one ping with a bearer token; what came back, or the error's name. */
-function postPing(page, url, token, contentId) {
+/**
+ * From a blank page of `origin` in `context`: POST one ping for `user` with a bearer token; what
+ * came back, or the error's name.
+ */
+async function postPing(context, origin, user, contentId) {
+  const page = await context.newPage();
+  await page.goto(`${origin}/test/blank.html`);
   return page.evaluate(async ({ url, token, contentId }) => {
     try {
       const response = await fetch(`${url}/v1/progress`, {
@@ -23,33 +28,20 @@ function postPing(page, url, token, contentId) {
     } catch (error) {
       return { error: error.name, message: error.message };
     }
-  }, { url, token, contentId });
+  }, { url: h.server.url, token: await h.server.token(user), contentId });
 }
 
-test('the allowed origin reads progressd\'s answers', { timeout: 30_000 }, async () => {
-  const user = unique('u');
-  const contentId = unique('lesson');
-  const context = await h.newContext();
-  try {
-    const page = await context.newPage();
-    await page.goto(`${h.pageOrigin}/test/blank.html`);
-    const answer = await postPing(page, h.server.url, await h.server.token(user), contentId);
+test('the allowed origin reads progressd\'s answers', { timeout: 30_000 }, () =>
+  h.withContext({}, async ({ context, user, contentId }) => {
+    const answer = await postPing(context, h.pageOrigin, user, contentId);
     assert.equal(answer.status, 200, JSON.stringify(answer));
     assert.equal(answer.body.position_seconds, 5);
     assert.equal((await h.record(user, contentId)).position_seconds, 5);
-  } finally {
-    await context.close();
-  }
-});
+  }));
 
-test('a page on an origin not in the list cannot call progressd', { timeout: 30_000 }, async () => {
-  const user = unique('u');
-  const contentId = unique('lesson');
-  const context = await h.newContext();
-  try {
-    const page = await context.newPage();
-    await page.goto(`${h.otherOrigin}/test/blank.html`);
-    const answer = await postPing(page, h.server.url, await h.server.token(user), contentId);
+test('a page on an origin not in the list cannot call progressd', { timeout: 30_000 }, () =>
+  h.withContext({}, async ({ context, user, contentId }) => {
+    const answer = await postPing(context, h.otherOrigin, user, contentId);
     assert.equal(answer.error, 'TypeError', `fetch must reject: ${JSON.stringify(answer)}`);
     assert.equal(await h.record(user, contentId), null, 'the server has no record');
 
@@ -60,10 +52,7 @@ test('a page on an origin not in the list cannot call progressd', { timeout: 30_
     await sleep(500);
     assert.ok(await media.pending(player) >= 1, 'the refused pings stay queued');
     assert.equal(await h.record(user, contentId), null, 'still no record');
-  } finally {
-    await context.close();
-  }
-});
+  }));
 
 test('preflights: 204 with the allow headers for the listed origin, 403 for another', async () => {
   const ask = (origin) => fetch(`${h.server.url}/v1/progress`, {

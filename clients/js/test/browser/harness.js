@@ -60,7 +60,7 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * Returns the harness object; call close() in the file's after().
  */
 export async function startHarness({ catalog } = {}) {
-  const media = await makeVideo({ seconds: VIDEO_SECONDS });
+  const videoFile = await makeVideo({ seconds: VIDEO_SECONDS });
   const mounts = {
     '/test': path.join(HERE, 'pages'),
     '/src': path.join(JS_ROOT, 'src'),
@@ -86,7 +86,7 @@ export async function startHarness({ catalog } = {}) {
     pageOrigin,
     // The same static server under another origin, one progressd does not allow.
     otherOrigin: `http://127.0.0.1:${pages.port}`,
-    mediaPath: `/media/${path.basename(media)}`,
+    mediaPath: `/media/${path.basename(videoFile)}`,
 
     /** A service-key request to progressd: {status, body}. */
     api(method, pathAndQuery, body) {
@@ -123,6 +123,58 @@ export async function startHarness({ catalog } = {}) {
       await page.goto(origin + pagePath);
       await page.waitForFunction(() => window.testReady === true, null, { timeout: 10_000 });
       return page;
+    },
+
+    /**
+     * Runs `run({ user, contentId, context, requests })` with a fresh user and content id (or the
+     * ones given), a fresh context and its pings captured (`capturePings`); the context is closed
+     * afterwards, whatever happened. Resolves to what `run` resolves to.
+     */
+    async withContext({ user = unique('u'), contentId = unique('lesson') } = {}, run) {
+      const context = await harness.newContext();
+      const requests = harness.capturePings(context);
+      try {
+        return await run({ user, contentId, context, requests });
+      } finally {
+        await context.close();
+      }
+    },
+
+    /**
+     * `withContext`, with the test page opened in the context first (`openPlayer` with `options`,
+     * user and contentId filled in): `run({ page, user, contentId, context, requests })`.
+     */
+    withPlayer(options, run) {
+      return harness.withContext(options, async (fixture) => run({
+        ...fixture,
+        page: await harness.openPlayer(fixture.context, { ...options, user: fixture.user, contentId: fixture.contentId }),
+      }));
+    },
+
+    /** Polls the server's record of `user` on `contentId` until `accept(record)`; that record. */
+    recordWhen(user, contentId, accept, { message = 'the record on the server', ...options } = {}) {
+      return waitFor(async () => {
+        const record = await harness.record(user, contentId);
+        return record && accept(record) && record;
+      }, { message, ...options });
+    },
+
+    /** The server's record once its position is `seconds` (within 0.3 s), as after a pause there. */
+    recordAt(user, contentId, seconds, message = `the position ${seconds} on the server`) {
+      return harness.recordWhen(user, contentId, (record) => Math.abs(record.position_seconds - seconds) < 0.3,
+        { message });
+    },
+
+    /**
+     * Plays `page` from where it is to `to` s of media, then waits for the server's record to show
+     * `spent` s or more of time spent; that record. `controls` drive the player (default `media`,
+     * the plain <video>).
+     */
+    async playUntilSpent({ page, user, contentId, to, spent, message, controls = media }) {
+      await controls.play(page);
+      await controls.reach(page, to);
+      return harness.recordWhen(user, contentId, (record) => record.time_spent_seconds >= spent,
+        { message: message || `time spent of ${spent} s or more on the server` });
     },
 
     /**

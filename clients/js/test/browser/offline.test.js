@@ -5,7 +5,7 @@
 // (and about the time really played), views 1.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { media, startHarness, unique, waitFor } from './harness.js';
+import { media, startHarness, waitFor } from './harness.js';
 
 let h;
 before(async () => { h = await startHarness(); });
@@ -31,6 +31,20 @@ const log = (requests) => requests.map((r) => `${r.status ?? r.failed}: ${r.ping
   `${p.session_id.slice(0, 8)}#${p.seq} ${p.event} @${p.position_seconds} +${p.time_spent_delta_seconds}`).join(', ')}`)
   .join('\n');
 
+/**
+ * Takes `context` offline, plays `page` `seconds` further and pauses, then waits until `queued`
+ * or more pings wait in the SDK's queue; the media time it paused at.
+ */
+async function playOffline(context, page, seconds, queued, message) {
+  await context.setOffline(true);
+  const offlineFrom = await media.time(page);
+  await media.reach(page, offlineFrom + seconds);
+  await media.pause(page);
+  const pausedAt = await media.time(page);
+  await waitFor(async () => (await media.pending(page)) >= queued, { message });
+  return pausedAt;
+}
+
 function assertEachDeliveredOnce(requests, record) {
   const { distinct, delivered } = tally(requests);
   for (const [k, count] of delivered) assert.equal(count, 1, `ping ${k} delivered ${count} times:\n${log(requests)}`);
@@ -48,26 +62,12 @@ function assertEachDeliveredOnce(requests, record) {
   }
 }
 
-test('pings made offline are delivered once when the network is back', { timeout: 60_000 }, async () => {
-  const user = unique('u');
-  const contentId = unique('lesson');
-  const context = await h.newContext();
-  const requests = h.capturePings(context);
-  try {
-    const page = await h.openPlayer(context, { user, contentId, updateIntervalSeconds: 1 });
-    await media.play(page);
-    await media.reach(page, 2.2);
-    const online = await waitFor(async () => {
-      const record = await h.record(user, contentId);
-      return record && record.time_spent_seconds >= 1 && record;
-    }, { message: 'pings delivered before going offline' });
+test('pings made offline are delivered once when the network is back', { timeout: 60_000 }, () =>
+  h.withPlayer({ updateIntervalSeconds: 1 }, async ({ page, user, contentId, context, requests }) => {
+    const online = await h.playUntilSpent({ page, user, contentId, to: 2.2, spent: 1,
+      message: 'pings delivered before going offline' });
 
-    await context.setOffline(true);
-    const offlineFrom = await media.time(page);
-    await media.reach(page, offlineFrom + 3.5);
-    await media.pause(page);
-    const pausedAt = await media.time(page);
-    await waitFor(async () => (await media.pending(page)) >= 3, { message: 'three or more pings queued offline' });
+    const pausedAt = await playOffline(context, page, 3.5, 3, 'three or more pings queued offline');
     const whileOffline = await h.record(user, contentId);
     assert.ok(whileOffline.time_spent_seconds <= online.time_spent_seconds + 1.5,
       'nothing (but perhaps one ping in flight at the switch) reached the server while offline');
@@ -84,37 +84,21 @@ test('pings made offline are delivered once when the network is back', { timeout
     await waitFor(async () => (await media.pending(page)) === 0, { timeout: 5_000, message: 'the queue sent on `online`' });
     const took = Date.now() - back;
     assert.ok(took < 1500, `the queue was sent ${took} ms after the network came back, not at once`);
-    const record = await waitFor(async () => {
-      const r = await h.record(user, contentId);
-      return Math.abs(r.position_seconds - pausedAt) < 0.3 && r;
-    }, { message: 'the pause position on the server' });
+    const record = await h.recordAt(user, contentId, pausedAt, 'the pause position on the server');
     assert.ok(Math.abs(record.time_spent_seconds - pausedAt) <= 1,
       `time spent ${record.time_spent_seconds} s should be about the ${pausedAt} s played, not doubled`);
     await h.settled(requests);
     assertEachDeliveredOnce(requests, record);
-  } finally {
-    await context.close();
-  }
-});
+  }));
 
-test('a reload while offline delivers the queue on the next page', { timeout: 60_000 }, async () => {
-  const user = unique('u');
-  const contentId = unique('lesson');
-  const context = await h.newContext();
-  const requests = h.capturePings(context);
-  try {
-    const page = await h.openPlayer(context, { user, contentId, updateIntervalSeconds: 1 });
+test('a reload while offline delivers the queue on the next page', { timeout: 60_000 }, () =>
+  h.withPlayer({ updateIntervalSeconds: 1 }, async ({ page, user, contentId, context, requests }) => {
     const firstSession = await page.evaluate(() => window.tracker.sessionId);
     await media.play(page);
     await media.reach(page, 1.5);
-    await waitFor(async () => (await h.record(user, contentId))?.views === 1, { message: 'the start ping' });
+    await h.recordWhen(user, contentId, (record) => record.views === 1, { message: 'the start ping' });
 
-    await context.setOffline(true);
-    const offlineFrom = await media.time(page);
-    await media.reach(page, offlineFrom + 3);
-    await media.pause(page);
-    const pausedAt = await media.time(page);
-    await waitFor(async () => (await media.pending(page)) >= 2, { message: 'pings queued offline' });
+    const pausedAt = await playOffline(context, page, 3, 2, 'pings queued offline');
     const stale = await h.record(user, contentId);
     assert.ok(stale.position_seconds < pausedAt - 1, 'the server has not seen the offline part');
 
@@ -132,10 +116,7 @@ test('a reload while offline delivers the queue on the next page', { timeout: 60
     const secondSession = await page.evaluate(() => window.tracker.sessionId);
     assert.notEqual(secondSession, firstSession);
 
-    const record = await waitFor(async () => {
-      const r = await h.record(user, contentId);
-      return Math.abs(r.position_seconds - pausedAt) < 0.3 && r;
-    }, { message: `the offline position ${pausedAt} delivered by the next page` });
+    const record = await h.recordAt(user, contentId, pausedAt, `the offline position ${pausedAt} delivered by the next page`);
     await waitFor(async () => (await media.pending(page)) === 0, { message: 'the next page\'s queue empty' });
     assert.ok(Math.abs(record.time_spent_seconds - pausedAt) <= 1,
       `time spent ${record.time_spent_seconds} s should be about the ${pausedAt} s played`);
@@ -144,7 +125,4 @@ test('a reload while offline delivers the queue on the next page', { timeout: 60
     assert.ok(late.length > 0, 'the next page sent the last page\'s pings');
     await h.settled(requests);
     assertEachDeliveredOnce(requests, await h.record(user, contentId));
-  } finally {
-    await context.close();
-  }
-});
+  }));

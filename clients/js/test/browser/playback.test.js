@@ -3,33 +3,21 @@
 // checked on the server's record (GET /v1/progress/{id}), not only on what the page says.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { media, sleep, startHarness, unique, VIDEO_SECONDS, waitFor } from './harness.js';
+import { media, sleep, startHarness, unique, VIDEO_SECONDS } from './harness.js';
 
 let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
 
-test('pings arrive while playing and stop while paused', { timeout: 60_000 }, async () => {
-  const user = unique('u');
-  const contentId = unique('lesson');
-  const context = await h.newContext();
-  const requests = h.capturePings(context);
-  try {
-    const page = await h.openPlayer(context, { user, contentId, updateIntervalSeconds: 1 });
-    await media.play(page);
-    await media.reach(page, 3.2);
-    const playing = await waitFor(async () => {
-      const record = await h.record(user, contentId);
-      return record && record.time_spent_seconds >= 2 && record;
-    }, { message: 'time spent of 2 s or more on the server while playing' });
+test('pings arrive while playing and stop while paused', { timeout: 60_000 }, () =>
+  h.withPlayer({ updateIntervalSeconds: 1 }, async ({ page, user, contentId, requests }) => {
+    const playing = await h.playUntilSpent({ page, user, contentId, to: 3.2, spent: 2,
+      message: 'time spent of 2 s or more on the server while playing' });
     assert.equal(playing.views, 1, 'one start ping, one view');
 
     await media.pause(page);
     const pausedAt = await media.time(page);
-    const paused = await waitFor(async () => {
-      const record = await h.record(user, contentId);
-      return Math.abs(record.position_seconds - pausedAt) < 0.3 && record;
-    }, { message: `the pause position ${pausedAt} on the server` });
+    const paused = await h.recordAt(user, contentId, pausedAt, `the pause position ${pausedAt} on the server`);
     const requestsWhenPaused = requests.length;
     await sleep(2500);
     const later = await h.record(user, contentId);
@@ -37,16 +25,11 @@ test('pings arrive while playing and stop while paused', { timeout: 60_000 }, as
     assert.equal(later.time_spent_seconds, paused.time_spent_seconds, 'time spent stays while paused');
     assert.equal(later.position_seconds, paused.position_seconds);
 
-    await media.play(page);
-    await media.reach(page, pausedAt + 2.2);
-    await waitFor(async () => (await h.record(user, contentId)).time_spent_seconds >= paused.time_spent_seconds + 1.5,
-      { message: 'time spent growing again after play' });
+    await h.playUntilSpent({ page, user, contentId, to: pausedAt + 2.2, spent: paused.time_spent_seconds + 1.5,
+      message: 'time spent growing again after play' });
     await media.pause(page);
     const end = await media.time(page);
-    const final = await waitFor(async () => {
-      const record = await h.record(user, contentId);
-      return Math.abs(record.position_seconds - end) < 0.3 && record;
-    }, { message: 'the second pause position on the server' });
+    const final = await h.recordAt(user, contentId, end, 'the second pause position on the server');
     // Played from 0 at rate 1 with one pause: time spent is the media time played.
     assert.ok(Math.abs(final.time_spent_seconds - end) <= 1,
       `time spent ${final.time_spent_seconds} s should be about the ${end} s played`);
@@ -61,53 +44,34 @@ test('pings arrive while playing and stop while paused', { timeout: 60_000 }, as
     assert.equal(pings[0].event, 'start');
     assert.ok(pings.filter((p) => p.event === 'start').length === 1, 'one start');
     assert.ok(pings.length >= 5, `periodic updates while playing (${pings.length} pings)`);
-  } finally {
-    await context.close();
-  }
-});
+  }));
 
-test('seeking ahead does not count as watched', { timeout: 60_000 }, async () => {
-  const user = unique('u');
-  const contentId = unique('lesson');
-  const context = await h.newContext();
-  try {
-    const page = await h.openPlayer(context, { user, contentId, updateIntervalSeconds: 1 });
+test('seeking ahead does not count as watched', { timeout: 60_000 }, () =>
+  h.withPlayer({ updateIntervalSeconds: 1 }, async ({ page, user, contentId }) => {
     await media.play(page);
     await media.reach(page, 4);
     const jumpFrom = await media.time(page);
     const jumpTo = VIDEO_SECONDS - 3;
     await media.seek(page, jumpTo);
     await page.waitForFunction(() => document.querySelector('video').ended, null, { timeout: 15_000 });
-    const record = await waitFor(async () => {
-      const r = await h.record(user, contentId);
-      return r && r.position_seconds >= VIDEO_SECONDS - 0.5 && r;
-    }, { message: 'the end position on the server' });
+    const record = await h.recordWhen(user, contentId, (r) => r.position_seconds >= VIDEO_SECONDS - 0.5,
+      { message: 'the end position on the server' });
     const played = jumpFrom + (VIDEO_SECONDS - jumpTo);
     const expected = (100 * played) / VIDEO_SECONDS;
     assert.ok(record.progress_percent >= 97, `progress follows the position: ${record.progress_percent}`);
     assert.ok(Math.abs(record.watched_percent - expected) <= 8,
       `watched_percent ${record.watched_percent} should be about the ${expected.toFixed(1)} % really played`);
     assert.ok(record.time_spent_seconds <= played + 1, `time spent ${record.time_spent_seconds} s, played ${played} s`);
-  } finally {
-    await context.close();
-  }
-});
+  }));
 
-test('a reload resumes at the stored position', { timeout: 60_000 }, async () => {
-  const user = unique('u');
-  const contentId = unique('lesson');
-  const context = await h.newContext();
-  try {
-    const page = await h.openPlayer(context, { user, contentId, updateIntervalSeconds: 1, playbackRate: 2 });
+test('a reload resumes at the stored position', { timeout: 60_000 }, () =>
+  h.withPlayer({ updateIntervalSeconds: 1, playbackRate: 2 }, async ({ page, user, contentId }) => {
     assert.equal(await page.evaluate(() => window.tracker.resumed), null, 'nothing to resume the first time');
     await media.play(page);
     await media.reach(page, 8);
     await media.pause(page);
     const pausedAt = await media.time(page);
-    const stored = await waitFor(async () => {
-      const record = await h.record(user, contentId);
-      return record && Math.abs(record.position_seconds - pausedAt) < 0.3 && record;
-    }, { message: 'the pause position on the server' });
+    const stored = await h.recordAt(user, contentId, pausedAt, 'the pause position on the server');
     // At 2x, 8 s of media take 4 s: time spent is wall time played, not media time.
     assert.ok(Math.abs(stored.time_spent_seconds - pausedAt / 2) <= 1,
       `time spent ${stored.time_spent_seconds} s for ${pausedAt} s of media at 2x`);
@@ -122,10 +86,7 @@ test('a reload resumes at the stored position', { timeout: 60_000 }, async () =>
       return video.readyState >= 1 && Math.abs(video.currentTime - p) < 0.5;
     }, stored.position_seconds, { timeout: 10_000 });
     assert.equal(await page.evaluate(() => document.querySelector('video').paused), true, 'resume does not start playback');
-  } finally {
-    await context.close();
-  }
-});
+  }));
 
 test('no resume near the end', { timeout: 30_000 }, async () => {
   const user = unique('u');
@@ -134,14 +95,10 @@ test('no resume near the end', { timeout: 30_000 }, async () => {
     user_id: user, content_id: contentId, position_seconds: VIDEO_SECONDS - 4, duration_seconds: VIDEO_SECONDS,
   });
   assert.equal(ping.status, 200);
-  const context = await h.newContext();
-  try {
-    const page = await h.openPlayer(context, { user, contentId });
+  await h.withPlayer({ user, contentId }, async ({ page }) => {
     assert.equal(await page.evaluate(() => window.tracker.resumed), null, 'within resumeNearEndSeconds of the end');
     await page.waitForFunction(() => document.querySelector('video').readyState >= 1);
     await sleep(300);
     assert.equal(await media.time(page), 0);
-  } finally {
-    await context.close();
-  }
+  });
 });

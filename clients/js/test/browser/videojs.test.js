@@ -3,7 +3,7 @@
 // the server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sleep, startHarness, unique, waitFor } from './harness.js';
+import { sleep, startHarness } from './harness.js';
 
 let h;
 before(async () => { h = await startHarness(); });
@@ -17,24 +17,14 @@ const player = {
     { timeout: 20_000, polling: 50 }),
 };
 
-test('the video.js plugin reports progress and resumes after a reload', { timeout: 60_000 }, async () => {
-  const user = unique('u');
-  const contentId = unique('lesson');
-  const context = await h.newContext();
-  const requests = h.capturePings(context);
-  try {
-    const page = await h.openPlayer(context, { user, contentId, updateIntervalSeconds: 1, pagePath: '/test/videojs.html' });
+test('the video.js plugin reports progress and resumes after a reload', { timeout: 60_000 }, () =>
+  h.withPlayer({ updateIntervalSeconds: 1, pagePath: '/test/videojs.html' }, async ({ page, user, contentId, requests }) => {
     assert.equal(typeof await page.evaluate(() => window.tracker.sessionId), 'string', 'progressd() returns the tracker');
-    await player.play(page);
-    await player.reach(page, 3.2);
-    await waitFor(async () => (await h.record(user, contentId))?.time_spent_seconds >= 2,
-      { message: 'time spent of 2 s or more while playing' });
+    await h.playUntilSpent({ page, user, contentId, to: 3.2, spent: 2, controls: player,
+      message: 'time spent of 2 s or more while playing' });
     await player.pause(page);
     const pausedAt = await player.time(page);
-    const stored = await waitFor(async () => {
-      const record = await h.record(user, contentId);
-      return Math.abs(record.position_seconds - pausedAt) < 0.3 && record;
-    }, { message: `the pause position ${pausedAt} on the server` });
+    const stored = await h.recordAt(user, contentId, pausedAt, `the pause position ${pausedAt} on the server`);
     assert.equal(stored.views, 1);
     assert.equal(stored.duration_seconds, 24, 'the media duration is reported');
     const count = requests.length;
@@ -49,7 +39,4 @@ test('the video.js plugin reports progress and resumes after a reload', { timeou
       `resumed at ${resumed}, stored ${stored.position_seconds}`);
     await page.waitForFunction((p) => Math.abs(window.player.currentTime() - p) < 0.5, stored.position_seconds,
       { timeout: 10_000 });
-  } finally {
-    await context.close();
-  }
-});
+  }));
