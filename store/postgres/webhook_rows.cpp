@@ -1,0 +1,80 @@
+#include "store/postgres/webhook_rows.hpp"
+
+#include "store/codec/event_codec.hpp"
+#include "store/postgres/pg_binary.hpp"
+#include "store/postgres/row_batching.hpp"
+
+#include <tuple>
+
+namespace progressd::store {
+namespace {
+
+namespace bin = pg_binary;
+
+constexpr statement upsert_statement{"progressd_upsert_webhooks", R"sql(
+INSERT INTO webhooks (webhook_id, target_url, active, created_at, payload)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::int8[], $5::bytea[])
+ON CONFLICT (webhook_id) DO UPDATE SET
+    target_url = EXCLUDED.target_url, active = EXCLUDED.active, created_at = EXCLUDED.created_at,
+    payload = EXCLUDED.payload
+)sql"};
+
+constexpr statement delete_statement{"progressd_delete_webhooks", R"sql(
+DELETE FROM webhooks WHERE webhook_id = ANY($1::text[])
+)sql"};
+
+constexpr statement load_statement{"progressd_load_webhooks", R"sql(
+SELECT webhook_id, payload FROM webhooks ORDER BY webhook_id COLLATE "C"
+)sql"};
+
+}  // namespace
+
+pg_outcome<std::size_t> upsert_webhooks(transaction& txn, std::span<const webhook> webhooks) {
+    const auto kept = row_batching::last_of_each_key(webhooks.size(), [&](std::size_t i) { return std::tie(webhooks[i].id); });
+    return row_batching::in_chunks(kept.size(), [&](std::size_t begin, std::size_t end) -> pg_outcome<std::size_t> {
+        bin::array_builder id{bin::text_oid}, target{bin::text_oid}, active{bin::bool_oid}, created_at{bin::int8_oid},
+            payload{bin::bytea_oid};
+        for (std::size_t i = begin; i < end; ++i) {
+            const webhook& hook = webhooks[kept[i]];
+            id.add_bytes(hook.id);
+            target.add_bytes(hook.target_url);
+            active.add_bool(hook.active);
+            created_at.add_int(hook.created_at);
+            payload.add_bytes(encode_webhook(hook));
+        }
+        query_params params;
+        for (const auto* column : {&id, &target, &active, &created_at, &payload}) params.add_binary(column->finish());
+        auto written = txn.conn().run(upsert_statement, params);
+        if (!written) return written.error();
+        return end - begin;
+    });
+}
+
+pg_outcome<std::size_t> delete_webhooks(transaction& txn, std::span<const std::string_view> ids) {
+    const auto kept = row_batching::last_of_each_key(ids.size(), [&](std::size_t i) { return std::tie(ids[i]); });
+    return row_batching::in_chunks(kept.size(), [&](std::size_t begin, std::size_t end) -> pg_outcome<std::size_t> {
+        bin::array_builder id{bin::text_oid};
+        for (std::size_t i = begin; i < end; ++i) id.add_bytes(ids[kept[i]]);
+        query_params params;
+        params.add_binary(id.finish());
+        auto deleted = txn.conn().run(delete_statement, params);
+        if (!deleted) return deleted.error();
+        return static_cast<std::size_t>(deleted->affected());
+    });
+}
+
+pg_outcome<std::vector<webhook>> load_webhooks(connection& conn) {
+    auto result = conn.run(load_statement, query_params{}, result_format::binary);
+    if (!result) return result.error();
+    std::vector<webhook> hooks;
+    hooks.reserve(static_cast<std::size_t>(result->rows()));
+    for (int i = 0; i < result->rows(); ++i) {
+        const std::string_view id = result->bytes(i, 0);
+        auto hook = decode_webhook(id, result->bytes(i, 1));
+        if (!hook) return row_batching::malformed_row("webhooks", id, "payload");
+        hooks.push_back(std::move(*hook));
+    }
+    return hooks;
+}
+
+}  // namespace progressd::store
