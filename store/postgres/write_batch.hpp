@@ -57,7 +57,8 @@ struct write_batch {
 
     // progress_store::collect_dirty's visitor: copies the change (the store's lock is held).
     void add_record(std::string_view user_id, const record_key& key, const progress_record* record);
-    // The visitor to hand a source's collect_changes, for the source writing `table`.
+    // The visitor to hand a source's collect_changes, for the source writing `table`. It appends
+    // to this batch, which must stay where it is while the visitor is in use.
     change_visitor collector(batch_table table);
 
     bool empty() const { return records.empty() && changes.empty(); }
