@@ -42,7 +42,7 @@ pg_status write_fenced(connection& conn, const std::string& user, std::string_vi
 BOOST_AUTO_TEST_SUITE(pg_partition_leases, *boost::unit_test::precondition(postgres_installed{}))
 
 BOOST_FIXTURE_TEST_CASE(a_lone_node_acquires_every_partition_at_epoch_1, membership_db) {
-    test_node a("node-a", conninfo);
+    test_node a("node-a", conninfo, std::chrono::minutes(1));
     const auto first = a.period();
     BOOST_TEST(first.acquired.size() == partition_count);
     BOOST_TEST(std::all_of(first.acquired.begin(), first.acquired.end(), [](const auto& c) { return c.epoch == 1; }));
@@ -135,8 +135,10 @@ BOOST_FIXTURE_TEST_CASE(a_silent_node_is_taken_over_after_the_lease, membership_
     const auto a_claims = a.keeper.claims();
     BOOST_REQUIRE(!a_claims.empty());
 
-    // A falls silent (a crash, a pause). Within the lease, B leaves its partitions alone.
-    BOOST_TEST(b.period().acquired.empty());
+    // A falls silent (a crash, a pause). Within the lease, B leaves its partitions alone (checked
+    // when this machine was quick enough for B's step to end within it).
+    const auto within = b.period();
+    if (std::chrono::steady_clock::now() - last_heartbeat < test_lease) BOOST_TEST(within.acquired.empty());
 
     // A user of one of A's partitions, and A's batch for it while A still holds it.
     std::string user;
