@@ -261,7 +261,8 @@ net::awaitable<void> answer_read_failure(connection& c, boost::system::error_cod
     const std::string_view target = header ? std::string_view(parser.get().target()) : std::string_view("/");
     // A page is told why its upload failed (413) only if the answer names its origin.
     const std::string_view origin = header ? c.env.cors.allowed(parser.get()[http::field::origin]) : std::string_view{};
-    const response_framing framing{.version = 11, .keep_alive = false, .vary_origin = c.env.cors.enabled(), .cors_origin = origin};
+    const response_framing framing{
+        .version = 11, .keep_alive = false, .vary_origin = c.env.cors.enabled(), .cors_origin = origin};
     serialize_response(c.env.routes.error_for(target, *failure), framing, c.output);
     c.registered.expires_after(std::chrono::seconds(1));
     co_await net::async_write(c.socket, net::buffer(c.output), use_tuple);
