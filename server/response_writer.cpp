@@ -40,9 +40,11 @@ void serialize_response(const http_response& response, response_framing framing,
     out.append("\r\n");
     bool has_length = false;
     bool has_type = false;
+    bool has_retry_after = false;
     for (const auto& field : response) {
         has_length = has_length || field.name() == http::field::content_length;
         has_type = has_type || field.name() == http::field::content_type;
+        has_retry_after = has_retry_after || field.name() == http::field::retry_after;
         const auto name = field.name_string();
         const auto value = field.value();
         out.append(name.data(), name.size());
@@ -58,6 +60,10 @@ void serialize_response(const http_response& response, response_framing framing,
         append_number(out, response.body().size());
         out.append("\r\n");
     }
+    // Every 503 (readiness while loading or draining, writes while persistence fails), in every
+    // family's format, tells clients when to come back, so players and load balancers retry
+    // instead of giving up or hammering. A handler that knows better sets its own.
+    if (response.result_int() == 503 && !has_retry_after) out.append("Retry-After: 1\r\n");
     if (framing.vary_origin) append_cors_fields(out, framing);
     if (framing.version == 10 && framing.keep_alive) out.append("Connection: keep-alive\r\n");
     if (framing.version != 10 && !framing.keep_alive) out.append("Connection: close\r\n");

@@ -29,7 +29,8 @@ struct response_framing {
 // when there is content and the handler set no type (JSON is what every API family answers; CSV,
 // problem+json and the metrics text set theirs), Content-Length (from the body, unless the handler
 // set one or the status allows no body: 1xx, 204, 304) and Connection (when keep-alive differs from
-// the version's default), the CORS fields the framing asks for, a blank line and the body.
+// the version's default), Retry-After: 1 on a 503 without one, the CORS fields the framing asks
+// for, a blank line and the body.
 void serialize_response(const http_response& response, response_framing framing, std::string& out);
 
 }  // namespace progressd

@@ -206,13 +206,15 @@ class LmdbFailureTest(DurabilityCase):
         else:
             self.fail("2000 writes of 4 KiB never filled a 1 MiB map")
 
-        status, _, raw, doc = server.request("GET", "/readyz")
+        status, headers, raw, doc = server.request("GET", "/readyz")
         self.assertEqual(status, 503, raw)
         self.assertEqual(doc["status"], "fail")
+        self.assertEqual(headers.get("retry-after"), "1", headers)
         status, headers, raw, doc = post_ping(
             server, {"content_id": "refused", "user_id": "full-u", "position_seconds": 5}, key=SERVICE_KEY)
         self.assertEqual(status, 503, raw)
         self.assertTrue(headers.get("content-type", "").startswith("application/problem+json"), headers)
+        self.assertEqual(headers.get("retry-after"), "1", headers)
         # Everything acknowledged before the failure is still served from memory.
         self.assert_acked_present(acked, self.read_all(server, acked.keys()))
         status, _, raw, _ = server.request("GET", "/v1/progress/refused?user_id=full-u", key=SERVICE_KEY)
@@ -239,6 +241,7 @@ class DrainTest(DurabilityCase):
         self.assertEqual(status, 503, raw)
         self.assertEqual(doc.get("status"), "fail", doc)
         self.assertEqual(headers.get("connection", "").lower(), "close", headers)
+        self.assertEqual(headers.get("retry-after"), "1", headers)
         status, headers, raw, _ = server.request("HEAD", "/readyz")
         self.assertEqual(status, 503)
         status, headers, raw, doc = server.request("GET", "/livez")

@@ -92,6 +92,19 @@ BOOST_AUTO_TEST_CASE(no_content_means_no_type) {
     BOOST_TEST(wire(no_content, {.version = 11, .keep_alive = true, .head = false}) == "HTTP/1.1 204 No Content\r\n\r\n");
 }
 
+BOOST_AUTO_TEST_CASE(every_503_says_when_to_retry_unless_the_handler_did) {
+    BOOST_TEST(wire(json(http::status::service_unavailable, "{}"), {.version = 11, .keep_alive = true}) ==
+               "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+               "Retry-After: 1\r\n\r\n{}");
+    auto own = json(http::status::service_unavailable, "{}");
+    own.set(http::field::retry_after, "30");
+    BOOST_TEST(wire(own, {.version = 11, .keep_alive = true}) ==
+               "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 30\r\n"
+               "Content-Length: 2\r\n\r\n{}");
+    const auto other = wire(json(http::status::internal_server_error, "{}"), {.version = 11, .keep_alive = true});
+    BOOST_TEST(other.find("Retry-After") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(cors_on_names_an_allowed_origin_and_always_says_the_answer_varies_by_origin) {
     const response_framing allowed{.version = 11, .keep_alive = true, .vary_origin = true,
                                    .cors_origin = "https://app.example.com"};
