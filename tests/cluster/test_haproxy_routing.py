@@ -5,6 +5,8 @@ runtime API moves a user at once."""
 
 import base64
 import collections
+import json
+import socket
 import unittest
 import urllib.parse
 
@@ -97,6 +99,23 @@ class HaproxyRoutingTest(unittest.TestCase):
                               {"pings": [{"content_id": "c1", "user_id": user}, {"content_id": "c2", "user_id": "z"}]})
             self.expect_owner(user, "POST", "/v1/view/read", API_KEY, {"request": {"userId": user}})
             self.expect_owner(user, "POST", "/v1/enrollments", API_KEY, {"user": {"id": user}, "course": {"id": "c"}})
+
+    def test_a_body_sent_after_100_continue_is_read(self):
+        user = users(1, prefix="expect")[0]
+        body = json.dumps({"content_id": "x" * 3000, "user_id": user}).encode()
+        with socket.create_connection(("127.0.0.1", self.rig.port), timeout=10) as s:
+            s.sendall(b"POST /v1/progress HTTP/1.1\r\nhost: lb\r\nauthorization: Bearer key\r\n"
+                      b"content-type: application/json\r\nexpect: 100-continue\r\n"
+                      b"content-length: " + str(len(body)).encode() + b"\r\n\r\n")
+            interim = s.recv(4096)
+            self.assertTrue(interim.startswith(b"HTTP/1.1 100"), interim)
+            s.sendall(body)
+            answer = b""
+            while not answer.endswith(b"}"):
+                chunk = s.recv(4096)
+                self.assertTrue(chunk, answer)
+                answer += chunk
+        self.assertEqual(json.loads(answer.split(b"\r\n\r\n", 1)[1])["node"], owner_of(partition_of(user)))
 
     def spread(self, make_request, count=30):
         answered = collections.Counter(make_request(i) for i in range(count))
