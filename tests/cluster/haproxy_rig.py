@@ -14,10 +14,12 @@ loopback ports), the map file and runtime API socket paths, and no `user`/`group
 """
 
 import base64
+import ctypes
 import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -55,6 +57,12 @@ def jwt_for(user_id):
     header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     payload = b64url(json.dumps({"sub": user_id, "iat": 1700000000, "exp": 4100000000}).encode())
     return f"{header}.{payload}.{b64url(b'not-a-signature')}"
+
+
+def _die_with_parent():
+    """In the child before exec: SIGKILL when the process that started it ends (Linux)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port():
@@ -162,9 +170,10 @@ class HaproxyRig:
         with open(self.config_path, "w") as f:
             f.write(text)
         self.log = open(os.path.join(self.dir, "haproxy.log"), "w")
-        # -db: stay in the foreground, so the process is ours to stop.
+        # -db: stay in the foreground, so the process is ours to stop; and stopped with the test
+        # process however that ends (a kill, a timeout), never left serving on a CI machine.
         self.process = subprocess.Popen([haproxy_binary(), "-db", "-f", self.config_path],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+                                        stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         self.wait_for(lambda: self.server_states() == {n: "UP" for n in SHIPPED_NODES}, "every node UP")
         return self
 
