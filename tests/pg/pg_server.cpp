@@ -72,13 +72,8 @@ pg_server::pg_server() : bin_(postgres_bin_dir()), as_nobody_(::geteuid() == 0) 
              "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
             "initdb");
         for (int attempt = 0;; ++attempt) {
-            port_ = free_port();
-            const std::string options = "-p " + std::to_string(port_) + " -k " + dir_.string() +
-                                        " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100";
             try {
-                run({(bin_ / "pg_ctl").string(), "-D", (dir_ / "data").string(), "-l", (dir_ / "server.log").string(),
-                     "-w", "-t", "60", "-o", options, "start"},
-                    "pg_ctl start");
+                start_on(free_port());
                 break;
             } catch (const std::runtime_error&) {
                 if (attempt == 2) throw;
@@ -91,6 +86,22 @@ pg_server::pg_server() : bin_(postgres_bin_dir()), as_nobody_(::geteuid() == 0) 
 }
 
 pg_server::~pg_server() { stop_watchdog(); }
+
+void pg_server::start_on(int port) {
+    port_ = port;
+    const std::string options = "-p " + std::to_string(port_) + " -k " + dir_.string() +
+                                " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100";
+    run({(bin_ / "pg_ctl").string(), "-D", (dir_ / "data").string(), "-l", (dir_ / "server.log").string(), "-w",
+         "-t", "60", "-o", options, "start"},
+        "pg_ctl start");
+}
+
+void pg_server::stop() {
+    run({(bin_ / "pg_ctl").string(), "-D", (dir_ / "data").string(), "-m", "fast", "-w", "-t", "60", "stop"},
+        "pg_ctl stop");
+}
+
+void pg_server::start() { start_on(port_); }
 
 void pg_server::stop_watchdog() {
     ::close(watchdog_pipe_);  // end-of-file: the watchdog stops the server and removes the dir

@@ -42,7 +42,13 @@ public:
     // Creates an empty database with a new name and returns its conninfo.
     std::string create_database();
 
+    // An outage: stop() shuts the server down (fast: open sessions are ended), start() brings it
+    // back on the same port and socket dir, so every conninfo handed out stays valid.
+    void stop();
+    void start();
+
 private:
+    void start_on(int port);
     void run(std::vector<std::string> argv, const std::string& what) const;
     void start_watchdog();
     void stop_watchdog();
