@@ -33,6 +33,20 @@ SELECT context_id, content_id, payload FROM assessments WHERE user_id = $1::text
 ORDER BY context_id COLLATE "C", content_id COLLATE "C"
 )sql"};
 
+// The state of row `i` of a load result; the error names the key of a payload that does not decode.
+pg_outcome<loaded_assessment> decode_row(const query_result& result, int i, std::string_view user_id) {
+    loaded_assessment out;
+    out.key.context_id = std::string(result.bytes(i, 0));
+    out.key.content_id = std::string(result.bytes(i, 1));
+    auto state = decode_assessment_state(result.bytes(i, 2));
+    if (!state) {
+        return row_batching::malformed_row(
+            "assessments", row_batching::user_row_key(user_id, out.key.context_id, out.key.content_id), "payload");
+    }
+    out.state = std::move(*state);
+    return out;
+}
+
 }  // namespace
 
 pg_outcome<std::size_t> upsert_assessments(transaction& txn, std::span<const assessment_row> rows) {
@@ -54,58 +68,19 @@ pg_outcome<std::size_t> upsert_assessments(transaction& txn, std::span<const ass
             passed.add_bool(row.state.passed());
             payload.add_bytes(encode_assessment_state(row.state));
         }
-        query_params params;
-        for (const auto* column :
-             {&partition, &user, &context, &content, &attempt_count, &best_score, &passed, &payload}) {
-            params.add_binary(column->finish());
-        }
-        auto written = txn.conn().run(upsert_statement, params);
+        auto written = row_batching::run_arrays(
+            txn, upsert_statement, {&partition, &user, &context, &content, &attempt_count, &best_score, &passed, &payload});
         if (!written) return written.error();
         return end - begin;
     });
 }
 
 pg_outcome<std::size_t> delete_assessments(transaction& txn, std::span<const user_record_key> keys) {
-    const auto kept = row_batching::last_of_each_key(keys.size(), [&](std::size_t i) {
-        return std::tie(keys[i].user_id, keys[i].context_id, keys[i].content_id);
-    });
-    return row_batching::in_chunks(kept.size(), [&](std::size_t begin, std::size_t end) -> pg_outcome<std::size_t> {
-        bin::array_builder user{bin::text_oid}, context{bin::text_oid}, content{bin::text_oid};
-        for (std::size_t i = begin; i < end; ++i) {
-            const user_record_key& key = keys[kept[i]];
-            user.add_bytes(key.user_id);
-            context.add_bytes(key.context_id);
-            content.add_bytes(key.content_id);
-        }
-        query_params params;
-        for (const auto* column : {&user, &context, &content}) params.add_binary(column->finish());
-        auto deleted = txn.conn().run(delete_statement, params);
-        if (!deleted) return deleted.error();
-        return static_cast<std::size_t>(deleted->affected());
-    });
+    return row_batching::delete_by_text_keys(txn, delete_statement, keys);
 }
 
 pg_outcome<std::vector<loaded_assessment>> load_user_assessments(connection& conn, std::string_view user_id) {
-    query_params params;
-    params.add_text(user_id);
-    auto result = conn.run(load_statement, params, result_format::binary);
-    if (!result) return result.error();
-    std::vector<loaded_assessment> states;
-    states.reserve(static_cast<std::size_t>(result->rows()));
-    for (int i = 0; i < result->rows(); ++i) {
-        loaded_assessment row;
-        row.key.context_id = std::string(result->bytes(i, 0));
-        row.key.content_id = std::string(result->bytes(i, 1));
-        auto state = decode_assessment_state(result->bytes(i, 2));
-        if (!state) {
-            std::string key(user_id);
-            key.append(", ").append(row.key.context_id).append(", ").append(row.key.content_id);
-            return row_batching::malformed_row("assessments", key, "payload");
-        }
-        row.state = std::move(*state);
-        states.push_back(std::move(row));
-    }
-    return states;
+    return row_batching::load_user_rows<loaded_assessment>(conn, load_statement, user_id, decode_row);
 }
 
 }  // namespace progressd::store

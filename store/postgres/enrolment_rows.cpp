@@ -40,9 +40,8 @@ pg_outcome<loaded_enrolment> decode_row(const query_result& result, int i, std::
     out.key.collection_id = std::string(result.bytes(i, 0));
     out.key.context_id = std::string(result.bytes(i, 1));
     const auto bad = [&](std::string_view what) {
-        std::string key(user_id);
-        key.append(", ").append(out.key.collection_id).append(", ").append(out.key.context_id);
-        return row_batching::malformed_row("enrolments", key, what);
+        return row_batching::malformed_row(
+            "enrolments", row_batching::user_row_key(user_id, out.key.collection_id, out.key.context_id), what);
     };
     const auto enrolled = result.int64(i, 2), updated = result.int64(i, 6);
     const auto active = result.boolean(i, 4), implicit = result.boolean(i, 5);
@@ -83,50 +82,22 @@ pg_outcome<std::size_t> upsert_enrolments(transaction& txn, std::span<const enro
             implicit.add_bool(row.value.implicit);
             updated_at.add_int(row.value.updated_at);
         }
-        query_params params;
-        for (const auto* column : {&partition, &user, &collection, &context, &enrolled_at, &expires_at, &active,
-                                   &implicit, &updated_at}) {
-            params.add_binary(column->finish());
-        }
-        auto written = txn.conn().run(upsert_statement, params);
+        auto written = row_batching::run_arrays(txn, upsert_statement, {&partition, &user, &collection, &context,
+                                                                        &enrolled_at, &expires_at, &active, &implicit,
+                                                                        &updated_at});
         if (!written) return written.error();
         return end - begin;
     });
 }
 
 pg_outcome<std::size_t> delete_enrolments(transaction& txn, std::span<const user_enrolment_key> keys) {
-    const auto kept = row_batching::last_of_each_key(keys.size(), [&](std::size_t i) {
+    return row_batching::delete_by_text_keys(txn, delete_statement, keys.size(), [&](std::size_t i) {
         return std::tie(keys[i].user_id, keys[i].collection_id, keys[i].context_id);
-    });
-    return row_batching::in_chunks(kept.size(), [&](std::size_t begin, std::size_t end) -> pg_outcome<std::size_t> {
-        bin::array_builder user{bin::text_oid}, collection{bin::text_oid}, context{bin::text_oid};
-        for (std::size_t i = begin; i < end; ++i) {
-            const user_enrolment_key& key = keys[kept[i]];
-            user.add_bytes(key.user_id);
-            collection.add_bytes(key.collection_id);
-            context.add_bytes(key.context_id);
-        }
-        query_params params;
-        for (const auto* column : {&user, &collection, &context}) params.add_binary(column->finish());
-        auto deleted = txn.conn().run(delete_statement, params);
-        if (!deleted) return deleted.error();
-        return static_cast<std::size_t>(deleted->affected());
     });
 }
 
 pg_outcome<std::vector<loaded_enrolment>> load_user_enrolments(connection& conn, std::string_view user_id) {
-    query_params params;
-    params.add_text(user_id);
-    auto result = conn.run(load_statement, params, result_format::binary);
-    if (!result) return result.error();
-    std::vector<loaded_enrolment> enrolments;
-    enrolments.reserve(static_cast<std::size_t>(result->rows()));
-    for (int i = 0; i < result->rows(); ++i) {
-        auto row = decode_row(result.value(), i, user_id);
-        if (!row) return row.error();
-        enrolments.push_back(std::move(row).value());
-    }
-    return enrolments;
+    return row_batching::load_user_rows<loaded_enrolment>(conn, load_statement, user_id, decode_row);
 }
 
 }  // namespace progressd::store

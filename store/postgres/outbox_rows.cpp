@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <string>
 #include <tuple>
 
 namespace progressd::store {
@@ -49,41 +51,25 @@ pg_outcome<std::size_t> upsert_deliveries(transaction& txn, std::span<const deli
             next_attempt_at.add_int(row.value.next_attempt_at);
             payload.add_bytes(encode_delivery(row.value));
         }
-        query_params params;
-        for (const auto* column : {&key, &partition, &webhook_id, &event_id, &attempts, &next_attempt_at, &payload}) {
-            params.add_binary(column->finish());
-        }
-        auto written = txn.conn().run(upsert_statement, params);
+        auto written = row_batching::run_arrays(
+            txn, upsert_statement, {&key, &partition, &webhook_id, &event_id, &attempts, &next_attempt_at, &payload});
         if (!written) return written.error();
         return end - begin;
     });
 }
 
 pg_outcome<std::size_t> delete_deliveries(transaction& txn, std::span<const std::string_view> keys) {
-    const auto kept = row_batching::last_of_each_key(keys.size(), [&](std::size_t i) { return std::tie(keys[i]); });
-    return row_batching::in_chunks(kept.size(), [&](std::size_t begin, std::size_t end) -> pg_outcome<std::size_t> {
-        bin::array_builder key{bin::text_oid};
-        for (std::size_t i = begin; i < end; ++i) key.add_bytes(keys[kept[i]]);
-        query_params params;
-        params.add_binary(key.finish());
-        auto deleted = txn.conn().run(delete_statement, params);
-        if (!deleted) return deleted.error();
-        return static_cast<std::size_t>(deleted->affected());
-    });
+    return row_batching::delete_by_text_keys(txn, delete_statement, keys);
 }
 
 pg_outcome<std::vector<loaded_delivery>> load_outbox(connection& conn) {
-    auto result = conn.run(load_statement, query_params{}, result_format::binary);
-    if (!result) return result.error();
-    std::vector<loaded_delivery> deliveries;
-    deliveries.reserve(static_cast<std::size_t>(result->rows()));
-    for (int i = 0; i < result->rows(); ++i) {
-        const std::string_view key = result->bytes(i, 0);
-        auto value = decode_delivery(result->bytes(i, 1));
-        if (!value) return row_batching::malformed_row("outbox", key, "payload");
-        deliveries.push_back({std::string(key), std::move(*value)});
-    }
-    return deliveries;
+    return row_batching::load_payload_rows<loaded_delivery>(
+        conn, load_statement, "outbox",
+        [](std::string_view key, std::string_view payload) -> std::optional<loaded_delivery> {
+            auto value = decode_delivery(payload);
+            if (!value) return std::nullopt;
+            return loaded_delivery{std::string(key), std::move(*value)};
+        });
 }
 
 }  // namespace progressd::store

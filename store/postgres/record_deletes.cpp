@@ -1,14 +1,9 @@
 #include "store/postgres/record_deletes.hpp"
 
-#include "store/postgres/pg_binary.hpp"
 #include "store/postgres/row_batching.hpp"
-
-#include <tuple>
 
 namespace progressd::store {
 namespace {
-
-namespace bin = pg_binary;
 
 constexpr statement delete_records_statement{"progressd_delete_records", R"sql(
 DELETE FROM records AS r
@@ -27,23 +22,7 @@ SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM e), (SELECT count(*) FROM
 }  // namespace
 
 pg_outcome<std::size_t> delete_records(transaction& txn, std::span<const user_record_key> keys) {
-    const auto kept = row_batching::last_of_each_key(keys.size(), [&](std::size_t i) {
-        return std::tie(keys[i].user_id, keys[i].context_id, keys[i].content_id);
-    });
-    return row_batching::in_chunks(kept.size(), [&](std::size_t begin, std::size_t end) -> pg_outcome<std::size_t> {
-        bin::array_builder user{bin::text_oid}, context{bin::text_oid}, content{bin::text_oid};
-        for (std::size_t i = begin; i < end; ++i) {
-            const user_record_key& key = keys[kept[i]];
-            user.add_bytes(key.user_id);
-            context.add_bytes(key.context_id);
-            content.add_bytes(key.content_id);
-        }
-        query_params params;
-        for (const auto* column : {&user, &context, &content}) params.add_binary(column->finish());
-        auto deleted = txn.conn().run(delete_records_statement, params);
-        if (!deleted) return deleted.error();
-        return static_cast<std::size_t>(deleted->affected());
-    });
+    return row_batching::delete_by_text_keys(txn, delete_records_statement, keys);
 }
 
 pg_outcome<erased_rows> delete_user(transaction& txn, std::string_view user_id) {

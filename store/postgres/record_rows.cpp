@@ -4,10 +4,10 @@
 #include "store/partition.hpp"
 #include "store/postgres/pg_binary.hpp"
 #include "store/postgres/record_extra.hpp"
+#include "store/postgres/row_batching.hpp"
 
 #include <algorithm>
 #include <limits>
-#include <numeric>
 #include <string>
 #include <tuple>
 
@@ -99,39 +99,14 @@ struct column_arrays {
     }
 };
 
-// Indexes of the rows to write: the last of each key, in key order. ON CONFLICT refuses to touch
-// one row twice in a statement, and a fixed order keeps two writers' row locks from deadlocking.
-std::vector<std::size_t> last_of_each_key(std::span<const record_row> rows) {
-    const auto key_of = [&](std::size_t i) {
-        return std::tie(rows[i].user_id, rows[i].key.context_id, rows[i].key.content_id);
-    };
-    std::vector<std::size_t> order(rows.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key_of(a) < key_of(b); });
-    std::vector<std::size_t> kept;
-    kept.reserve(order.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        if (i + 1 < order.size() && key_of(order[i]) == key_of(order[i + 1])) continue;  // a later one follows
-        kept.push_back(order[i]);
-    }
-    return kept;
-}
-
-pg_error malformed(std::string_view user_id, std::string_view context_id, std::string_view content_id,
-                   std::string_view what) {
-    std::string message = "records row (";
-    message.append(user_id).append(", ").append(context_id).append(", ").append(content_id).append("): ");
-    message.append(what);
-    return pg_error{pg_errc::malformed_row, {}, std::move(message)};
-}
-
 // The record of row `i` of a load_user result; the error names what does not decode.
 pg_outcome<loaded_record> decode_row(const query_result& result, int i, std::string_view user_id) {
     loaded_record out;
     out.key.context_id = std::string(result.bytes(i, 0));
     out.key.content_id = std::string(result.bytes(i, 1));
     const auto bad = [&](std::string_view what) {
-        return malformed(user_id, out.key.context_id, out.key.content_id, what);
+        return row_batching::malformed_row(
+            "records", row_batching::user_row_key(user_id, out.key.context_id, out.key.content_id), what);
     };
     progress_record& r = out.record;
     const auto uuid = result.bytes(i, 2);
@@ -179,31 +154,21 @@ pg_outcome<loaded_record> decode_row(const query_result& result, int i, std::str
 }  // namespace
 
 pg_outcome<std::size_t> upsert_records(transaction& txn, std::span<const record_row> rows) {
-    const auto kept = last_of_each_key(rows);
+    const auto kept = row_batching::last_of_each_key(rows.size(), [&](std::size_t i) {
+        return std::tie(rows[i].user_id, rows[i].key.context_id, rows[i].key.content_id);
+    });
     std::string scratch;
-    for (std::size_t begin = 0; begin < kept.size(); begin += max_rows_per_statement) {
-        const std::size_t end = std::min(kept.size(), begin + max_rows_per_statement);
+    return row_batching::in_chunks(kept.size(), [&](std::size_t begin, std::size_t end) -> pg_outcome<std::size_t> {
         column_arrays columns;
         for (std::size_t i = begin; i < end; ++i) columns.add(rows[kept[i]], scratch);
         auto written = txn.conn().run(upsert_statement, columns.params());
         if (!written) return written.error();
-    }
-    return kept.size();
+        return end - begin;
+    });
 }
 
 pg_outcome<std::vector<loaded_record>> load_user(connection& conn, std::string_view user_id) {
-    query_params params;
-    params.add_text(user_id);
-    auto result = conn.run(load_user_statement, params, result_format::binary);
-    if (!result) return result.error();
-    std::vector<loaded_record> records;
-    records.reserve(static_cast<std::size_t>(result->rows()));
-    for (int i = 0; i < result->rows(); ++i) {
-        auto row = decode_row(result.value(), i, user_id);
-        if (!row) return row.error();
-        records.push_back(std::move(row).value());
-    }
-    return records;
+    return row_batching::load_user_rows<loaded_record>(conn, load_user_statement, user_id, decode_row);
 }
 
 }  // namespace progressd::store

@@ -42,39 +42,18 @@ pg_outcome<std::size_t> upsert_webhooks(transaction& txn, std::span<const webhoo
             created_at.add_int(hook.created_at);
             payload.add_bytes(encode_webhook(hook));
         }
-        query_params params;
-        for (const auto* column : {&id, &target, &active, &created_at, &payload}) params.add_binary(column->finish());
-        auto written = txn.conn().run(upsert_statement, params);
+        auto written = row_batching::run_arrays(txn, upsert_statement, {&id, &target, &active, &created_at, &payload});
         if (!written) return written.error();
         return end - begin;
     });
 }
 
 pg_outcome<std::size_t> delete_webhooks(transaction& txn, std::span<const std::string_view> ids) {
-    const auto kept = row_batching::last_of_each_key(ids.size(), [&](std::size_t i) { return std::tie(ids[i]); });
-    return row_batching::in_chunks(kept.size(), [&](std::size_t begin, std::size_t end) -> pg_outcome<std::size_t> {
-        bin::array_builder id{bin::text_oid};
-        for (std::size_t i = begin; i < end; ++i) id.add_bytes(ids[kept[i]]);
-        query_params params;
-        params.add_binary(id.finish());
-        auto deleted = txn.conn().run(delete_statement, params);
-        if (!deleted) return deleted.error();
-        return static_cast<std::size_t>(deleted->affected());
-    });
+    return row_batching::delete_by_text_keys(txn, delete_statement, ids);
 }
 
 pg_outcome<std::vector<webhook>> load_webhooks(connection& conn) {
-    auto result = conn.run(load_statement, query_params{}, result_format::binary);
-    if (!result) return result.error();
-    std::vector<webhook> hooks;
-    hooks.reserve(static_cast<std::size_t>(result->rows()));
-    for (int i = 0; i < result->rows(); ++i) {
-        const std::string_view id = result->bytes(i, 0);
-        auto hook = decode_webhook(id, result->bytes(i, 1));
-        if (!hook) return row_batching::malformed_row("webhooks", id, "payload");
-        hooks.push_back(std::move(*hook));
-    }
-    return hooks;
+    return row_batching::load_payload_rows<webhook>(conn, load_statement, "webhooks", decode_webhook);
 }
 
 }  // namespace progressd::store

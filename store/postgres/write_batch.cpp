@@ -81,17 +81,25 @@ void split_records(const write_batch& batch, decoded_batch& out) {
     }
 }
 
+// A change to a table keyed by its id alone (the catalog, webhooks): a delete without a value,
+// else the value `decode(id, value)` gives.
+template <class T, class Decode>
+pg_status decode_by_id(const write_batch::source_change& change, std::vector<std::string_view>& deletes,
+                       std::vector<T>& upserts, Decode decode) {
+    if (!change.value) {
+        deletes.push_back(change.key);
+    } else if (auto value = decode(change.key, *change.value)) {
+        upserts.push_back(std::move(*value));
+    } else {
+        return undecodable(change, "value");
+    }
+    return {};
+}
+
 pg_status decode_change(const write_batch::source_change& change, decoded_batch& out) {
     switch (change.table) {
         case batch_table::catalog:
-            if (!change.value) {
-                out.catalog_deletes.push_back(change.key);
-            } else if (auto entry = decode_catalog_entry(change.key, *change.value)) {
-                out.catalog_upserts.push_back(std::move(*entry));
-            } else {
-                return undecodable(change, "value");
-            }
-            return {};
+            return decode_by_id(change, out.catalog_deletes, out.catalog_upserts, decode_catalog_entry);
         case batch_table::enrolments: {
             const auto key = decode_enrolment_key(change.key);
             if (!key) return undecodable(change, "key");
@@ -121,14 +129,7 @@ pg_status decode_change(const write_batch::source_change& change, decoded_batch&
             return {};
         }
         case batch_table::webhooks:
-            if (!change.value) {
-                out.webhook_deletes.push_back(change.key);
-            } else if (auto hook = decode_webhook(change.key, *change.value)) {
-                out.webhook_upserts.push_back(std::move(*hook));
-            } else {
-                return undecodable(change, "value");
-            }
-            return {};
+            return decode_by_id(change, out.webhook_deletes, out.webhook_upserts, decode_webhook);
         case batch_table::outbox:
             if (!change.value) {
                 out.delivery_deletes.push_back(change.key);
