@@ -39,33 +39,28 @@ bool pg_persister::stop() {
 }
 
 void pg_persister::when_durable(std::uint64_t generation, durable_callback callback) {
-    {
-        std::unique_lock lock(mutex_);
-        if (generation > durable_generation_.load(std::memory_order_relaxed)) {
-            waiters_.push_back({generation, std::nullopt, std::move(callback)});
-            lock.unlock();
-            wake_.notify_one();
-            return;
-        }
-    }
-    std::unique_lock lock(mutex_);
-    const bool lost = lost_for(generation, std::nullopt, durable_generation_.load(std::memory_order_relaxed));
-    lock.unlock();
-    callback(!lost);
+    enqueue_or_answer({generation, std::nullopt, std::move(callback)});
 }
 
 void pg_persister::when_durable(std::uint64_t generation, std::uint32_t partition, durable_callback callback) {
+    enqueue_or_answer({generation, partition, std::move(callback)});
+}
+
+void pg_persister::enqueue_or_answer(waiter w) {
     std::unique_lock lock(mutex_);
     const std::uint64_t durable = durable_generation_.load(std::memory_order_relaxed);
-    if (generation > durable) {
-        waiters_.push_back({generation, partition, std::move(callback)});
+    if (w.generation > durable) {
+        waiters_.push_back(std::move(w));
+        // Unlocked first: on a shared core the woken persister would otherwise run at once,
+        // find the mutex still held by this thread, and sleep again.
         lock.unlock();
         wake_.notify_one();
         return;
     }
-    const bool lost = lost_for(generation, partition, durable);
+    // Already decided: true unless its batch (or the one before) dropped or held back its changes.
+    const bool lost = lost_for(w.generation, w.partition, durable);
     lock.unlock();
-    callback(!lost);
+    w.callback(!lost);
 }
 
 void pg_persister::request_flush() {

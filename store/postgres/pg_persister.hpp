@@ -143,6 +143,7 @@ private:
         batch_table table;
     };
 
+    void enqueue_or_answer(waiter w);
     void run();
     void run_until_stopped();
     void finish_on_stop();
