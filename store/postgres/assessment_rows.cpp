@@ -68,8 +68,8 @@ pg_outcome<std::size_t> upsert_assessments(transaction& txn, std::span<const ass
             passed.add_bool(row.state.passed());
             payload.add_bytes(encode_assessment_state(row.state));
         }
-        auto written = row_batching::run_arrays(
-            txn, upsert_statement, {&partition, &user, &context, &content, &attempt_count, &best_score, &passed, &payload});
+        auto written = row_batching::run_arrays(txn, upsert_statement, {&partition, &user, &context, &content,
+                                                                        &attempt_count, &best_score, &passed, &payload});
         if (!written) return written.error();
         return end - begin;
     });

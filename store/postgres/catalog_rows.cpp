@@ -47,7 +47,8 @@ pg_outcome<std::size_t> upsert_catalog(transaction& txn, std::span<const content
             updated_at.add_int(entry.updated_at);
             payload.add_bytes(encode_catalog_entry(entry));
         }
-        auto written = row_batching::run_arrays(txn, upsert_statement, {&id, &type, &parent, &learned, &updated_at, &payload});
+        auto written =
+            row_batching::run_arrays(txn, upsert_statement, {&id, &type, &parent, &learned, &updated_at, &payload});
         if (!written) return written.error();
         return end - begin;
     });

@@ -26,6 +26,14 @@ std::vector<record_key> keys_for(std::size_t count) {
     return keys;
 }
 
+// One of user-1's rows per shape, under its key (views into both).
+std::vector<assessment_row> user_1_rows(const std::vector<assessment_state>& shapes,
+                                        const std::vector<record_key>& keys) {
+    std::vector<assessment_row> rows;
+    for (std::size_t i = 0; i < shapes.size(); ++i) rows.push_back({"user-1", keys[i], shapes[i]});
+    return rows;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(pg_assessment_rows, *boost::unit_test::precondition(postgres_installed{}))
@@ -34,8 +42,7 @@ BOOST_AUTO_TEST_CASE(every_shape_round_trips_exactly_per_user_in_key_order) {
     auto conn = migrated_database();
     const auto shapes = assessment_shapes();
     const auto keys = keys_for(shapes.size());
-    std::vector<assessment_row> rows;
-    for (std::size_t i = 0; i < shapes.size(); ++i) rows.push_back({"user-1", keys[i], shapes[i]});
+    auto rows = user_1_rows(shapes, keys);
     rows.push_back({"user-2", keys[0], shapes[1]});
     BOOST_TEST(committed(conn, [&](transaction& txn) { return upsert_assessments(txn, rows); }) == rows.size());
 
@@ -57,8 +64,7 @@ BOOST_AUTO_TEST_CASE(report_columns_hold_the_quiz_figures) {
     auto conn = migrated_database();
     const auto shapes = assessment_shapes();
     const auto keys = keys_for(shapes.size());
-    std::vector<assessment_row> rows;
-    for (std::size_t i = 0; i < shapes.size(); ++i) rows.push_back({"user-1", keys[i], shapes[i]});
+    const auto rows = user_1_rows(shapes, keys);
     committed(conn, [&](transaction& txn) { return upsert_assessments(txn, rows); });
     BOOST_TEST(scalar(conn, "SELECT attempt_count || '|' || best_score || '|' || passed FROM assessments "
                             "WHERE content_id = 'quiz-0'") == "1|7.5|true");
@@ -73,8 +79,7 @@ BOOST_AUTO_TEST_CASE(a_later_write_replaces_and_deletes_remove_only_what_they_na
     auto conn = migrated_database();
     const auto shapes = assessment_shapes();
     const auto keys = keys_for(shapes.size());
-    std::vector<assessment_row> rows;
-    for (std::size_t i = 0; i < shapes.size(); ++i) rows.push_back({"user-1", keys[i], shapes[i]});
+    const auto rows = user_1_rows(shapes, keys);
     committed(conn, [&](transaction& txn) { return upsert_assessments(txn, rows); });
 
     const std::vector<assessment_row> update{{"user-1", keys[0], shapes[2]}, {"user-1", keys[0], shapes[3]}};

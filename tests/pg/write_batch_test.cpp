@@ -20,6 +20,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace progressd::store;
@@ -66,6 +67,16 @@ batch_written apply_and_commit(connection& conn, const write_batch& batch) {
     return written;
 }
 
+// The samples of every kind a batch carries, for the tests that write them all.
+struct every_shape {
+    const std::vector<progress_record> records = record_shapes();
+    const std::vector<content_entry> entries = catalog_shapes();
+    const std::vector<std::pair<enrolment_key, enrolment>> enrolments = enrolment_shapes();
+    const std::vector<assessment_state> states = assessment_shapes();
+    const std::vector<webhook> hooks = webhook_shapes();
+    const std::vector<delivery> deliveries = delivery_shapes();
+};
+
 std::string count_of(connection& conn, std::string_view table) {
     return scalar(conn, "SELECT count(*) FROM " + std::string(table));
 }
@@ -74,14 +85,8 @@ std::string count_of(connection& conn, std::string_view table) {
 
 BOOST_AUTO_TEST_SUITE(pg_write_batch, *boost::unit_test::precondition(postgres_installed{}))
 
-BOOST_AUTO_TEST_CASE(a_batch_of_every_kind_lands_in_every_table) {
+BOOST_FIXTURE_TEST_CASE(a_batch_of_every_kind_lands_in_every_table, every_shape) {
     auto conn = migrated_database();
-    const auto records = record_shapes();
-    const auto entries = catalog_shapes();
-    const auto enrolments = enrolment_shapes();
-    const auto states = assessment_shapes();
-    const auto hooks = webhook_shapes();
-    const auto deliveries = delivery_shapes();
 
     write_batch batch;
     for (std::size_t i = 0; i < records.size(); ++i) batch.add_record("user-1", {"ctx", "c" + std::to_string(i)}, &records[i]);
@@ -118,14 +123,8 @@ BOOST_AUTO_TEST_CASE(a_batch_of_every_kind_lands_in_every_table) {
     for (const auto& got : loaded_outbox) BOOST_TEST((got.key == event_outbox::key_of(got.value.event, got.value.webhook_id)));
 }
 
-BOOST_AUTO_TEST_CASE(the_last_change_to_a_key_wins_and_tombstones_delete) {
+BOOST_FIXTURE_TEST_CASE(the_last_change_to_a_key_wins_and_tombstones_delete, every_shape) {
     auto conn = migrated_database();
-    const auto records = record_shapes();
-    const auto entries = catalog_shapes();
-    const auto enrolments = enrolment_shapes();
-    const auto states = assessment_shapes();
-    const auto hooks = webhook_shapes();
-    const auto deliveries = delivery_shapes();
     {
         write_batch first;
         first.add_record("user-1", {"", "kept"}, &records[1]);
