@@ -133,8 +133,9 @@ void pg_persister::finish_on_stop() {
         }
         flush_once(requests);
         const bool settled = pending_.size() == pending_.held_back() && backoff_.count() == 0;
-        if (settled || steady::now() + backoff_ >= deadline) break;
-        std::this_thread::sleep_for(backoff_);
+        if (settled || steady::now() >= deadline) break;
+        // The usual backoff, cut short so that one more try fits before the deadline.
+        std::this_thread::sleep_until(std::min(steady::now() + backoff_, deadline));
     }
     if (pending_.size() != 0) {
         log_.error("unflushed_on_stop", {{"changes", std::int64_t(pending_.size())},

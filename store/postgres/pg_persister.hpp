@@ -31,7 +31,8 @@
 // kept, newer changes merged into it (the latest change to a key wins), and retried with backoff
 // (100 ms doubling to 5 s) on a new connection when the old one broke. Until a commit succeeds,
 // healthy() is false and waiters of the failed batches get false (their changes stay pending and
-// commit on recovery). What is buffered is bounded by max_pending changes (distinct keys):
+// commit on recovery); a waiter arriving during the backoff is answered at the next try (at most
+// 5 s later). What is buffered is bounded by max_pending changes (distinct keys):
 // over_bound() turns true at the bound, for the server to refuse snapshot writes (503) until the
 // buffer drains; nothing is ever discarded for the bound.
 //
@@ -120,6 +121,8 @@ public:
 
     bool healthy() const { return healthy_.load(std::memory_order_acquire); }
     bool over_bound() const { return over_bound_.load(std::memory_order_acquire); }
+    // The generation of the latest committed batch: every write up to it is in PostgreSQL, except
+    // the changes dropped or held back (whose waiters were told false).
     std::uint64_t durable_generation() const { return durable_generation_.load(std::memory_order_acquire); }
     pg_persister_stats stats() const;
 

@@ -35,7 +35,7 @@ BOOST_AUTO_TEST_CASE(postgres_restarted_loses_nothing) {
     progressd::testing::pg_server server;
     persister_db db(server.create_database());
     const auto alice = db.own("alice");
-    auto persister = db.make_persister({durability_mode::sync, 100ms, /*max_pending=*/3});
+    auto persister = db.make_persister({durability_mode::sync, 100ms, /*max_pending=*/3, /*stop_timeout=*/500ms});
     persister->start();
     BOOST_REQUIRE(durable(*persister, db.play("alice", 1)));
 
@@ -64,7 +64,15 @@ BOOST_AUTO_TEST_CASE(postgres_restarted_loses_nothing) {
 
     BOOST_TEST(durable(*persister, db.play("alice", 3)));
     BOOST_TEST(persister_db::position_in(checker, "alice") == 3.0);
-    BOOST_TEST(persister->stop());
+
+    // Stopped while PostgreSQL is down: it tries until its timeout, then says it could not.
+    server.stop();
+    db.play("alice", 4);
+    const auto stopping = std::chrono::steady_clock::now();
+    BOOST_TEST(!persister->stop());
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopping);
+    BOOST_TEST(took.count() < 3000);
+    BOOST_TEST(persister->stats().pending == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
