@@ -10,6 +10,7 @@
 #include "handlers/auth/secret_file.hpp"
 #include "store/ids.hpp"
 #include "store/persist/backup.hpp"
+#include "tools/pg_move.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -113,6 +114,10 @@ int run(int argc, char** argv) {
     add_token_command(app, token, action);
     backup_options backup;
     add_backup_command(app, backup, action);
+    tools::pg_move_options pg_import;
+    tools::add_pg_import_command(app, pg_import, action);
+    tools::pg_move_options pg_export;
+    tools::add_pg_export_command(app, pg_export, action);
 
     try {
         app.parse(argc, argv);
