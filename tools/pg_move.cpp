@@ -24,7 +24,8 @@ constexpr std::size_t initial_map_size = std::size_t{1} << 30;
 
 constexpr const char* exit_codes_help =
     "Exit status: 0 copied and verified; 1 failed (LMDB, PostgreSQL, an entry that does not decode); "
-    "2 bad flags; 3 refused (a server holds the data dir, the target is not empty); "
+    "2 bad flags; 3 refused (a server holds the data dir, the database already holds data and no --force, "
+    "the target dir is not empty); "
     "4 the verification found differences. The cluster's nodes must be stopped.";
 
 store::connection connect(const std::string& url) { return take(store::connection::open(url), "connect to PostgreSQL"); }

@@ -17,6 +17,10 @@ from postgres_server import PostgresServer, skip_unless_postgres  # noqa: E402
 from progressd_fixture import PROGRESSCTL, SERVICE_KEY, ProgressdServer  # noqa: E402
 
 USERS = [f"mover-{i}" for i in range(5)]
+# Users with more records than one transaction of the move holds (1000), so a user's records
+# span chunks and the chunks' boundaries fall inside users.
+BULK_USERS = ["bulk-a", "bulk-b"]
+BULK_RECORDS = 1300
 CONTENTS = ["course-1", "lesson-1", "lesson-2", "quiz-1"]
 
 
@@ -50,6 +54,12 @@ def write_data(test, server):
             if u == 3:
                 body["event"] = "complete"
             call("POST", "/v1/progress", body)
+    for user in BULK_USERS:
+        for start in range(0, BULK_RECORDS, 1000):
+            pings = [{"user_id": user, "content_id": f"bulk-{i}", "position_seconds": i % 97 + 0.5,
+                      "duration_seconds": 100} for i in range(start, min(start + 1000, BULK_RECORDS))]
+            doc = call("POST", "/v1/progress/batch", {"pings": pings})
+            test.assertEqual({r["status"] for r in doc["results"]}, {200})
     call("PUT", "/v1/users/mover-1/enrolments/course-1?context_id=batch-9",
          {"enrolled_at": 1700000000000, "expires_at": 1900000000000, "active": False})
     call("POST", "/v1/assessments", {"user_id": "mover-2", "content_id": "quiz-1", "context_id": "batch-1",
@@ -64,7 +74,7 @@ def snapshot(test, server):
     """What the server answers for everything written: each user's export (less its time), each
     catalog entry, each webhook."""
     state = {}
-    for user in USERS:
+    for user in USERS + BULK_USERS:
         status, _, raw, doc = server.request("GET", f"/v1/users/{user}/export", key=SERVICE_KEY)
         test.assertEqual(status, 200, raw[:400])
         doc.pop("exported_at", None)
@@ -115,9 +125,11 @@ class PgMoveTest(unittest.TestCase):
             self.assertIn("verified", done.stdout)
 
             # The rows, read with plain SQL, are what the API answered.
-            records = sum(len(before["user " + u]["records"]) for u in USERS)
+            records = sum(len(before["user " + u]["records"]) for u in USERS + BULK_USERS)
+            self.assertEqual(len(before["user bulk-a"]["records"]), BULK_RECORDS)
             self.assertEqual(int(self.sql("SELECT count(*) FROM records", database)), records)
-            self.assertEqual(int(self.sql("SELECT count(DISTINCT user_id) FROM records", database)), len(USERS))
+            self.assertEqual(int(self.sql("SELECT count(DISTINCT user_id) FROM records", database)),
+                             len(USERS) + len(BULK_USERS))
             for user in USERS:
                 for record in before["user " + user]["records"]:
                     row = self.sql("SELECT status, position_seconds, time_spent_seconds, mimetype, "
