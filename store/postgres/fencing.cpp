@@ -29,6 +29,20 @@ pg_error fenced(std::string_view owner, const std::vector<partition_claim>& lost
 
 }  // namespace
 
+query_params claim_params(std::string_view owner, std::span<const partition_claim> claims) {
+    pg_binary::array_builder partitions(pg_binary::int4_oid);
+    pg_binary::array_builder epochs(pg_binary::int8_oid);
+    for (const auto& claim : claims) {
+        partitions.add_int(static_cast<std::int32_t>(claim.partition));
+        epochs.add_int(claim.epoch);
+    }
+    query_params params;
+    params.add_binary(partitions.finish());
+    params.add_binary(epochs.finish());
+    params.add_text(owner);
+    return params;
+}
+
 pg_status fenced_commit(transaction& txn, std::string_view owner, std::span<const partition_claim> claims) {
     if (!txn.open()) return pg_error{pg_errc::statement_failed, {}, "fenced commit of a finished transaction"};
     if (!claims.empty()) {
@@ -41,17 +55,7 @@ pg_status fenced_commit(transaction& txn, std::string_view owner, std::span<cons
                                  [](const auto& a, const auto& b) { return a.partition == b.partition && a.epoch == b.epoch; }),
                      wanted.end());
 
-        pg_binary::array_builder partitions(pg_binary::int4_oid);
-        pg_binary::array_builder epochs(pg_binary::int8_oid);
-        for (const auto& claim : wanted) {
-            partitions.add_int(static_cast<std::int32_t>(claim.partition));
-            epochs.add_int(claim.epoch);
-        }
-        query_params params;
-        params.add_binary(partitions.finish());
-        params.add_binary(epochs.finish());
-        params.add_text(owner);
-        auto held = txn.conn().run(claim_statement, params, result_format::binary);
+        auto held = txn.conn().run(claim_statement, claim_params(owner, wanted), result_format::binary);
         if (!held) {
             txn.rollback();
             return held.error();

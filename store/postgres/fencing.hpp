@@ -19,6 +19,7 @@
 // Blocking, on the caller's connection (connection.hpp).
 
 #include "store/postgres/pg_error.hpp"
+#include "store/postgres/query_params.hpp"
 #include "store/postgres/transaction.hpp"
 
 #include <cstdint>
@@ -31,6 +32,10 @@ struct partition_claim {
     std::uint32_t partition = 0;
     std::int64_t epoch = 0;  // the epoch the owner acquired the partition with
 };
+
+// The parameters every statement about claims takes: $1 the partitions (int4[]), $2 their epochs
+// (int8[]), in the claims' order, $3 the owner.
+query_params claim_params(std::string_view owner, std::span<const partition_claim> claims);
 
 // Checks that `owner` still holds each claimed partition at its epoch, keeps them locked and
 // commits `txn`; otherwise rolls `txn` back and returns pg_errc::fenced, naming the partitions

@@ -1,7 +1,5 @@
 #include "store/postgres/lost_claims.hpp"
 
-#include "store/postgres/pg_binary.hpp"
-
 namespace progressd::store {
 namespace {
 
@@ -16,17 +14,7 @@ ORDER BY c.partition
 
 pg_outcome<std::vector<partition_claim>> lost_claims(connection& conn, std::string_view owner,
                                                      std::span<const partition_claim> claims) {
-    pg_binary::array_builder partitions(pg_binary::int4_oid);
-    pg_binary::array_builder epochs(pg_binary::int8_oid);
-    for (const auto& claim : claims) {
-        partitions.add_int(static_cast<std::int32_t>(claim.partition));
-        epochs.add_int(claim.epoch);
-    }
-    query_params params;
-    params.add_binary(partitions.finish());
-    params.add_binary(epochs.finish());
-    params.add_text(owner);
-    auto rows = conn.run(lost_statement, params, result_format::binary);
+    auto rows = conn.run(lost_statement, claim_params(owner, claims), result_format::binary);
     if (!rows) return rows.error();
     std::vector<partition_claim> lost;
     for (int i = 0; i < rows->rows(); ++i) {
