@@ -14,7 +14,8 @@ not the native API's, and are not checked; nor are CORS preflights, which the se
 before routing.
 
 Needs Debian's python3-jsonschema (Draft 2020-12, as OpenAPI 3.1): tools/setup installs it and the
-CMake test runs the suite with /usr/bin/python3.
+CMake test runs the suite with /usr/bin/python3. A newer jsonschema (4.18 on, with `referencing`)
+works as well.
 """
 
 import atexit
@@ -24,10 +25,18 @@ import sys
 import threading
 
 try:
-    from jsonschema import Draft202012Validator, RefResolver
+    from jsonschema import Draft202012Validator
 except ImportError as e:  # pragma: no cover - the message is the point
     raise ImportError("the end-to-end suite needs python3-jsonschema (Debian: apt-get install "
                       "python3-jsonschema, or tools/setup) and runs on /usr/bin/python3") from e
+try:  # jsonschema 4.18 and later resolve $refs through `referencing` (RefResolver is deprecated)
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+except ImportError:  # Debian bookworm's 4.10
+    Registry = None
+    from jsonschema import RefResolver
+
+DOCUMENT_URI = "urn:progressd:openapi"  # the document's name for $refs into it
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCUMENT_PATH = os.path.join(REPO, "docs", "openapi.json")
@@ -83,11 +92,17 @@ class OpenApiChecker:
             self.document = json.load(f)
         for schema in self.document["components"]["schemas"].values():
             Draft202012Validator.check_schema(schema)  # each a valid JSON Schema 2020-12
-        self._resolver = RefResolver(base_uri="", referrer=self.document)
+        if Registry is not None:
+            resource = DRAFT202012.create_resource(self.document)
+            self._refs = {"registry": Registry().with_resource(DOCUMENT_URI, resource)}
+            self._ref_base = DOCUMENT_URI
+        else:
+            self._refs = {"resolver": RefResolver(base_uri="", referrer=self.document)}
+            self._ref_base = ""
         self._validators = {}
         self._lock = threading.Lock()
-        # One RefResolver serves every validator, and it keeps a stack of scopes while it
-        # validates: tests that request from several threads take turns.
+        # With jsonschema before 4.18 one RefResolver serves every validator, and it keeps a stack
+        # of scopes while it validates: tests that request from several threads take turns.
         self._validating = threading.Lock()
         self._templates = sorted(
             ((_segments(path), path) for path in self.document["paths"]),
@@ -114,7 +129,7 @@ class OpenApiChecker:
             validator = self._validators.get(pointer)
             if validator is None:
                 # The document is the root, so every $ref inside the schema resolves within it.
-                validator = Draft202012Validator({"$ref": pointer}, resolver=self._resolver)
+                validator = Draft202012Validator({"$ref": self._ref_base + pointer}, **self._refs)
                 self._validators[pointer] = validator
             return validator
 
