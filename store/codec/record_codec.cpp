@@ -1,6 +1,7 @@
 #include "store/codec/record_codec.hpp"
 
 #include "store/codec/byte_codec.hpp"
+#include "store/codec/record_parts.hpp"
 
 #include <cstdint>
 
@@ -16,8 +17,7 @@ constexpr std::uint8_t flag_hidden = 1;
 // Bit 1: the position's ts is 0. The fixed field holds 0 for "no ts" as well, as it always has
 // (records written before ts 0 was told apart read as before); this bit is the difference.
 constexpr std::uint8_t flag_ts_zero = 2;
-constexpr std::uint8_t annotations_section = 3;  // flags byte (bit 0 bookmarked), notes, metadata
-constexpr std::uint8_t flag_bookmarked = 1;
+constexpr std::uint8_t annotations_section = 3;  // put_annotations (record_parts.hpp)
 // The replay windows of the sessions before the most recent (whose window is a fixed field, as it
 // always was): a count byte (1 to max_sessions - 1), then each window, most recent first.
 constexpr std::uint8_t older_sessions_section = 4;
@@ -32,8 +32,7 @@ bool decode_older_sessions(byte_reader& r, replay_window& replay) {
     replay.older = std::make_unique<replay_window::older_windows>();
     for (std::size_t i = 0; i < count; ++i) {
         session_window& window = (*replay.older)[i];
-        if (!r.get(window.session_hash) || !r.get(window.highest_seq) || !r.get(window.seen_bits)) return false;
-        if (window.session_hash == 0) return false;
+        if (!get_window(r, window) || window.session_hash == 0) return false;
         for (std::size_t j = 0; j <= i; ++j) {
             if (replay.at(j).session_hash == window.session_hash) return false;
         }
@@ -80,9 +79,7 @@ void encode_record(std::string& out, const progress_record& record) {
     w.put(record.last_accessed_at);
     w.put(record.updated_at);
     w.put(record.completed_at);
-    w.put(record.replay.newest.session_hash);
-    w.put(record.replay.newest.highest_seq);
-    w.put(record.replay.newest.seen_bits);
+    put_window(w, record.replay.newest);
     w.put_string<std::uint16_t>(record.mimetype);
     w.put_string<std::uint32_t>(record.details);
     if (record.watched[0] != 0 || record.watched[1] != 0) {
@@ -96,19 +93,12 @@ void encode_record(std::string& out, const progress_record& record) {
     }
     if (record.annotations && !record.annotations->empty()) {
         w.put(annotations_section);
-        w.put(record.annotations->bookmarked ? flag_bookmarked : std::uint8_t{0});
-        w.put_string<std::uint16_t>(record.annotations->notes);
-        w.put_string<std::uint16_t>(record.annotations->metadata);
+        put_annotations(w, *record.annotations);
     }
     if (const std::size_t sessions = record.replay.sessions(); sessions > 1) {
         w.put(older_sessions_section);
         w.put(static_cast<std::uint8_t>(sessions - 1));
-        for (std::size_t i = 1; i < sessions; ++i) {
-            const session_window& window = record.replay.at(i);
-            w.put(window.session_hash);
-            w.put(window.highest_seq);
-            w.put(window.seen_bits);
-        }
+        for (std::size_t i = 1; i < sessions; ++i) put_window(w, record.replay.at(i));
     }
 }
 
@@ -125,8 +115,7 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
                           r.get(record.duration_seconds) && r.get(record.time_spent_seconds) && r.get(record.views) &&
                           r.get(record.position_ts) && r.get(record.first_accessed_at) &&
                           r.get(record.last_accessed_at) && r.get(record.updated_at) && r.get(record.completed_at) &&
-                          r.get(record.replay.newest.session_hash) && r.get(record.replay.newest.highest_seq) &&
-                          r.get(record.replay.newest.seen_bits) && r.get_string<std::uint16_t>(record.mimetype) &&
+                          get_window(r, record.replay.newest) && r.get_string<std::uint16_t>(record.mimetype) &&
                           r.get_string<std::uint32_t>(record.details);
     if (!complete || status > static_cast<std::uint8_t>(progress_status::completed)) return std::nullopt;
     // On disk "no timestamp" is 0, never the in-memory no_position_ts, which would encode back as
@@ -149,14 +138,8 @@ std::optional<progress_record> decode_record(std::string_view bytes) {
             record.hidden = (flags & flag_hidden) != 0;
             ts_zero = (flags & flag_ts_zero) != 0;
         } else if (section == annotations_section) {
-            auto annotations = std::make_shared<record_annotations>();
-            std::uint8_t flags = 0;
-            const bool valid = r.get(flags) && (flags & ~flag_bookmarked) == 0 &&
-                               r.get_string<std::uint16_t>(annotations->notes) &&
-                               r.get_string<std::uint16_t>(annotations->metadata);
-            annotations->bookmarked = flags == flag_bookmarked;
-            if (!valid || annotations->empty()) return std::nullopt;
-            record.annotations = std::move(annotations);
+            record.annotations = get_annotations(r);
+            if (!record.annotations) return std::nullopt;
         } else if (section == older_sessions_section) {
             if (!decode_older_sessions(r, record.replay)) return std::nullopt;
         } else {

@@ -1,6 +1,7 @@
 #include "store/postgres/record_extra.hpp"
 
 #include "store/codec/byte_codec.hpp"
+#include "store/codec/record_parts.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -12,7 +13,6 @@ constexpr std::uint8_t extra_format = 1;
 constexpr std::uint8_t coverage_section = 1;
 constexpr std::uint8_t details_section = 2;
 constexpr std::uint8_t annotations_section = 3;
-constexpr std::uint8_t flag_bookmarked = 1;
 constexpr std::uint8_t sessions_section = 4;
 
 // The windows to keep: the most recent one whenever it holds anything, the older ones as far as
@@ -28,7 +28,7 @@ bool decode_sessions(byte_reader& r, replay_window& replay) {
     if (!r.get(count) || count == 0 || count > replay_window::max_sessions) return false;
     for (std::size_t i = 0; i < count; ++i) {
         session_window window;
-        if (!r.get(window.session_hash) || !r.get(window.highest_seq) || !r.get(window.seen_bits)) return false;
+        if (!get_window(r, window)) return false;
         if (i == 0) {
             // Only a lone window may be without a session (a window that never named one).
             if (window.session_hash == 0 && count > 1) return false;
@@ -67,19 +67,12 @@ void encode_record_extra(std::string& out, const progress_record& record) {
     }
     if (annotations) {
         w.put(annotations_section);
-        w.put(record.annotations->bookmarked ? flag_bookmarked : std::uint8_t{0});
-        w.put_string<std::uint16_t>(record.annotations->notes);
-        w.put_string<std::uint16_t>(record.annotations->metadata);
+        put_annotations(w, *record.annotations);
     }
     if (windows > 0) {
         w.put(sessions_section);
         w.put(static_cast<std::uint8_t>(windows));
-        for (std::size_t i = 0; i < windows; ++i) {
-            const session_window& window = record.replay.at(i);
-            w.put(window.session_hash);
-            w.put(window.highest_seq);
-            w.put(window.seen_bits);
-        }
+        for (std::size_t i = 0; i < windows; ++i) put_window(w, record.replay.at(i));
     }
 }
 
@@ -98,14 +91,8 @@ bool decode_record_extra(std::string_view bytes, progress_record& record) {
         } else if (section == details_section) {
             if (!r.get_string<std::uint32_t>(record.details) || record.details.empty()) return false;
         } else if (section == annotations_section) {
-            auto annotations = std::make_shared<record_annotations>();
-            std::uint8_t flags = 0;
-            const bool valid = r.get(flags) && (flags & ~flag_bookmarked) == 0 &&
-                               r.get_string<std::uint16_t>(annotations->notes) &&
-                               r.get_string<std::uint16_t>(annotations->metadata);
-            annotations->bookmarked = flags == flag_bookmarked;
-            if (!valid || annotations->empty()) return false;
-            record.annotations = std::move(annotations);
+            record.annotations = get_annotations(r);
+            if (!record.annotations) return false;
         } else if (section == sessions_section) {
             if (!decode_sessions(r, record.replay)) return false;
         } else {
