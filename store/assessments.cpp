@@ -102,6 +102,26 @@ void assessment_store::load(std::string_view user_id, record_key key, assessment
     shards_.load(user_id, std::move(key), std::move(state));
 }
 
+std::size_t assessment_store::user_bytes(std::string_view user_id) const {
+    return shards_.user_bytes(user_id, [](const record_key& key, const assessment_state& state) {
+        std::size_t bytes = sizeof(record_key) + sizeof(assessment_state) + key.context_id.capacity() +
+                            key.content_id.capacity() + state.attempts.capacity() * sizeof(assessment_attempt);
+        for (const auto& attempt : state.attempts) bytes += attempt.attempt_id.capacity();
+        return bytes;
+    });
+}
+
+std::optional<assessment_store::user_entries> assessment_store::evict(std::string_view user_id,
+                                                                      std::uint64_t durable_generation) {
+    return shards_.evict(user_id, durable_generation);
+}
+
+bool assessment_store::evictable(std::string_view user_id, std::uint64_t durable_generation) const {
+    return shards_.evictable(user_id, durable_generation);
+}
+
+void assessment_store::drop_user(std::string_view user_id) { shards_.drop(user_id); }
+
 std::size_t assessment_store::collect_changes(const change_visitor& emit) {
     return shards_.collect([&](std::string_view user_id, const record_key& key, const assessment_state* state) {
         std::string encoded_key;

@@ -96,6 +96,15 @@ public:
     erased_user erase_user(std::string_view user_id);
 
     void load(std::string_view user_id, record_key key, assessment_state state);
+
+    // Cluster mode's cache of users (app/resident_users.hpp; the rules in user_keyed_shards.hpp),
+    // as enrolment_store's.
+    using user_entries = user_keyed_shards<record_key, assessment_state>::entries;
+    std::size_t user_bytes(std::string_view user_id) const;
+    std::optional<user_entries> evict(std::string_view user_id, std::uint64_t durable_generation);
+    bool evictable(std::string_view user_id, std::uint64_t durable_generation) const;
+    void drop_user(std::string_view user_id);
+
     std::size_t collect_changes(const change_visitor& emit) override;
 
 private:

@@ -80,6 +80,23 @@ void enrolment_store::load(std::string_view user_id, enrolment_key key, const en
     shards_.load(user_id, std::move(key), value);
 }
 
+std::size_t enrolment_store::user_bytes(std::string_view user_id) const {
+    return shards_.user_bytes(user_id, [](const enrolment_key& key, const enrolment&) {
+        return sizeof(enrolment_key) + sizeof(enrolment) + key.collection_id.capacity() + key.context_id.capacity();
+    });
+}
+
+std::optional<enrolment_store::user_entries> enrolment_store::evict(std::string_view user_id,
+                                                                    std::uint64_t durable_generation) {
+    return shards_.evict(user_id, durable_generation);
+}
+
+bool enrolment_store::evictable(std::string_view user_id, std::uint64_t durable_generation) const {
+    return shards_.evictable(user_id, durable_generation);
+}
+
+void enrolment_store::drop_user(std::string_view user_id) { shards_.drop(user_id); }
+
 std::size_t enrolment_store::collect_changes(const change_visitor& emit) {
     // Each listed key's newest state: present → its value, gone → a tombstone. A key listed twice
     // is written twice with the same state, which LMDB absorbs.

@@ -98,6 +98,18 @@ public:
     // Recovery: an enrolment read back from LMDB, clean (not dirty).
     void load(std::string_view user_id, enrolment_key key, const enrolment& value);
 
+    // Cluster mode's cache of users (app/resident_users.hpp; the rules in user_keyed_shards.hpp).
+    using user_entries = user_keyed_shards<enrolment_key, enrolment, enrolment_key_less>::entries;
+    // An estimate of the memory the user's enrolments take, in bytes.
+    std::size_t user_bytes(std::string_view user_id) const;
+    // Takes the user's enrolments out of memory when every change of it is committed
+    // (generation ≤ durable_generation, nothing waiting to be collected): those taken, or
+    // nullopt when something is not committed. load() puts them back.
+    std::optional<user_entries> evict(std::string_view user_id, std::uint64_t durable_generation);
+    bool evictable(std::string_view user_id, std::uint64_t durable_generation) const;
+    // Removes the user's enrolments and forgets its uncollected changes, whatever their state.
+    void drop_user(std::string_view user_id);
+
     std::size_t collect_changes(const change_visitor& emit) override;
 
 private:

@@ -26,13 +26,15 @@ struct erased_key {
 // Dirty tracking is per user, not per record: a dirty record sets its flag and queues its user
 // once (a string per dirty user instead of three per dirty record, ~100 bytes a record when every
 // record is dirty). An entry whose records are all gone stays until its tombstones are
-// collected; only collect_dirty removes entries, so one it is walking is still there after the
-// moments it lets the lock go — though maybe elsewhere: the table is open-addressed (one cache
-// miss less per ping than a node-based map), so an insert meanwhile may move every entry, and
+// collected; besides collect_dirty only drop_user removes an entry with changes (cluster mode,
+// the user's partition gone), so one being walked is still there after the moments the walk lets
+// the lock go unless dropped — and maybe elsewhere: the table is open-addressed (one cache miss
+// less per ping than a node-based map), so an insert meanwhile may move every entry, and
 // collect_dirty looks its user up again after each pause.
 struct user_entry {
     user_records records;
     std::vector<erased_key> erased;
+    std::uint64_t generation = 0;  // of the latest write
     bool queued = false;  // in the shard's dirty_users
 };
 
@@ -46,18 +48,50 @@ struct alignas(64) progress_store::shard {
     std::size_t record_count = 0;
     std::size_t user_count = 0;   // users with at least one record
     std::size_t dirty_count = 0;  // dirty records plus tombstones not yet collected
+    std::uint64_t emptied_generation = 0;  // the latest write of a user whose entry was removed
     random_bits random;  // record ids
     progress_record scratch;  // apply_ping's working copy (see take_into)
 
     user_entry& user_for_write(std::string_view user_id) {
         auto user = users.find(user_id);
-        if (user == users.end()) user = users.emplace(std::string(user_id), user_entry{}).first;
+        if (user == users.end()) {
+            // An earlier entry of the user may have left a removal uncommitted.
+            user = users.emplace(std::string(user_id), user_entry{}).first;
+            user->second.generation = emptied_generation;
+        }
         return user->second;
     }
 
     const user_entry* user_for_read(std::string_view user_id) const {
         auto user = users.find(user_id);
         return user == users.end() || user->second.records.empty() ? nullptr : &user->second;
+    }
+
+    // Everything of the user committed by `durable` (see progress_store::evictable).
+    bool settled(const user_entry* user, std::uint64_t durable) const {
+        if (user == nullptr) return emptied_generation <= durable;
+        if (user->queued || !user->erased.empty() || user->generation > durable) return false;
+        for (const auto& record : user->records) {
+            if (record.dirty) return false;  // its collection has not reached it yet
+        }
+        return true;
+    }
+
+    // Forgets the user: its records, tombstones and their string references.
+    void remove_user(decltype(users)::iterator user) {
+        user_entry& entry = user->second;
+        for (const auto& record : entry.records) {
+            if (record.dirty) --dirty_count;
+            release_strings(record, strings);
+        }
+        for (const auto& erased : entry.erased) {
+            --dirty_count;
+            strings.release(erased.context);
+            strings.release(erased.content);
+        }
+        record_count -= entry.records.size();
+        if (!entry.records.empty()) --user_count;
+        users.erase(user);
     }
 
     void queue(std::string_view user_id, user_entry& user) {
@@ -168,7 +202,10 @@ apply_result progress_store::apply_ping(std::string_view user_id, const ping& ob
     result.summary = summarize(record);
     pack(stored, std::move(record), s.strings);
     result.generation = generation_.load(std::memory_order_acquire);
-    if (!result.outcome.duplicate) s.mark_dirty(user_id, user, stored);
+    if (!result.outcome.duplicate) {
+        s.mark_dirty(user_id, user, stored);
+        user.generation = result.generation;
+    }
     return result;
 }
 
@@ -185,7 +222,8 @@ overwrite_result progress_store::overwrite(std::string_view user_id, const recor
     const bool is_completed = record.status == progress_status::completed;
     pack(stored, progress_record(record), s.strings);
     s.mark_dirty(user_id, user, stored);
-    return {std::move(record), generation_.load(std::memory_order_acquire), is_completed && !was_completed};
+    user.generation = generation_.load(std::memory_order_acquire);
+    return {std::move(record), user.generation, is_completed && !was_completed};
 }
 
 std::optional<progress_record> progress_store::find(std::string_view user_id, std::string_view context_id,
@@ -222,7 +260,8 @@ std::optional<std::uint64_t> progress_store::erase(std::string_view user_id, std
     const auto index = s.lookup(user->second, context_id, content_id);
     if (!index) return std::nullopt;
     s.remove(user_id, user->second, *index);
-    return generation_.load(std::memory_order_acquire);
+    user->second.generation = generation_.load(std::memory_order_acquire);
+    return user->second.generation;
 }
 
 user_page progress_store::list_user(std::string_view user_id, std::size_t offset, std::size_t limit) const {
@@ -247,6 +286,7 @@ erased_user progress_store::erase_user(std::string_view user_id) {
     erased_user result{entry.records.size(), generation_.load(std::memory_order_acquire)};
     // From the back: each removal then shifts nothing.
     while (!entry.records.empty()) s.remove(user_id, entry, entry.records.size() - 1);
+    entry.generation = result.generation;
     return result;
 }
 
@@ -292,7 +332,8 @@ std::optional<std::uint64_t> progress_store::hide(std::string_view user_id, std:
         changed = true;
     }
     if (!changed) return std::nullopt;
-    return generation_.load(std::memory_order_acquire);
+    user->second.generation = generation_.load(std::memory_order_acquire);
+    return user->second.generation;
 }
 
 store_stats progress_store::stats() const {
@@ -314,6 +355,54 @@ void progress_store::load(std::string_view user_id, record_key key, const progre
     pack(stored, progress_record(record), s.strings);
 }
 
+std::size_t progress_store::user_bytes(std::string_view user_id) const {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    const auto user = s.users.find(user_id);
+    if (user == s.users.end()) return 0;
+    // The entry and its key, the records' vector, and per record its extras and its key's text
+    // (interned and maybe shared with other users: counted as if not, an upper bound).
+    constexpr std::size_t entry_overhead = sizeof(std::string) + sizeof(user_entry) + 16;
+    const user_entry& entry = user->second;
+    std::size_t bytes = entry_overhead + user_id.size() + entry.records.capacity() * sizeof(packed_record) +
+                        entry.erased.capacity() * sizeof(erased_key);
+    for (const auto& record : entry.records) {
+        bytes += s.strings.text(record.context).size() + s.strings.text(record.content).size();
+        if (record.extras) {
+            bytes += sizeof(record_extras) + record.extras->details.capacity();
+            if (record.extras->annotations) {
+                bytes += sizeof(record_annotations) + record.extras->annotations->notes.capacity() +
+                         record.extras->annotations->metadata.capacity();
+            }
+        }
+    }
+    return bytes;
+}
+
+bool progress_store::evictable(std::string_view user_id, std::uint64_t durable_generation) const {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    const auto user = s.users.find(user_id);
+    return s.settled(user == s.users.end() ? nullptr : &user->second, durable_generation);
+}
+
+bool progress_store::evict(std::string_view user_id, std::uint64_t durable_generation) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    const auto user = s.users.find(user_id);
+    if (!s.settled(user == s.users.end() ? nullptr : &user->second, durable_generation)) return false;
+    if (user != s.users.end()) s.remove_user(user);
+    return true;
+}
+
+void progress_store::drop_user(std::string_view user_id) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    // Its name may stay in dirty_users: collect_dirty skips a user it does not find, and walks a
+    // reloaded one's records, which are clean.
+    if (const auto user = s.users.find(user_id); user != s.users.end()) s.remove_user(user);
+}
+
 std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_visitor& visit) {
     // A shard can hold tens of thousands of dirty records after a burst; holding its lock for the
     // whole walk would stall every ping to it for milliseconds. So the lock is let go every few
@@ -333,16 +422,21 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
         auto found = s.users.find(user_id);
         if (found == s.users.end()) continue;
         user_entry* user = &found->second;
+        // False when the user was dropped during a pause: nothing of it is left to write.
         const auto visited = [&] {
-            if (++visits % visits_per_hold != 0) return;
+            if (++visits % visits_per_hold != 0) return true;
             lock.unlock();
             std::this_thread::yield();  // on a shared core, let a waiting I/O thread take the lock
             lock.lock();
-            user = &s.users.find(user_id)->second;  // still there, maybe moved (see user_entry)
+            const auto again = s.users.find(user_id);  // maybe moved (see user_entry)
+            if (again == s.users.end()) return false;
+            user = &again->second;
+            return true;
         };
+        bool present = true;
         user->queued = false;
 
-        while (!user->erased.empty()) {
+        while (present && !user->erased.empty()) {
             const erased_key erased = user->erased.back();
             user->erased.pop_back();
             --s.dirty_count;
@@ -360,9 +454,9 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
                 unpack_into(record, s.strings, scratch);
             }
             visit(user_id, key, at.found ? &scratch : nullptr);
-            visited();
+            present = visited();
         }
-        for (std::size_t i = 0; i < user->records.size(); ++i) {
+        for (std::size_t i = 0; present && i < user->records.size(); ++i) {
             packed_record& record = user->records[i];
             if (!record.dirty) continue;
             record.dirty = false;
@@ -371,9 +465,12 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
             key.content_id.assign(s.strings.text(record.content));
             unpack_into(record, s.strings, scratch);
             visit(user_id, key, &scratch);
-            visited();
+            present = visited();
         }
-        if (user->records.empty() && user->erased.empty() && !user->queued) s.users.erase(user_id);
+        if (present && user->records.empty() && user->erased.empty() && !user->queued) {
+            s.emptied_generation = std::max(s.emptied_generation, user->generation);
+            s.users.erase(user_id);
+        }
     }
     // Freed rather than cleared: after a burst it would keep its peak size for good.
     std::vector<std::string>().swap(s.dirty_users);

@@ -104,6 +104,23 @@ public:
     // Recovery: inserts a record read back from LMDB, clean (not dirty).
     void load(std::string_view user_id, record_key key, const progress_record& record);
 
+    // Cluster mode keeps only some users in memory (app/resident_users.hpp). Each user remembers
+    // the generation of its latest write; a user whose entry went (all its records removed and
+    // collected) leaves it in its shard, where it stands for every user the shard has no entry
+    // for, so a removal not yet committed still blocks an eviction.
+    //
+    // An estimate of the memory the user's records take, in bytes; 0 when it has none.
+    std::size_t user_bytes(std::string_view user_id) const;
+    // Whether every change of the user is committed: nothing dirty or tombstoned, and its latest
+    // write's generation ≤ durable_generation (the persister's; dirty flags are cleared when
+    // collected, before the commit, so they alone are not enough).
+    bool evictable(std::string_view user_id, std::uint64_t durable_generation) const;
+    // Removes the user's records when evictable (decided under the same lock); true when the
+    // user is not in memory afterwards, also when it was not before.
+    bool evict(std::string_view user_id, std::uint64_t durable_generation);
+    // Removes the user's records whatever their state; its pending changes are never written.
+    void drop_user(std::string_view user_id);
+
     // Persister interface (see the header comment).
     std::uint64_t begin_flush() { return generation_.fetch_add(1, std::memory_order_acq_rel); }
     std::uint64_t current_generation() const { return generation_.load(std::memory_order_acquire); }

@@ -4,6 +4,7 @@
 #include "store/partition.hpp"
 #include "store/postgres/pg_binary.hpp"
 #include "store/postgres/row_batching.hpp"
+#include "store/postgres/user_row_decoders.hpp"
 
 #include <string>
 #include <tuple>
@@ -33,8 +34,10 @@ SELECT context_id, content_id, payload FROM assessments WHERE user_id = $1::text
 ORDER BY context_id COLLATE "C", content_id COLLATE "C"
 )sql"};
 
+}  // namespace
+
 // The state of row `i` of a load result; the error names the key of a payload that does not decode.
-pg_outcome<loaded_assessment> decode_row(const query_result& result, int i, std::string_view user_id) {
+pg_outcome<loaded_assessment> decode_assessment_row(const query_result& result, int i, std::string_view user_id) {
     loaded_assessment out;
     out.key.context_id = std::string(result.bytes(i, 0));
     out.key.content_id = std::string(result.bytes(i, 1));
@@ -46,8 +49,6 @@ pg_outcome<loaded_assessment> decode_row(const query_result& result, int i, std:
     out.state = std::move(*state);
     return out;
 }
-
-}  // namespace
 
 pg_outcome<std::size_t> upsert_assessments(transaction& txn, std::span<const assessment_row> rows) {
     const auto kept = row_batching::last_of_each_key(rows.size(), [&](std::size_t i) {
@@ -80,7 +81,7 @@ pg_outcome<std::size_t> delete_assessments(transaction& txn, std::span<const use
 }
 
 pg_outcome<std::vector<loaded_assessment>> load_user_assessments(connection& conn, std::string_view user_id) {
-    return row_batching::load_user_rows<loaded_assessment>(conn, load_statement, user_id, decode_row);
+    return row_batching::load_user_rows<loaded_assessment>(conn, load_statement, user_id, decode_assessment_row);
 }
 
 }  // namespace progressd::store

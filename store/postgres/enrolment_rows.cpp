@@ -3,6 +3,7 @@
 #include "store/partition.hpp"
 #include "store/postgres/pg_binary.hpp"
 #include "store/postgres/row_batching.hpp"
+#include "store/postgres/user_row_decoders.hpp"
 
 #include <string>
 #include <tuple>
@@ -34,8 +35,10 @@ FROM enrolments WHERE user_id = $1::text
 ORDER BY collection_id COLLATE "C", context_id COLLATE "C"
 )sql"};
 
+}  // namespace
+
 // The enrolment of row `i` of a load result; the error names what does not decode.
-pg_outcome<loaded_enrolment> decode_row(const query_result& result, int i, std::string_view user_id) {
+pg_outcome<loaded_enrolment> decode_enrolment_row(const query_result& result, int i, std::string_view user_id) {
     loaded_enrolment out;
     out.key.collection_id = std::string(result.bytes(i, 0));
     out.key.context_id = std::string(result.bytes(i, 1));
@@ -58,8 +61,6 @@ pg_outcome<loaded_enrolment> decode_row(const query_result& result, int i, std::
     }
     return out;
 }
-
-}  // namespace
 
 pg_outcome<std::size_t> upsert_enrolments(transaction& txn, std::span<const enrolment_row> rows) {
     const auto kept = row_batching::last_of_each_key(rows.size(), [&](std::size_t i) {
@@ -97,7 +98,7 @@ pg_outcome<std::size_t> delete_enrolments(transaction& txn, std::span<const user
 }
 
 pg_outcome<std::vector<loaded_enrolment>> load_user_enrolments(connection& conn, std::string_view user_id) {
-    return row_batching::load_user_rows<loaded_enrolment>(conn, load_statement, user_id, decode_row);
+    return row_batching::load_user_rows<loaded_enrolment>(conn, load_statement, user_id, decode_enrolment_row);
 }
 
 }  // namespace progressd::store

@@ -5,6 +5,7 @@
 #include "store/postgres/pg_binary.hpp"
 #include "store/postgres/record_extra.hpp"
 #include "store/postgres/row_batching.hpp"
+#include "store/postgres/user_row_decoders.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -99,8 +100,10 @@ struct column_arrays {
     }
 };
 
+}  // namespace
+
 // The record of row `i` of a load_user result; the error names what does not decode.
-pg_outcome<loaded_record> decode_row(const query_result& result, int i, std::string_view user_id) {
+pg_outcome<loaded_record> decode_record_row(const query_result& result, int i, std::string_view user_id) {
     loaded_record out;
     out.key.context_id = std::string(result.bytes(i, 0));
     out.key.content_id = std::string(result.bytes(i, 1));
@@ -151,8 +154,6 @@ pg_outcome<loaded_record> decode_row(const query_result& result, int i, std::str
     return out;
 }
 
-}  // namespace
-
 pg_outcome<std::size_t> upsert_records(transaction& txn, std::span<const record_row> rows) {
     const auto kept = row_batching::last_of_each_key(rows.size(), [&](std::size_t i) {
         return std::tie(rows[i].user_id, rows[i].key.context_id, rows[i].key.content_id);
@@ -168,7 +169,7 @@ pg_outcome<std::size_t> upsert_records(transaction& txn, std::span<const record_
 }
 
 pg_outcome<std::vector<loaded_record>> load_user(connection& conn, std::string_view user_id) {
-    return row_batching::load_user_rows<loaded_record>(conn, load_user_statement, user_id, decode_row);
+    return row_batching::load_user_rows<loaded_record>(conn, load_user_statement, user_id, decode_record_row);
 }
 
 }  // namespace progressd::store
