@@ -1,5 +1,5 @@
 """A real HAProxy running deploy/haproxy/haproxy.cfg in front of stand-in nodes, for the routing
-suites.
+suites, or in front of real progressd nodes (node_ports: cluster_rig.py).
 
 The stand-ins are small Python HTTP servers that answer every request with the name of the node
 that got it (and what it got), and /readyz with 200 or 503 as the test sets: the suites check
@@ -148,16 +148,21 @@ def adapted_config(text, port, node_ports, map_path, socket_path, without_body=F
 
 
 class HaproxyRig:
-    def __init__(self, partition_map, without_body=False):
+    """node_ports: {shipped server name: port} of real nodes to send to instead of stand-ins."""
+
+    def __init__(self, partition_map, without_body=False, node_ports=None):
         self.partition_map = dict(partition_map)
         self.without_body = without_body
+        self.node_ports = dict(node_ports) if node_ports else None
         self.nodes = {}
         self.process = None
         self.dir = None
 
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="progressd-haproxy-")
-        self.nodes = {name: StandInNode(name) for name in SHIPPED_NODES}
+        if self.node_ports is None:
+            self.nodes = {name: StandInNode(name) for name in SHIPPED_NODES}
+        ports = self.node_ports or {n: s.port for n, s in self.nodes.items()}
         self.port = free_port()
         self.map_path = os.path.join(self.dir, "partitions.map")
         self.socket_path = os.path.join(self.dir, "admin.sock")
@@ -165,8 +170,7 @@ class HaproxyRig:
         with open(self.map_path, "w") as f:
             f.writelines(f"{p} {name}\n" for p, name in sorted(self.partition_map.items()))
         with open(CONFIG) as f:
-            text = adapted_config(f.read(), self.port, {n: s.port for n, s in self.nodes.items()},
-                                  self.map_path, self.socket_path, self.without_body)
+            text = adapted_config(f.read(), self.port, ports, self.map_path, self.socket_path, self.without_body)
         with open(self.config_path, "w") as f:
             f.write(text)
         self.log = open(os.path.join(self.dir, "haproxy.log"), "w")
@@ -179,7 +183,8 @@ class HaproxyRig:
 
     def stop(self):
         if self.process is not None:
-            self.process.terminate()
+            if self.process.poll() is None:
+                self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:

@@ -4,6 +4,11 @@ Used by the test_*.py files beside it. Python 3.11 stdlib only.
 
 Binaries come from PROGRESSD_BIN and PROGRESSCTL_BIN (defaults build/server/progressd and
 build/tools/progressctl, relative paths taken from the repository root).
+
+PROGRESSD_E2E_CLUSTER=haproxy (or 1) runs every ServerCase against a 3-node cluster on PostgreSQL
+behind HAProxy instead of one process; =direct sends every request to one node of the cluster,
+which forwards the users it does not own (tests/cluster/cluster_rig.py, tests/cluster/README.md).
+Tests about one process are marked @one_process_only and skipped then.
 """
 
 import base64
@@ -38,6 +43,15 @@ PROGRESSCTL = _binary("PROGRESSCTL_BIN", "build/tools/progressctl")
 SERVICE_KEY = "svc-key-1"
 READY_TIMEOUT_S = 20
 EXIT_TIMEOUT_S = 30
+
+_cluster_env = os.environ.get("PROGRESSD_E2E_CLUSTER", "").strip().lower()
+CLUSTER_MODE = {"": None, "0": None, "1": "haproxy"}.get(_cluster_env, _cluster_env)
+
+
+def one_process_only(reason):
+    """Skips a test (or class) in cluster mode: it is about one process (its restart, kill, data
+    dir, backup, disk or limits), which a cluster does not have."""
+    return unittest.skipIf(CLUSTER_MODE is not None, f"one process only: {reason}")
 
 
 def basic_auth(user, password=""):
@@ -196,7 +210,10 @@ class ServerCase(unittest.TestCase):
                 json.dump(cls.make_catalog(), f)
             args = ["--catalog", cls.catalog, *args]
         try:
-            cls.server = ProgressdServer(extra_args=args)
+            if CLUSTER_MODE is not None:
+                cls.server = _cluster_server(CLUSTER_MODE, args)
+            else:
+                cls.server = ProgressdServer(extra_args=args)
         except BaseException:
             cls.tmp.cleanup()
             raise
@@ -206,6 +223,15 @@ class ServerCase(unittest.TestCase):
         cls.server.close()
         cls.tmp.cleanup()
         super().tearDownClass()
+
+
+def _cluster_server(mode, args):
+    import sys
+    cluster_dir = os.path.join(REPO, "tests", "cluster")
+    if cluster_dir not in sys.path:
+        sys.path.insert(0, cluster_dir)
+    from cluster_rig import ClusterServer
+    return ClusterServer(mode, extra_args=args)
 
 
 class ProgressdServer:

@@ -4,7 +4,7 @@ persistence."""
 
 import unittest
 
-from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, one_process_only, unique
 
 
 class AssessmentCase(ServerCase):
@@ -119,6 +119,7 @@ class AssessmentTest(AssessmentCase):
                                                  token=token), 403, "forbidden")
 
 
+@one_process_only("kill -9 and restart of one process (the cluster's: tests/cluster/)")
 class AssessmentDurabilityTest(unittest.TestCase):
     def test_attempts_survive_kill_9_in_sync_mode(self):
         server = ProgressdServer(durability="sync")

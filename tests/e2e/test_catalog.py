@@ -9,7 +9,8 @@ import tempfile
 import unittest
 
 from clients import PingClient, ping
-from progressd_fixture import PROGRESSD, SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
+from progressd_fixture import (PROGRESSD, SERVICE_KEY, ProgressdServer, ServerCase, assert_problem,
+                               one_process_only, unique)
 
 ENTRY_FIELDS = {"id", "type", "title", "duration_seconds", "parent_id", "children", "optional",
                 "attributes", "learned", "updated_at"}
@@ -162,6 +163,7 @@ class LearningTest(PingClient, CatalogCase):
         self.assertEqual(doc["children"], ["l1", "l2"])
 
 
+@one_process_only("the catalog file at one process's start and restart")
 class CatalogFileTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="progressd-catalog-")
@@ -219,6 +221,7 @@ class CatalogFileTest(unittest.TestCase):
         self.assertNotEqual(done.returncode, 0)
 
 
+@one_process_only("kill -9 and restart of one process (the cluster's: tests/cluster/)")
 class CatalogDurabilityTest(unittest.TestCase):
     def setUp(self):
         self.servers = []

@@ -8,7 +8,7 @@ import unittest
 import uuid
 
 from clients import ping
-from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, one_process_only
 
 # The document's ids: the path example's course, and the response example's lesson.
 COURSE = "497f6eca-6276-4993-bfeb-53cbbbba6f08"
@@ -212,6 +212,7 @@ class EducationCase(ServerCase):
         self.assertEqual(record["course_id"], COURSE)
         self.assertEqual(record["lesson_id"], LESSON)
 
+    @one_process_only("a restart of the server")
     def test_annotations_survive_restart(self):
         server = ProgressdServer(durability="sync", extra_args=["--catalog", self.catalog])
         try:

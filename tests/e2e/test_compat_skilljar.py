@@ -7,7 +7,7 @@ lesson-progress ids and progress tokens minted by the native endpoint, enrollmen
 import re
 import unittest
 
-from progressd_fixture import SERVICE_KEY, ServerCase, basic_auth
+from progressd_fixture import SERVICE_KEY, ServerCase, basic_auth, one_process_only
 
 COURSE = "cdefghi345678"
 LESSONS = ["abcdefg123456", "bcdefga234567", "cdefgab345678"]
@@ -307,6 +307,7 @@ class SkilljarCase(ServerCase):
 
     # ---- durability --------------------------------------------------------------------------
 
+    @one_process_only("a restart of the server")
     def test_writes_and_ids_survive_restart(self):
         user = "restart-user"
         minted = self.mint(user, COURSE, LESSONS[1])

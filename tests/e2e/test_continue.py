@@ -5,7 +5,7 @@ import time
 import unittest
 
 from clients import PingClient, post_ping
-from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, one_process_only, unique
 
 
 class ContinueTest(PingClient, ServerCase):
@@ -66,6 +66,7 @@ class ContinueTest(PingClient, ServerCase):
         self.assertEqual(self.listing("/v1/users/me/continue", token=self.server.user_token(unique("u")))["results"], [])
 
 
+@one_process_only("kill -9 and restart of one process (the cluster's: tests/cluster/)")
 class ContinueRestartTest(unittest.TestCase):
     def test_hidden_survives_kill_9_in_sync_mode(self):
         server = ProgressdServer(durability="sync")

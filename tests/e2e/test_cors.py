@@ -6,7 +6,7 @@ import subprocess
 import tempfile
 import unittest
 
-from progressd_fixture import PROGRESSD, SERVICE_KEY, ServerCase, assert_problem, unique
+from progressd_fixture import PROGRESSD, SERVICE_KEY, ServerCase, assert_problem, one_process_only, unique
 
 APP = "https://app.example.com"
 LOCAL = "http://localhost:3000"
@@ -136,6 +136,7 @@ class CorsOffCase(ServerCase):
 
 class CorsFlagCase(unittest.TestCase):
 
+    @one_process_only("a flag refused at one process's start")
     def test_an_origin_no_browser_sends_stops_the_start(self):
         with tempfile.TemporaryDirectory() as data_dir:
             for value in ("https://app.example.com/", "app.example.com", "https://App.example.com"):

@@ -8,7 +8,8 @@ import tempfile
 import unittest
 
 from clients import PingClient, ping, post_ping
-from progressd_fixture import PROGRESSD, SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
+from progressd_fixture import (PROGRESSD, SERVICE_KEY, ProgressdServer, ServerCase, assert_problem,
+                               one_process_only, unique)
 
 
 class CoverageTest(PingClient, ServerCase):
@@ -88,6 +89,7 @@ class CoverageTest(PingClient, ServerCase):
 
 
 class CoverageRestartTest(unittest.TestCase):
+    @one_process_only("a restart of the server")
     def test_coverage_survives_a_restart(self):
         server = ProgressdServer()
         try:

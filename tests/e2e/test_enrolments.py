@@ -6,7 +6,7 @@ import time
 import unittest
 
 from clients import PingClient, ping
-from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, one_process_only, unique
 
 FIELDS = {"user_id", "collection_id", "context_id", "enrolled_at", "expires_at", "active", "expired",
           "source", "updated_at"}
@@ -133,6 +133,7 @@ class ExplicitTest(EnrolmentCase):
                                                  key=SERVICE_KEY), 422, "validation", "context_id")
 
 
+@one_process_only("kill -9 and restart of one process (the cluster's: tests/cluster/)")
 class EnrolmentDurabilityTest(unittest.TestCase):
     def test_enrolments_survive_kill_9_in_sync_mode_and_restart(self):
         server = ProgressdServer(durability="sync")

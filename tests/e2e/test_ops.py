@@ -6,7 +6,7 @@ import unittest
 import uuid
 
 from clients import ping
-from progressd_fixture import SERVICE_KEY, ServerCase
+from progressd_fixture import SERVICE_KEY, ServerCase, one_process_only
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$')
 LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(?:,|$)')
@@ -116,6 +116,7 @@ class OpsTest(ServerCase):
                 self.assertEqual(set(labels), {"route", "method", "status"}, labels)
                 self.assertRegex(labels["status"], r"^[1-5]\d\d$")
 
+    @one_process_only("the counters of one process's /metrics")
     def test_counters_move_and_carry_no_ids(self):
         user = "metrics-user-" + uuid.uuid4().hex[:12]
         contents = ["metrics-content-" + uuid.uuid4().hex[:12] for _ in range(3)]

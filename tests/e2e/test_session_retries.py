@@ -6,7 +6,7 @@ recent one, whose retry then counts again (the documented bound)."""
 import unittest
 
 from clients import PingClient
-from progressd_fixture import ServerCase, unique
+from progressd_fixture import ServerCase, one_process_only, unique
 
 
 class SessionRetriesTest(PingClient, ServerCase):
@@ -28,6 +28,7 @@ class SessionRetriesTest(PingClient, ServerCase):
                 self.send(token, content, session, round_)
         self.assertEqual(self.record(token, content)["time_spent_seconds"], 100)
 
+    @one_process_only("a restart of the server")
     def test_windows_of_four_sessions_survive_a_restart(self):
         token = self.server.user_token(unique("learner"))
         content = unique("lesson")

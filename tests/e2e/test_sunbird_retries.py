@@ -5,7 +5,7 @@ view, before and after a restart on the same data dir; a new msgid counts again.
 import unittest
 import uuid
 
-from progressd_fixture import ServerCase, unique
+from progressd_fixture import ServerCase, one_process_only, unique
 
 
 def envelope(api_id, msgid, request):
@@ -27,6 +27,7 @@ class SunbirdRetriesTest(ServerCase):
         self.assertEqual(status, 200, raw[:600])
         return doc
 
+    @one_process_only("a restart of the server")
     def test_retries_with_one_msgid_count_once_across_a_restart(self):
         user = unique("user")
         token = self.server.user_token(user)

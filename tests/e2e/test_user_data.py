@@ -7,7 +7,7 @@ import io
 import unittest
 
 from clients import post_ping
-from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, unique
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, assert_problem, one_process_only, unique
 
 
 def populate(server, user):
@@ -93,6 +93,7 @@ class ExportTest(ServerCase):
         self.assertEqual(doc["erased"], {"records": 0, "enrolments": 0, "assessments": 0})
 
 
+@one_process_only("kill -9 and restart of one process (the cluster's: tests/cluster/)")
 class EraseDurabilityTest(unittest.TestCase):
     def check_erased(self, server, user, other):
         export = server.request("GET", f"/v1/users/{user}/export", key=SERVICE_KEY)[3]

@@ -17,7 +17,7 @@ import time
 import unittest
 
 from clients import ping, post_ping
-from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, basic_auth, unique
+from progressd_fixture import SERVICE_KEY, ProgressdServer, ServerCase, basic_auth, one_process_only, unique
 
 BASIC = {"Authorization": basic_auth(SERVICE_KEY)}
 COURSE = "wh-course"
@@ -315,6 +315,7 @@ class WebhookDeliveryTest(WebhookCase):
         self.assertEqual((enrolled["payload"]["course"], enrolled["payload"]["context_id"]),
                          ({"id": COURSE}, "batch-9"))
 
+    @one_process_only("its delivery counters are one process's /metrics")
     def test_failed_deliveries_are_retried_with_the_same_event(self):
         self.create({"target_url": self.receiver.url, "event_type": "COURSE_ENROLLMENT"})
         self.receiver.fail_next = 2
@@ -361,6 +362,7 @@ class WebhookDeactivationTest(WebhookCase):
         self.assertEqual((status, doc["active"], doc["deactivate_reason"]), (200, True, None))
 
 
+@one_process_only("restart and kill -9 of one process")
 class WebhookRestartTest(unittest.TestCase):
     def run_restart_case(self, durability, stop):
         tmp = tempfile.TemporaryDirectory(prefix="progressd-webhooks-restart-")

@@ -1,0 +1,538 @@
+"""A real progressd cluster for the cluster suites: one PostgreSQL 15, N real progressd nodes
+(`--store postgres`) and, optionally, HAProxy in front with deploy/haproxy/haproxy.cfg and its map
+kept current by deploy/haproxy/partition-map.
+
+    pg = shared_postgres()                       # one PostgreSQL per test process
+    with ClusterRig(pg, nodes=3) as rig:         # a fresh database, 3 nodes, HAProxy
+        rig.request("POST", "/v1/progress", body={...}, key=SERVICE_KEY)   # through HAProxy
+        rig.nodes[1].request(...)                # one node directly
+        rig.kill_node(1); rig.wait_owned_without("node2")
+        rig.start_node(1)                        # the same id and port again
+        rig.add_node()                           # node4 joins
+        rig.restart_postgres()
+
+Nodes listen on ports picked free (checked free just before the start; a start that loses its
+port to another process is retried on a new one), since the advertise URL must name the port:
+`--listen 127.0.0.1:0` cannot be advertised. Every node shares one HS256 secret file and one API
+keys file. A node is ready when it logged its "ready" line and /readyz answers 200; the cluster
+is ready when every partition has an owner too.
+
+Node ids are node1, node2…; HAProxy's shipped servers node-a, node-b, node-c are pointed at the
+first three nodes' ports, so partition-map names each owner by the address of its advertise URL
+(a node added later has no HAProxy server: its users are balanced over the others, which
+forward). Reuses the e2e fixture (tests/e2e/progressd_fixture.py) for the node processes, the
+HTTP client and the checks against docs/openapi.json.
+"""
+
+import atexit
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+
+import progressd_fixture  # noqa: E402
+from haproxy_rig import PARTITION_MAP, SHIPPED_NODES, HaproxyRig, haproxy_binary, partition_of  # noqa: E402
+from postgres_server import PostgresServer, postgres_bin_dir  # noqa: E402
+from progressd_fixture import PROGRESSCTL, SERVICE_KEY, ProgressdServer  # noqa: E402
+
+PARTITIONS = 1024
+LEASE_MS = 1500
+READY_TIMEOUT_S = 45      # a node waits up to 30 s for PostgreSQL before it gives up
+OWNED_TIMEOUT_S = 30
+
+
+def skip_unless_cluster():
+    """SkipTest without PostgreSQL 15 or HAProxy, except in CI (CI=true), where the suites must
+    run and fail rather than pass without having tested anything."""
+    import unittest
+    if os.environ.get("CI") == "true":
+        return
+    if postgres_bin_dir() is None:
+        raise unittest.SkipTest("PostgreSQL 15 is not installed: tools/setup installs it")
+    if haproxy_binary() is None:
+        raise unittest.SkipTest("HAProxy is not installed: tools/setup installs it")
+
+
+_shared = None
+_shared_lock = threading.Lock()
+
+
+def shared_postgres():
+    """One PostgreSQL for the whole test process, started on first use (each rig takes a fresh
+    database in it); stopped at exit, and by its watchdog however the process ends."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = PostgresServer().start()
+            atexit.register(_shared.stop)
+        return _shared
+
+
+def free_port_checked(taken=()):
+    """A loopback port nothing listens on now (bound, released, then checked by connecting)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port in taken:
+            continue
+        with socket.socket() as probe:
+            probe.settimeout(0.2)
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free loopback port found")
+
+
+class ClusterNode(ProgressdServer):
+    """One cluster node: a ProgressdServer (its stderr drain, events, signals, HTTP client) run with
+    the cluster flags on a fixed port."""
+
+    def __init__(self, rig, index, port, durability, extra_args):
+        self.rig = rig
+        self.index = index
+        self.node_id = f"node{index}"
+        self.fixed_port = port
+        super().__init__(durability=durability, extra_args=extra_args)
+
+    def command(self):
+        args = [progressd_fixture.PROGRESSD, "--store", "postgres", "--postgres-url", self.rig.url,
+                "--listen", f"127.0.0.1:{self.fixed_port}", "--node-id", self.node_id,
+                "--advertise-url", f"http://127.0.0.1:{self.fixed_port}",
+                "--lease-ms", str(self.rig.lease_ms),
+                "--jwt-hs256-secret-file", self.rig.secret_file, "--api-keys-file", self.rig.keys_file,
+                "--data-dir", self.data_dir, "--durability", self.durability]
+        for flag, value in (("--threads", "2"), ("--drain-seconds", "0")):
+            if flag not in self.extra_args:
+                args += [flag, value]
+        return args + self.extra_args
+
+    def start(self):
+        original = progressd_fixture.READY_TIMEOUT_S
+        progressd_fixture.READY_TIMEOUT_S = READY_TIMEOUT_S
+        try:
+            super().start()
+        finally:
+            progressd_fixture.READY_TIMEOUT_S = original
+
+    def user_token(self, user, ttl_seconds=None):
+        return self.rig.user_token(user, ttl_seconds)
+
+    def hs256_secret(self):
+        return self.rig.hs256_secret()
+
+    def readyz(self, timeout=2):
+        """/readyz's status on a new connection, or None when the node does not answer."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", "/readyz")
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            return None
+        finally:
+            conn.close()
+
+    def metric(self, name):
+        """The sum of a metric's samples in /metrics (None when absent or unreachable)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("GET", "/metrics")
+            text = conn.getresponse().read().decode(errors="replace")
+        except (OSError, http.client.HTTPException):
+            return None
+        finally:
+            conn.close()
+        total, seen = 0.0, False
+        for line in text.splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                total += float(line.rsplit(" ", 1)[1])
+                seen = True
+        return total if seen else None
+
+    def log_tail(self, lines=30):
+        return "\n".join(self.stderr_lines[-lines:])
+
+
+class ClusterRig:
+    """PostgreSQL (given), N nodes and HAProxy (unless haproxy=False). `port` is where requests
+    go: HAProxy's, or the first node's when there is no HAProxy."""
+
+    def __init__(self, pg, nodes=3, durability="snapshot", haproxy=True, extra_args=(), lease_ms=LEASE_MS,
+                 api_keys=(SERVICE_KEY,)):
+        self.pg = pg
+        self.node_count = nodes
+        self.durability = durability
+        self.use_haproxy = haproxy
+        self.extra_args = list(extra_args)
+        self.lease_ms = lease_ms
+        self.api_keys = api_keys
+        self.nodes = {}           # index -> ClusterNode (stopped ones stay, not alive)
+        self.haproxy = None
+        self.map_loop = None
+        self.tmp = None
+        self._tokens = {}
+
+    # --- life ---------------------------------------------------------------------------------
+
+    def start(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="progressd-cluster-")
+        self.database = f"cluster_{secrets.token_hex(4)}"
+        self.url = self.pg.create_database(self.database)
+        self.secret_file = os.path.join(self.tmp.name, "jwt-hs256.secret")
+        with open(self.secret_file, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+        self.keys_file = os.path.join(self.tmp.name, "api-keys")
+        with open(self.keys_file, "w") as f:
+            f.write("# cluster service keys\n" + "".join(k + "\n" for k in self.api_keys))
+        for index in range(1, self.node_count + 1):
+            self._start_new_node(index)
+        for node in self.nodes.values():
+            self.wait_ready(node)
+        self.wait_owned()
+        if self.use_haproxy:
+            self._start_haproxy()
+        return self
+
+    def stop(self):
+        if self.map_loop is not None:
+            if self.map_loop.poll() is None:
+                self.map_loop.terminate()
+                try:
+                    self.map_loop.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.map_loop.kill()
+                    self.map_loop.wait()
+            self.map_loop_log.close()
+            self.map_loop = None
+        if self.haproxy is not None:
+            self.haproxy.stop()
+            self.haproxy = None
+        for node in self.nodes.values():
+            if node.alive():
+                try:
+                    node.send_signal(signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+        failures = []
+        for node in self.nodes.values():
+            try:
+                node.close()
+            except AssertionError as e:
+                failures.append(f"{node.node_id}: {e}")
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None
+        if failures:
+            raise AssertionError("\n".join(failures))
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def port(self):
+        return self.haproxy.port if self.haproxy is not None else self.nodes[1].port
+
+    # --- nodes ----------------------------------------------------------------------------------
+
+    def _start_new_node(self, index):
+        taken = {n.fixed_port for n in self.nodes.values()}
+        last_error = None
+        for _ in range(3):
+            port = free_port_checked(taken)
+            try:
+                node = ClusterNode(self, index, port, self.durability, self.extra_args)
+            except AssertionError as e:
+                # Another process took the port between the check and the bind: another port.
+                if "in use" not in str(e).lower():
+                    raise
+                last_error, taken = e, taken | {port}
+                continue
+            self.nodes[index] = node
+            return node
+        raise last_error
+
+    def start_node(self, index):
+        """Starts node `index` again: the same id and port (a crashed or stopped node coming back)."""
+        node = self.nodes[index]
+        if node.alive():
+            raise AssertionError(f"{node.node_id} still runs")
+        node.close_connections()
+        node.start()
+        self.wait_ready(node)
+        return node
+
+    def add_node(self):
+        """A new node joins (node4, node5…); returns it once ready."""
+        node = self._start_new_node(max(self.nodes) + 1)
+        self.wait_ready(node)
+        return node
+
+    def kill_node(self, index):
+        """kill -9."""
+        self.nodes[index].kill9()
+
+    def stop_node(self, index, timeout=30):
+        """SIGTERM and the exit code (a planned stop: flush, then leave)."""
+        return self.nodes[index].stop_sigterm(timeout)
+
+    def pause_node(self, index):
+        self.nodes[index].send_signal(signal.SIGSTOP)
+
+    def resume_node(self, index):
+        self.nodes[index].send_signal(signal.SIGCONT)
+
+    def live_nodes(self):
+        return [n for n in self.nodes.values() if n.alive()]
+
+    def wait_ready(self, node, timeout=READY_TIMEOUT_S):
+        """/readyz 200 (the ready line was awaited by the node's start)."""
+        self.wait_for(lambda: node.readyz() == 200, f"{node.node_id} /readyz 200", timeout,
+                      lambda: node.log_tail())
+
+    # --- PostgreSQL --------------------------------------------------------------------------------
+
+    def sql(self, statement):
+        return self.pg.sql(statement, database=self.database)
+
+    def owners(self):
+        """{partition: owner node id} of the partitions with an owner."""
+        rows = self.sql("SELECT partition, owner FROM partitions WHERE owner IS NOT NULL")
+        return {int(p): o for p, o in (line.split("|") for line in rows.splitlines() if line)}
+
+    def owner_of(self, user):
+        return self.owners().get(partition_of(user))
+
+    def owned_count(self):
+        return int(self.sql("SELECT count(*) FROM partitions WHERE owner IS NOT NULL"))
+
+    def wait_owned(self, timeout=OWNED_TIMEOUT_S, among=None):
+        """Every partition owned, and by `among` (node ids) only when given."""
+        def done():
+            owners = self.owners()
+            return len(owners) == PARTITIONS and (among is None or set(owners.values()) <= set(among))
+        self.wait_for(done, f"all {PARTITIONS} partitions owned" + (f" by {sorted(among)}" if among else ""),
+                      timeout, lambda: f"owners: {self._owner_counts()}")
+
+    def _owner_counts(self):
+        counts = {}
+        try:
+            for owner in self.owners().values():
+                counts[owner] = counts.get(owner, 0) + 1
+        except RuntimeError as e:
+            return str(e)
+        return counts
+
+    def restart_postgres(self, down_seconds=0.0, mode="immediate"):
+        """pg_ctl stop, an optional outage, pg_ctl start on the same port."""
+        self.pg._run(["pg_ctl", "-D", self.pg.data_dir, "-m", mode, "stop"])
+        if down_seconds:
+            time.sleep(down_seconds)
+        self.pg._pg_ctl_start()
+
+    # --- HAProxy ------------------------------------------------------------------------------------
+
+    def _start_haproxy(self):
+        ports = {name: self.nodes[i + 1].fixed_port for i, name in enumerate(SHIPPED_NODES)
+                 if i + 1 in self.nodes}
+        if len(ports) != len(SHIPPED_NODES):
+            raise AssertionError(f"HAProxy's shipped configuration names {len(SHIPPED_NODES)} nodes")
+        self.haproxy = HaproxyRig(partition_map={}, node_ports=ports).start()
+        self.map_loop_log = open(os.path.join(self.tmp.name, "partition-map.log"), "w")
+        self.map_loop = subprocess.Popen(
+            [sys.executable, PARTITION_MAP, "--postgres-url", self.url, "--config", self.haproxy.config_path,
+             "--map", self.haproxy.map_path, "--socket", self.haproxy.socket_path, "--every", "0.5",
+             "--psql", os.path.join(self.pg.bin_dir, "psql")],
+            stdout=self.map_loop_log, stderr=subprocess.STDOUT)
+        self.wait_for(lambda: len(self.haproxy_map()) == PARTITIONS, "HAProxy's map to name all owners", 20,
+                      lambda: self.map_loop_output())
+
+    def haproxy_map(self):
+        """{partition: server name} as the running HAProxy has it."""
+        entries = {}
+        for line in self.haproxy.runtime(f"show map {self.haproxy.map_path}").splitlines():
+            words = line.split()
+            if len(words) == 3 and words[0].startswith("0x"):
+                entries[int(words[1])] = words[2]
+        return entries
+
+    def map_loop_output(self):
+        try:
+            with open(os.path.join(self.tmp.name, "partition-map.log")) as f:
+                return f.read()[-3000:]
+        except OSError:
+            return ""
+
+    # --- requests and credentials -------------------------------------------------------------------
+
+    def user_token(self, user, ttl_seconds=None):
+        """A token minted by `progressctl token` with the cluster's shared secret file."""
+        if ttl_seconds is None and user in self._tokens:
+            return self._tokens[user]
+        args = [PROGRESSCTL, "token", "--user", user, "--jwt-hs256-secret-file", self.secret_file]
+        if ttl_seconds is not None:
+            args += ["--ttl-seconds", str(ttl_seconds)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PROGRESSD_")}
+        done = subprocess.run(args, capture_output=True, text=True, timeout=20, env=env)
+        if done.returncode != 0:
+            raise AssertionError(f"progressctl token failed ({done.returncode}): {done.stderr}")
+        token = done.stdout.strip()
+        if ttl_seconds is None:
+            self._tokens[user] = token
+        return token
+
+    def hs256_secret(self):
+        with open(self.secret_file, "rb") as f:
+            return f.read().rstrip()
+
+    def request(self, method, path, body=None, headers=None, token=None, key=None, timeout=10):
+        """(status, lower-cased headers, parsed JSON or raw bytes) through the entry port, on a
+        new connection (for the failover suites; the e2e suites use the fixture's client)."""
+        return http_call(self.port, method, path, body, headers, token, key, timeout)
+
+    # --- helpers ---------------------------------------------------------------------------------------
+
+    def wait_for(self, predicate, what, timeout, explain=None):
+        deadline = time.monotonic() + timeout
+        last_error = None
+        while time.monotonic() < deadline:
+            try:
+                if predicate():
+                    return
+            except (OSError, RuntimeError, http.client.HTTPException) as e:
+                last_error = e
+            time.sleep(0.1)
+        detail = explain() if explain else ""
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}"
+                             f"{f' (last error: {last_error})' if last_error else ''}\n{detail}\n" +
+                             self.logs_tail())
+
+    def logs_tail(self, lines=15):
+        parts = []
+        for node in self.nodes.values():
+            parts.append(f"--- {node.node_id} ({'alive' if node.alive() else 'not running'}), last lines:\n"
+                         + node.log_tail(lines))
+        return "\n".join(parts)
+
+
+def http_call(port, method, path, body=None, headers=None, token=None, key=None, timeout=10):
+    all_headers = dict(headers or {})
+    if token is not None:
+        all_headers["Authorization"] = "Bearer " + token
+    if key is not None:
+        all_headers["Authorization"] = "Bearer " + key
+    data = body
+    if isinstance(body, (dict, list)):
+        data = json.dumps(body).encode()
+        all_headers.setdefault("Content-Type", "application/json")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=data, headers=all_headers)
+        response = conn.getresponse()
+        raw = response.read()
+        response_headers = {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+    parsed = raw
+    if "json" in response_headers.get("content-type", ""):
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            pass
+    return response.status, response_headers, parsed
+
+
+def write_figures(name, figures):
+    """Prints the figures and, with PROGRESSD_CLUSTER_FIGURES=path, merges them into that JSON
+    file under `name`."""
+    print(f"\nfigures {name}: {json.dumps(figures, sort_keys=True)}", flush=True)
+    path = os.environ.get("PROGRESSD_CLUSTER_FIGURES")
+    if not path:
+        return
+    with _shared_lock:
+        try:
+            with open(path) as f:
+                everything = json.load(f)
+        except (OSError, ValueError):
+            everything = {}
+        everything[name] = figures
+        with open(path, "w") as f:
+            json.dump(everything, f, indent=2, sort_keys=True)
+            f.write("\n")
+
+
+class ClusterServer(ProgressdServer):
+    """What the e2e suites' ServerCase holds in cluster mode (PROGRESSD_E2E_CLUSTER): a 3-node
+    cluster with the interface of one ProgressdServer. Requests go through HAProxy ("haproxy") or
+    to the first node directly ("direct": the users the other nodes own are forwarded). What only
+    one process has (a restart, a data dir) is not there: the tests about it are skipped."""
+
+    def __init__(self, mode, extra_args=(), durability="snapshot"):
+        if mode not in ("haproxy", "direct"):
+            raise AssertionError(f"PROGRESSD_E2E_CLUSTER: expected haproxy or direct, got {mode!r}")
+        skip_unless_cluster()
+        # The fixture's HTTP client state, without a process of its own.
+        self._local = threading.local()
+        self._connections = []
+        self._connections_lock = threading.Lock()
+        self.openapi_failures = []
+        self.durability = durability
+        self.process = None
+        self.rig = ClusterRig(shared_postgres(), nodes=3, durability=durability,
+                              haproxy=(mode == "haproxy"), extra_args=extra_args)
+        self.rig.__enter__()
+        self.port = self.rig.port
+
+    @property
+    def stderr_lines(self):
+        return [line for node in self.rig.nodes.values() for line in node.stderr_lines]
+
+    @property
+    def events(self):
+        return [event for node in self.rig.nodes.values() for event in node.events]
+
+    def alive(self):
+        return all(node.alive() for node in self.rig.nodes.values())
+
+    def start(self):
+        import unittest
+        raise unittest.SkipTest("one process only: a cluster is not restarted as a whole")
+
+    restart = stop_sigterm = kill9 = start
+
+    def user_token(self, user, ttl_seconds=None):
+        return self.rig.user_token(user, ttl_seconds)
+
+    def hs256_secret(self):
+        return self.rig.hs256_secret()
+
+    def close(self):
+        self.close_connections()
+        failures = []
+        try:
+            self.rig.stop()
+        except AssertionError as e:
+            failures.append(str(e))
+        if self.openapi_failures:
+            failures.append("answers that contradict docs/openapi.json, in a thread of the test:\n" +
+                            "\n".join(self.openapi_failures[:10]))
+        if failures:
+            raise AssertionError("\n".join(failures))
