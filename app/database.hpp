@@ -1,41 +1,39 @@
 #pragma once
-// Everything progressd keeps, in one object: the in-memory stores (records, catalog, enrolments,
-// assessments, webhooks, the webhook outbox) and the persister that writes their changes to the
-// data dir's LMDB environment. Built once in main, before anything listens:
+// Everything progressd keeps, in one object: the in-memory stores (app/stores.hpp) and the
+// backend that persists them, chosen at start (--store): the embedded LMDB store
+// (app/lmdb_backend.hpp) or a cluster node on PostgreSQL (app/cluster_backend.hpp). Built once in
+// main, before anything listens:
 //
 //   auto environment = store::open_data_dir(dir, map_size);
-//   database data(environment, options, log);  // replays the write-ahead log, attaches every
-//   ... start listening ...                    // store to the persister
-//   data.recover();                // loads every store from LMDB (the server is not ready before)
-//   data.start();                  // the persister thread
+//   database data(environment, options, log);  // LMDB: replays the write-ahead log
+//   // or: database data(cluster_options, options, log);
+//   ... start listening ...
+//   data.listening_on(address);    // a cluster node's identity defaults to it
+//   data.recover();                // what must be in memory before the server is ready
+//   data.start();                  // the persister thread (and the membership thread)
 //   ... serve ...
 //   data.stop();                   // the last flush
 //
-// Thread-safety: the stores and the persister are thread-safe (see each header); recover(),
+// Thread-safety: the stores and the backend are thread-safe (see each header); recover(),
 // start() and stop() are called once each, from one thread.
 
+#include "app/backend.hpp"
+#include "app/cluster_options.hpp"
+#include "app/stores.hpp"
+#include "app/write_behind.hpp"
 #include "common/log.hpp"
-#include "store/assessments.hpp"
-#include "store/catalog.hpp"
-#include "store/enrolments.hpp"
-#include "store/outbox.hpp"
 #include "store/persist/durability.hpp"
 #include "store/persist/lmdb.hpp"
-#include "store/persist/persister.hpp"
-#include "store/persist/recovery.hpp"
-#include "store/persist/write_ahead_log.hpp"
-#include "store/progress_store.hpp"
-#include "store/webhooks.hpp"
 
 #include <chrono>
 #include <cstddef>
-#include <optional>
+#include <memory>
 #include <string>
 
 namespace progressd::app {
 
 struct database_options {
-    std::string data_dir = "./data";  // where the write-ahead log lives, beside LMDB's files
+    std::string data_dir = "./data";  // LMDB: where the write-ahead log lives, beside LMDB's files
     std::size_t shards = 64;
     store::merge_rules rules{};
     store::durability_mode durability = store::durability_mode::snapshot;
@@ -44,52 +42,46 @@ struct database_options {
     store::retry_policy webhook_retry{};
 };
 
-// What recover() loaded, store by store (each also counts the entries it skipped as corrupt).
-struct recovery_summary {
-    store::recovery_result records, catalog, enrolments, assessments, webhooks, outbox;
-};
-
 class database {
 public:
-    // Throws with what failed when the data dir's write-ahead log cannot be replayed.
+    // The embedded store. Throws with what failed when the data dir's write-ahead log cannot be
+    // replayed.
     database(store::lmdb_environment& environment, const database_options& options, const logger& log);
+    // A cluster node; `cluster`'s durability and flush interval are taken from `options`.
+    database(cluster_options cluster, const database_options& options, const logger& log);
     database(const database&) = delete;
     database& operator=(const database&) = delete;
 
-    // Loads every store from LMDB. Throws store::lmdb_error when LMDB itself cannot be read.
-    recovery_summary recover();
-    void start() { persister_.start(); }
-    // Writes everything still dirty; false when that failed (see store/persist/persister.hpp).
-    bool stop() { return persister_.stop(); }
+    // The address the server listens on, once it does: a cluster node's default identity.
+    void listening_on(const std::string& host_port) { backend_->listening_on(host_port); }
+    // Throws with what failed (LMDB unreadable; PostgreSQL unreachable past its start timeout).
+    recovery_summary recover() { return backend_->recover(); }
+    void start() { backend_->start(); }
+    // Writes everything still pending; false when that failed.
+    bool stop() { return backend_->stop(); }
 
-    store::progress_store& records() { return records_; }
-    store::catalog& catalog() { return catalog_; }
-    store::enrolment_store& enrolments() { return enrolments_; }
-    store::assessment_store& assessments() { return assessments_; }
-    store::webhook_registry& webhooks() { return webhooks_; }
-    store::event_outbox& outbox() { return outbox_; }
-    store::persister& persister() { return persister_; }
+    store::progress_store& records() { return stores_.records; }
+    store::catalog& catalog() { return stores_.catalog; }
+    store::enrolment_store& enrolments() { return stores_.enrolments; }
+    store::assessment_store& assessments() { return stores_.assessments; }
+    store::webhook_registry& webhooks() { return stores_.webhooks; }
+    store::event_outbox& outbox() { return stores_.outbox; }
+    write_behind& persister() { return *backend_; }
+    const write_behind& persister() const { return *backend_; }
+    // Cluster mode's node (routing, loading users); null on the embedded store.
+    cluster_backend* cluster() { return backend_->cluster(); }
 
     // An acknowledged write waits for its commit (durability sync).
     bool sync_durability() const { return durability_ == store::durability_mode::sync; }
     // A completion rule names a content type, so a ping needs its content's type from the catalog.
     bool completion_by_type() const { return completion_by_type_; }
-    // Frames the start-up replayed from the write-ahead log (0 after a clean stop).
-    const store::log_replay& replayed() const { return replayed_; }
+    // Frames the start-up replayed from the write-ahead log (0 after a clean stop, and in cluster mode).
+    store::log_replay replayed() const { return backend_->replayed(); }
 
 private:
     store::durability_mode durability_;
-    const logger& log_;
-    store::lmdb_environment& environment_;
-    store::log_replay replayed_;
-    std::optional<store::write_ahead_log> write_ahead_;
-    store::progress_store records_;
-    store::catalog catalog_;
-    store::enrolment_store enrolments_;
-    store::assessment_store assessments_;
-    store::webhook_registry webhooks_;
-    store::event_outbox outbox_;
-    store::persister persister_;  // last: it refers to everything above
+    stores stores_;
+    std::unique_ptr<backend> backend_;  // after the stores: it refers to them
     bool completion_by_type_;
 };
 

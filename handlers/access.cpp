@@ -13,7 +13,7 @@ std::optional<api_error> refuse_while_loading(const services& context) {
 
 std::optional<api_error> refuse_if_unwritable(const services& context) {
     if (auto loading = refuse_while_loading(context)) return loading;
-    if (context.data.persister().healthy()) return std::nullopt;
+    if (context.data.persister().writable()) return std::nullopt;
     return api_error{error_code::unavailable, "persistence is failing; writes are refused until it recovers", {}, {}};
 }
 

@@ -98,6 +98,22 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
         ->check(CLI::Range(1u, 1000u));
     flag("--webhook-timeout-ms", webhook_timeout_ms, "deadline of one webhook delivery attempt", "PROGRESSD_WEBHOOK_TIMEOUT_MS")
         ->check(CLI::Range(1l, 600000l));
+    std::string store_kind = "lmdb";
+    long lease_ms = 5000;
+    flag("--store", store_kind, "lmdb (embedded, one process) | postgres (a cluster node, docs/cluster.md)",
+         "PROGRESSD_STORE")
+        ->check(CLI::IsMember({"lmdb", "postgres"}));
+    flag("--postgres-url", config.postgres_url, "--store postgres: libpq connection string or URI",
+         "PROGRESSD_POSTGRES_URL");
+    flag("--node-id", config.node_id, "--store postgres: this node's id, stable across restarts (default: HOST:PORT)",
+         "PROGRESSD_NODE_ID");
+    flag("--advertise-url", config.advertise_url,
+         "--store postgres: how the other nodes reach this one (default: http:// + the listen address)",
+         "PROGRESSD_ADVERTISE_URL");
+    flag("--lease-ms", lease_ms, "--store postgres: partition lease, the same on every node", "PROGRESSD_LEASE_MS")
+        ->check(CLI::Range(300l, 600000l));
+    flag("--cache-max-bytes", config.cache_max_bytes,
+         "--store postgres: evict cold users above this much memory (0: no bound)", "PROGRESSD_CACHE_MAX_BYTES");
     flag("--log-level", level, "trace | debug | info | warn | error", "PROGRESSD_LOG_LEVEL")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
@@ -138,6 +154,21 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     for (auto& item : config.completion_overrides) {
         if (item.rule.threshold < 0) item.rule.threshold = config.completion_threshold;
     }
+    config.cluster = store_kind == "postgres";
+    if (config.cluster && config.postgres_url.empty()) {
+        std::fprintf(stderr, "--store postgres needs --postgres-url (or PROGRESSD_POSTGRES_URL)\n");
+        return 2;
+    }
+    // Tokens one node signs (Skilljar ids, progress tokens) must verify on every other node.
+    if (config.cluster && config.jwt_hs256_secret_file.empty()) {
+        std::fprintf(stderr, "--store postgres needs --jwt-hs256-secret-file: every node must share one secret\n");
+        return 2;
+    }
+    if (!config.advertise_url.empty() && config.advertise_url.rfind("http://", 0) != 0) {
+        std::fprintf(stderr, "--advertise-url: expected http://HOST:PORT, got '%s'\n", config.advertise_url.c_str());
+        return 2;
+    }
+    config.lease = std::chrono::milliseconds(lease_ms);
     config.durability = *store::parse_durability_mode(durability);
     config.log = *parse_log_level(level);
     config.flush_interval = std::chrono::milliseconds(flush_ms);

@@ -41,6 +41,13 @@ struct server_config {
     std::size_t lmdb_map_size = std::size_t{1} << 30;
     std::size_t lmdb_max_map_size = 0;  // 0: grow without limit
     log_level log = log_level::info;
+    // Cluster mode (docs/cluster.md): --store postgres and the flags that go with it.
+    bool cluster = false;         // --store postgres; false: the embedded LMDB store
+    std::string postgres_url;     // libpq connection string or URI
+    std::string node_id;          // empty: the listen address, host:port
+    std::string advertise_url;    // empty: http:// + the listen address
+    std::chrono::milliseconds lease{5000};
+    std::size_t cache_max_bytes = 0;  // 0: no bound
     store::retry_policy webhook_retry{};  // docs/webhooks.md, "Delivery"
     std::chrono::milliseconds webhook_timeout{10000};
 };

@@ -42,7 +42,10 @@ void durable_gate::on_durable(std::uint64_t generation, bool committed) {
     for (const auto& w : waiting_) newest_left = std::max(newest_left, w->generation);
     registered_ = 0;
     if (newest_left != 0) register_for(newest_left);
-    for (auto& w : done) w->complete(w->generation <= durable);
+    // A batch that failed, or (cluster mode) committed without the changes of a partition it
+    // lost, fails everything it released: which writes it lost is not known here, and "not
+    // acknowledged" is always safe to say of a write that was in fact committed.
+    for (auto& w : done) w->complete(committed && w->generation <= durable);
 }
 
 }  // namespace progressd

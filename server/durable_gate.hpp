@@ -13,7 +13,7 @@
 // Thread-safety: async_wait and the gate's state belong to the owning I/O thread; only the
 // persister's callback runs elsewhere, and it only posts.
 
-#include "store/persist/persister.hpp"
+#include "app/write_behind.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -28,7 +28,7 @@ namespace progressd {
 
 class durable_gate {
 public:
-    durable_gate(boost::asio::io_context& io, store::persister& persister) : io_(io), persister_(persister) {}
+    durable_gate(boost::asio::io_context& io, app::write_behind& persister) : io_(io), persister_(persister) {}
     durable_gate(const durable_gate&) = delete;
     durable_gate& operator=(const durable_gate&) = delete;
 
@@ -62,7 +62,7 @@ private:
     void on_durable(std::uint64_t generation, bool committed);
 
     boost::asio::io_context& io_;
-    store::persister& persister_;
+    app::write_behind& persister_;
     std::vector<std::unique_ptr<waiter>> waiting_;
     std::uint64_t registered_ = 0;  // the generation of the registration outstanding; 0: none
 };

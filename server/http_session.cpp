@@ -3,6 +3,7 @@
 #include "common/clock.hpp"
 #include "handlers/router.hpp"
 #include "handlers/services.hpp"
+#include "server/cluster_gate.hpp"
 #include "server/cors.hpp"
 #include "server/request_head.hpp"
 #include "server/response_writer.hpp"
@@ -193,6 +194,13 @@ struct connection {
         return env.routes.dispatch(request, thread.context, wall_clock_ms());
     }
 
+    // Cluster mode: an answer the gate gave instead of the router (a forwarded reply, a 503).
+    dispatch_result gate_answer(gate_result& gate) {
+        if (env.cors.enabled() && !gate.forwarded) cors_origin = env.cors.allowed(request[http::field::origin]);
+        forwarded = gate.forwarded;
+        return {{std::move(gate.answer)}, env.routes.route_count() - 1};
+    }
+
     // CORS on: the answer names the request's origin when it is allowed, and preflights are
     // answered here rather than by the router, whose 405 would fail them.
     dispatch_result dispatch_cross_origin() {
@@ -214,8 +222,10 @@ struct connection {
     bool prepare_answer(const dispatch_result& dispatched) {
         const http_response& response = dispatched.result.response;
         const bool draining = env.context.status.draining.load(std::memory_order_relaxed) || thread.stopping;
+        // A forwarded reply is the owner's as it came: the owner wrote its CORS fields.
         const response_framing framing{request.version(), request.keep_alive() && !draining,
-                                       request.method() == http::verb::head, env.cors.enabled(), cors_origin};
+                                       request.method() == http::verb::head, env.cors.enabled() && !forwarded,
+                                       forwarded ? std::string_view{} : cors_origin};
         answered = deadline_clock::now();
         const double seconds = std::chrono::duration<double>(answered - started).count();
         thread.context.metrics.record(dispatched.route, response.result_int(), seconds);
@@ -223,6 +233,8 @@ struct connection {
         // The fast path's request viewed the buffer up to here; the next read may reuse it.
         buffer.consume(taken);
         registered.expires_at(answered + env.config.request_timeout);
+        forwarded = false;
+        cors_origin = {};
         return framing.keep_alive;
     }
 
@@ -245,6 +257,7 @@ struct connection {
     deadline_clock::time_point started{};
     std::size_t taken = 0;  // bytes of `buffer` the fast path's request views
     std::string_view cors_origin;  // the request's Origin when CORS allows it (it views the request)
+    bool forwarded = false;        // the answer is the owner's (cluster mode)
     // Kept across requests rather than made for each: all three hold room (field slots, a field
     // tree) that a request reuses instead of clearing or building anew.
     simple_head head;      // scratch for the fast path's scan
@@ -324,7 +337,13 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         // Never `if (co_await …)`: GCC 12 miscompiles a co_await inside a condition.
         if (state == read_state::waiting) state = co_await read_slowly(session);
         if (state == read_state::closed) break;
-        auto dispatched = session.dispatch();
+        dispatch_result dispatched;
+        if (env.cluster) {
+            auto gate = co_await pass_cluster_gate(session.request, thread, env);
+            dispatched = gate.dispatch ? session.dispatch() : session.gate_answer(gate);
+        } else {
+            dispatched = session.dispatch();
+        }
         auto& result = dispatched.result;
         if (result.durable_generation != 0) {
             const bool committed = co_await thread.durable.async_wait(result.durable_generation, net::deferred);

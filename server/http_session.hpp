@@ -19,6 +19,7 @@ struct session_env {
     const cors_policy& cors;
     services& context;
     const logger& log;
+    bool cluster = false;  // cluster mode: requests pass server/cluster_gate.hpp before the router
 };
 
 net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_env env);

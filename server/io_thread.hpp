@@ -7,6 +7,7 @@
 
 #include "handlers/thread_context.hpp"
 #include "server/durable_gate.hpp"
+#include "server/owner_forwarder.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -35,7 +36,7 @@ struct session_slot {
 };
 
 struct io_thread {
-    io_thread(thread_metrics& metrics, store::persister& persister)
+    io_thread(thread_metrics& metrics, app::write_behind& persister)
         : acceptor(io), sweeper(io), durable(io, persister), context{auth::token_cache{}, metrics} {}
 
     // Its sockets are used from this thread only, so the reactor needs no per-socket locks; other
@@ -44,6 +45,8 @@ struct io_thread {
     tcp::acceptor acceptor;
     net::steady_timer sweeper;  // enforces session deadlines
     durable_gate durable;       // where sync-mode writes wait for the persister
+    // Cluster mode: this thread's pooled connections to the other nodes (server/cluster_gate.hpp).
+    std::optional<owner_forwarder> forwarder;
     thread_context context;
     std::list<session_slot> sessions;
     bool stopping = false;  // set on this thread when the drain period ends

@@ -60,17 +60,25 @@ int serve(const server_config& config, const logger& log) {
         }
     }
 
-    auto environment = store::open_data_dir(config.data_dir, config.lmdb_map_size);
-    app::database data(environment,
-                       {.data_dir = config.data_dir,
-                        .shards = config.shards,
-                        .rules = {config.completion_threshold, config.default_completion_policy,
-                                  config.completion_overrides},
-                        .durability = config.durability,
-                        .flush_interval = config.flush_interval,
-                        .lmdb_max_map_size = config.lmdb_max_map_size,
-                        .webhook_retry = config.webhook_retry},
-                       log);
+    const app::database_options options{
+        .data_dir = config.data_dir,
+        .shards = config.shards,
+        .rules = {config.completion_threshold, config.default_completion_policy, config.completion_overrides},
+        .durability = config.durability,
+        .flush_interval = config.flush_interval,
+        .lmdb_max_map_size = config.lmdb_max_map_size,
+        .webhook_retry = config.webhook_retry};
+    // A cluster node keeps nothing in the data dir: LMDB is opened only for the embedded store.
+    std::optional<store::lmdb_environment> environment;
+    if (!config.cluster) environment.emplace(store::open_data_dir(config.data_dir, config.lmdb_map_size));
+    app::database data = config.cluster
+        ? app::database(app::cluster_options{.conninfo = config.postgres_url,
+                                             .node_id = config.node_id,
+                                             .advertise_url = config.advertise_url,
+                                             .lease = config.lease,
+                                             .cache_max_bytes = config.cache_max_bytes},
+                        options, log)
+        : app::database(*environment, options, log);
     if (const auto& replayed = data.replayed(); replayed.frames > 0) {
         log.info("write_ahead_log_replayed",
                  {{"frames", std::int64_t(replayed.frames)}, {"changes", std::int64_t(replayed.changes)}});
@@ -87,6 +95,7 @@ int serve(const server_config& config, const logger& log) {
 
     server http_server(config, routes, context, log, metrics);
     const std::string address = http_server.start();
+    data.listening_on(address);
 
     // Liveness answers while the store loads; readiness and the APIs wait for it.
     bool load_failed = false;

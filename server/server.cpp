@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include "app/cluster_backend.hpp"
+
 #include "handlers/services.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -72,7 +74,10 @@ std::string server::start() {
 }
 
 net::awaitable<void> server::accept_loop(io_thread& thread) {
-    const session_env env{config_, routes_, cors_, context_, log_};
+    auto* cluster = context_.data.cluster();
+    // Built here, not with the thread: the node's id is final only once the server listens.
+    if (cluster != nullptr) thread.forwarder.emplace(thread.io.get_executor(), owner_forwarder_options{.node_id = cluster->node_id()});
+    const session_env env{config_, routes_, cors_, context_, log_, cluster != nullptr};
     net::steady_timer backoff(thread.io);
     for (;;) {
         auto [ec, socket] = co_await thread.acceptor.async_accept(net::as_tuple(net::use_awaitable));

@@ -76,13 +76,13 @@ net::awaitable<attempt_result> post_once(const http_target& target, const store:
 }  // namespace
 
 struct webhook_sender::state {
-    state(store::webhook_registry& hooks, store::event_outbox& box, const store::persister& writer, const logger& logger,
+    state(store::webhook_registry& hooks, store::event_outbox& box, const app::write_behind& writer, const logger& logger,
           webhook_sender_options settings)
         : webhooks(hooks), outbox(box), persister(writer), log(logger), options(settings) {}
 
     store::webhook_registry& webhooks;
     store::event_outbox& outbox;
-    const store::persister& persister;
+    const app::write_behind& persister;
     const logger& log;
     const webhook_sender_options options;
     net::io_context io{1};
@@ -95,7 +95,7 @@ struct webhook_sender::state {
             timer.expires_after(options.poll_interval);
             co_await timer.async_wait(net::use_awaitable);
             if (in_flight >= options.max_in_flight) continue;
-            const auto durable = persister.stats().durable_generation;
+            const auto durable = persister.durable_generation();
             for (auto& due : outbox.take_due(wall_clock_ms(), durable, options.max_in_flight - in_flight)) {
                 ++in_flight;
                 const std::string key = due.key;
@@ -147,7 +147,7 @@ struct webhook_sender::state {
 };
 
 webhook_sender::webhook_sender(store::webhook_registry& webhooks, store::event_outbox& outbox,
-                               const store::persister& persister, const logger& log, webhook_sender_options options)
+                               const app::write_behind& persister, const logger& log, webhook_sender_options options)
     : state_(std::make_unique<state>(webhooks, outbox, persister, log, options)) {}
 
 webhook_sender::~webhook_sender() { stop(); }

@@ -9,7 +9,7 @@
 
 #include "common/log.hpp"
 #include "store/outbox.hpp"
-#include "store/persist/persister.hpp"
+#include "app/write_behind.hpp"
 #include "store/webhooks.hpp"
 
 #include <chrono>
@@ -25,7 +25,7 @@ struct webhook_sender_options {
 
 class webhook_sender {
 public:
-    webhook_sender(store::webhook_registry& webhooks, store::event_outbox& outbox, const store::persister& persister,
+    webhook_sender(store::webhook_registry& webhooks, store::event_outbox& outbox, const app::write_behind& persister,
                    const logger& log, webhook_sender_options options);
     ~webhook_sender();
     webhook_sender(const webhook_sender&) = delete;

@@ -7,6 +7,8 @@
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 
+#include "app/cluster_backend.hpp"
+
 #include "common/clock.hpp"
 
 #include <boost/json/object.hpp>
@@ -32,14 +34,17 @@ handler_result livez(services&, request_context&) {
 handler_result readyz(services& context, request_context&) {
     const bool loaded = context.status.loaded.load(std::memory_order_acquire);
     const bool draining = context.status.draining.load(std::memory_order_acquire);
-    const bool persistence = context.data.persister().healthy();
+    const auto& persister = context.data.persister();
+    const bool persistence = persister.healthy();
+    const std::string_view store_name = persister.store_name();
     const bool ready = loaded && !draining && persistence;
     auto check = [](bool pass, std::string_view detail) {
         return boost::json::object{{"status", pass ? "pass" : "fail"}, {"output", detail}};
     };
     boost::json::object checks{
-        {"store", check(loaded, loaded ? "loaded" : "loading from LMDB")},
-        {"persistence", check(persistence, persistence ? "flushing" : "LMDB writes failing; writes refused")},
+        {"store", check(loaded, loaded ? std::string("loaded") : "loading from " + std::string(store_name))},
+        {"persistence", check(persistence, persistence ? std::string("flushing")
+                                                       : std::string(store_name) + " writes failing; writes refused")},
         {"lifecycle", check(!draining, draining ? "draining after SIGTERM" : "serving")},
     };
     return {health_response(ready ? http::status::ok : http::status::service_unavailable,
@@ -128,6 +133,29 @@ void render_requests(exposition& out, const router& routes, const services& cont
     }
 }
 
+// Cluster mode (docs/cluster.md): what this node holds and what its write-behind lost to fencing.
+void render_cluster(exposition& out, const app::cluster_backend& node, const app::write_behind_stats& persistence) {
+    const auto* members = node.membership();
+    if (members == nullptr) return;  // not listening yet
+    out.family("partitions_owned", "gauge", "Partitions this node holds a lease on.");
+    out.sample("partitions_owned", {}, static_cast<double>(members->claims().size()));
+    const auto membership = members->stats();
+    out.family("membership_steps_total", "counter", "Completed heartbeat and reconcile steps.");
+    out.sample("membership_steps_total", {}, static_cast<double>(membership.steps));
+    out.family("membership_failures_total", "counter", "Membership periods that failed (PostgreSQL unreachable).");
+    out.sample("membership_failures_total", {}, static_cast<double>(membership.failures));
+    out.family("partition_moves_total", "counter", "Partitions acquired, released and lost by this node.");
+    out.sample("partition_moves_total", "change=\"acquired\"", static_cast<double>(membership.acquired));
+    out.sample("partition_moves_total", "change=\"released\"", static_cast<double>(membership.released));
+    out.sample("partition_moves_total", "change=\"lost\"", static_cast<double>(membership.lost));
+    out.family("fenced_commits_total", "counter", "Write-behind commits refused because a partition had moved.");
+    out.sample("fenced_commits_total", {}, static_cast<double>(persistence.fenced));
+    out.family("write_behind_dropped_total", "counter", "Changes of lost partitions never written.");
+    out.sample("write_behind_dropped_total", {}, static_cast<double>(persistence.dropped_changes));
+    out.family("write_behind_pending", "gauge", "Changes waiting to be written to PostgreSQL.");
+    out.sample("write_behind_pending", {}, static_cast<double>(persistence.pending));
+}
+
 handler_result metrics(services& context, const router& routes) {
     exposition out;
     render_requests(out, routes, context);
@@ -145,9 +173,9 @@ handler_result metrics(services& context, const router& routes) {
     out.sample("enrolments", {}, static_cast<double>(context.data.enrolments().size()));
 
     const auto persistence = context.data.persister().stats();
-    out.family("flushes_total", "counter", "Committed LMDB flush transactions.");
+    out.family("flushes_total", "counter", "Committed flush transactions (LMDB, or PostgreSQL in cluster mode).");
     out.sample("flushes_total", {}, static_cast<double>(persistence.flushes));
-    out.family("flush_failures_total", "counter", "LMDB flush attempts that failed.");
+    out.family("flush_failures_total", "counter", "Flush attempts that failed.");
     out.sample("flush_failures_total", {}, static_cast<double>(persistence.failures));
     out.family("write_ahead_log_frames_total", "counter", "Sync batches made durable by the write-ahead log.");
     out.sample("write_ahead_log_frames_total", {}, static_cast<double>(persistence.log_frames));
@@ -157,10 +185,14 @@ handler_result metrics(services& context, const router& routes) {
     out.sample("last_flush_age_seconds", {},
                persistence.last_success_ms == 0 ? -1.0
                                                 : static_cast<double>(wall_clock_ms() - persistence.last_success_ms) / 1e3);
-    out.family("lmdb_map_size_bytes", "gauge", "LMDB map size.");
-    out.sample("lmdb_map_size_bytes", {}, static_cast<double>(persistence.map_size));
-    out.family("lmdb_used_bytes", "gauge", "LMDB pages in use, bytes.");
-    out.sample("lmdb_used_bytes", {}, static_cast<double>(persistence.used_bytes));
+    if (context.data.cluster() == nullptr) {
+        out.family("lmdb_map_size_bytes", "gauge", "LMDB map size.");
+        out.sample("lmdb_map_size_bytes", {}, static_cast<double>(persistence.map_size));
+        out.family("lmdb_used_bytes", "gauge", "LMDB pages in use, bytes.");
+        out.sample("lmdb_used_bytes", {}, static_cast<double>(persistence.used_bytes));
+    } else {
+        render_cluster(out, *context.data.cluster(), persistence);
+    }
 
     const auto webhooks = context.data.outbox().stats();
     out.family("webhook_deliveries_pending", "gauge", "Webhook deliveries in the outbox, waiting or being retried.");

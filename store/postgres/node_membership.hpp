@@ -58,9 +58,9 @@ struct node_membership_options {
     std::chrono::milliseconds stop_timeout{5000};
     // After a step that acquired, released or lost partitions: where the server drops the users of
     // partitions it no longer owns. On the membership thread; the next step waits for it.
-    std::function<void(const reconcile_report&)> on_change;
+    std::function<void(const reconcile_report&)> on_change{};
     // At the start of every period, before the heartbeat. Tests block in it to pause the node.
-    std::function<void()> before_period;
+    std::function<void()> before_period{};
 };
 
 struct node_membership_stats {
