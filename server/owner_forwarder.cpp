@@ -35,6 +35,7 @@ constexpr std::size_t first_read_bytes = 16 * 1024;
 // 1xx answers before the final one (the owner is not asked for any: Expect and Upgrade are not
 // forwarded); past this many the owner is misbehaving.
 constexpr int max_interim_answers = 4;
+constexpr std::size_t max_pooled_buffer_bytes = 64 * 1024;
 
 struct string_hash {
     using is_transparent = void;
@@ -141,6 +142,10 @@ struct owner_forwarder::state {
         if (options.max_idle_per_target == 0) return;
         used->stream.expires_never();
         used->idle_since = clock_type::now();
+        // A pooled connection keeps the room its buffers grew to, except after a large exchange
+        // (an import, a download): sixteen idle connections should not each hold megabytes.
+        if (used->request_bytes.capacity() > max_pooled_buffer_bytes) std::string().swap(used->request_bytes);
+        if (used->buffer.capacity() > max_pooled_buffer_bytes) used->buffer.shrink_to_fit();  // empty: frees it all
         if (owner.idle.size() >= options.max_idle_per_target) owner.idle.erase(owner.idle.begin());
         owner.idle.push_back(std::move(used));
     }
@@ -166,7 +171,12 @@ struct owner_forwarder::state {
             fresh.stream.socket().close(ignored);  // the next address may be of the other family
         }
         if (ec && !owner.literal) owner.endpoints.clear();
-        if (!ec) ++stats.connections_opened;
+        if (ec) co_return ec;
+        ++stats.connections_opened;
+        // A request larger than a segment leaves in several; Nagle would hold its last one back
+        // until the owner acknowledged the others, which a delayed ACK makes up to 40 ms.
+        boost::system::error_code ignored;
+        fresh.stream.socket().set_option(tcp::no_delay(true), ignored);
         co_return ec;
     }
 
