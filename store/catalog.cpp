@@ -53,6 +53,15 @@ const content_entry* catalog_snapshot::find(std::string_view id) const {
     return found == entries.end() ? nullptr : found->second.get();
 }
 
+std::vector<std::string> catalog_snapshot::ids() const {
+    std::vector<std::string> all;
+    all.reserve(size_);
+    for (const auto& part : buckets_) {
+        for (const auto& [id, entry] : part->entries) all.push_back(id);
+    }
+    return all;
+}
+
 std::vector<std::string_view> catalog_snapshot::children_of(std::string_view id) const {
     std::vector<std::string_view> children;
     const content_entry* entry = find(id);
@@ -271,6 +280,46 @@ std::size_t catalog::collect_changes(const change_visitor& emit) {
         }
     }
     return ids.size();
+}
+
+bool catalog::apply_one(catalog_draft& draft, std::string_view id, content_entry* row) {
+    if (dirty_set_.contains(std::string(id))) return false;
+    const content_entry* held = draft.find(id);
+    if (!row) return held && draft.erase(id);
+    if (held && *held == *row) return false;
+    draft.put(std::move(*row));
+    return true;
+}
+
+std::size_t catalog::apply_remote(const std::vector<std::string>& ids, std::vector<content_entry> rows) {
+    std::unordered_map<std::string_view, content_entry*> by_id;
+    for (auto& row : rows) by_id[row.id] = &row;
+    std::lock_guard lock(mutex_);
+    catalog_draft draft(*current_);
+    std::size_t changed = 0;
+    for (const auto& id : ids) {
+        const auto found = by_id.find(id);
+        if (apply_one(draft, id, found == by_id.end() ? nullptr : found->second)) ++changed;
+    }
+    if (changed > 0) publish(draft);
+    return changed;
+}
+
+std::size_t catalog::replace_remote(std::vector<content_entry> rows) {
+    std::lock_guard lock(mutex_);
+    catalog_draft draft(*current_);
+    std::size_t changed = 0;
+    std::unordered_set<std::string_view> kept;
+    for (const auto& row : rows) kept.insert(row.id);
+    for (const auto& id : current_->ids()) {
+        if (!kept.contains(id) && apply_one(draft, id, nullptr)) ++changed;
+    }
+    for (auto& row : rows) {
+        const std::string id = row.id;
+        if (apply_one(draft, id, &row)) ++changed;
+    }
+    if (changed > 0) publish(draft);
+    return changed;
 }
 
 // --- cache ----------------------------------------------------------------------------------

@@ -65,6 +65,8 @@ public:
     // two hash lookups.
     bool lists(std::string_view collection, std::string_view child) const;
     std::size_t size() const { return size_; }
+    // Every entry's id, in no particular order.
+    std::vector<std::string> ids() const;
 
     struct bucket;
 
@@ -121,11 +123,26 @@ public:
     // Recovery: entries read back from LMDB, clean (not dirty).
     void load(std::vector<content_entry> entries);
 
+    // Changes another cluster node made, read back from PostgreSQL (store/postgres/
+    // shared_state_listener.hpp). They are already written, so they are applied clean: marked
+    // dirty, they would be written back, and every node would echo every change. An id dirty here
+    // is left alone: its local change is newer than the row read, will be written, and the notice
+    // of that write brings every node to it. An entry equal to the one held changes nothing.
+    // Returns how many entries changed (the snapshot is republished only when some did).
+    //
+    // apply_remote: each id of `ids` takes the entry of `rows` with that id, or is removed when
+    // `rows` has none (the row was deleted). replace_remote: the catalog becomes `rows` (a whole
+    // reload), entries absent from them removed.
+    std::size_t apply_remote(const std::vector<std::string>& ids, std::vector<content_entry> rows);
+    std::size_t replace_remote(std::vector<content_entry> rows);
+
     std::size_t collect_changes(const change_visitor& emit) override;
 
 private:
     void publish(catalog_draft& draft);  // under mutex_
     void mark_dirty(std::string_view id);  // under mutex_
+    // Under mutex_: `id` becomes `row` (nullptr: removed) unless dirty or equal; whether it changed.
+    bool apply_one(catalog_draft& draft, std::string_view id, content_entry* row);
 
     const std::atomic<std::uint64_t>& generation_;
     mutable std::mutex mutex_;  // guards current_, dirty_, dirty_set_; serializes writers

@@ -66,6 +66,49 @@ void webhook_registry::load(webhook value) {
     republish();
 }
 
+bool webhook_registry::apply_one(const std::string& id, webhook* row) {
+    if (dirty_.contains(id)) return false;
+    const auto held = hooks_.find(id);
+    if (!row) {
+        if (held == hooks_.end()) return false;
+        hooks_.erase(held);
+        return true;
+    }
+    if (held != hooks_.end() && held->second == *row) return false;
+    hooks_.insert_or_assign(id, std::move(*row));
+    return true;
+}
+
+std::size_t webhook_registry::apply_remote(const std::vector<std::string>& ids, std::vector<webhook> rows) {
+    std::lock_guard lock(mutex_);
+    std::size_t changed = 0;
+    for (const auto& id : ids) {
+        const auto row = std::find_if(rows.begin(), rows.end(), [&](const webhook& hook) { return hook.id == id; });
+        if (apply_one(id, row == rows.end() ? nullptr : &*row)) ++changed;
+    }
+    if (changed > 0) republish();
+    return changed;
+}
+
+std::size_t webhook_registry::replace_remote(std::vector<webhook> rows) {
+    std::lock_guard lock(mutex_);
+    std::size_t changed = 0;
+    std::vector<std::string> gone;
+    for (const auto& [id, hook] : hooks_) {
+        const bool kept = std::any_of(rows.begin(), rows.end(), [&](const webhook& row) { return row.id == id; });
+        if (!kept) gone.push_back(id);
+    }
+    for (const auto& id : gone) {
+        if (apply_one(id, nullptr)) ++changed;
+    }
+    for (auto& row : rows) {
+        const std::string id = row.id;
+        if (apply_one(id, &row)) ++changed;
+    }
+    if (changed > 0) republish();
+    return changed;
+}
+
 std::uint64_t webhook_registry::changed(const std::string& id) {
     dirty_.insert(id);
     republish();

@@ -64,12 +64,23 @@ public:
     // Recovery: a webhook read back from LMDB, clean.
     void load(webhook value);
 
+    // Changes another cluster node made, read back from PostgreSQL (store/postgres/
+    // shared_state_listener.hpp), applied clean as catalog::apply_remote applies them, for the
+    // same reasons: never marked dirty (no echo), an id dirty here left alone (its local change is
+    // newer and will be written), an equal webhook no change. Returns how many webhooks changed.
+    //
+    // apply_remote: each id of `ids` takes the webhook of `rows` with that id, or is removed when
+    // `rows` has none. replace_remote: the registry becomes `rows`, webhooks absent from them removed.
+    std::size_t apply_remote(const std::vector<std::string>& ids, std::vector<webhook> rows);
+    std::size_t replace_remote(std::vector<webhook> rows);
+
     std::size_t collect_changes(const change_visitor& emit) override;
 
 private:
     // Under mutex_.
     std::uint64_t changed(const std::string& id);  // marks dirty, republishes
     void republish();
+    bool apply_one(const std::string& id, webhook* row);  // apply_remote's step for one id
 
     const std::atomic<std::uint64_t>& generation_;
     mutable std::mutex mutex_;
