@@ -1,6 +1,7 @@
 #include "store/outbox.hpp"
 
 #include "store/codec/event_codec.hpp"
+#include "store/partition.hpp"
 
 #include <algorithm>
 
@@ -115,6 +116,39 @@ void event_outbox::load(std::string key, delivery value) {
     if (auto old = entries_.find(key); old != entries_.end()) waiting_.erase({old->second.value.next_attempt_at, key});
     waiting_.emplace(value.next_attempt_at, key);
     entries_.insert_or_assign(std::move(key), entry{std::move(value), 0, false});
+}
+
+std::size_t event_outbox::adopt(std::vector<std::pair<std::string, delivery>> deliveries) {
+    std::lock_guard lock(mutex_);
+    std::size_t added = 0;
+    for (auto& [key, value] : deliveries) {
+        if (entries_.contains(key)) continue;
+        waiting_.emplace(value.next_attempt_at, key);
+        entries_.emplace(std::move(key), entry{std::move(value), 0, false});
+        ++added;
+    }
+    return added;
+}
+
+std::size_t event_outbox::drop_partitions(std::span<const std::uint32_t> partitions) {
+    if (partitions.empty()) return 0;
+    std::vector<bool> gone(partition_count, false);
+    for (const std::uint32_t partition : partitions) {
+        if (partition < partition_count) gone[partition] = true;
+    }
+    std::lock_guard lock(mutex_);
+    std::size_t dropped = 0;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        if (!gone[partition_of(it->second.value.event.user_id)]) {
+            ++it;
+            continue;
+        }
+        if (!it->second.in_flight) waiting_.erase({it->second.value.next_attempt_at, it->first});
+        if (auto dirty = dirty_.find(it->first); dirty != dirty_.end()) dirty_.erase(dirty);
+        it = entries_.erase(it);
+        ++dropped;
+    }
+    return dropped;
 }
 
 std::size_t event_outbox::collect_changes(const change_visitor& emit) {

@@ -22,6 +22,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <utility>
 #include <string>
 #include <vector>
@@ -83,6 +84,18 @@ public:
     outbox_stats stats() const;
 
     void load(std::string key, delivery value);  // recovery: clean (durable already), due when it was
+
+    // Cluster mode: the deliveries of an event belong to the node owning the event's user's
+    // partition (store::partition_of(event.user_id)), which alone sends them.
+    // adopt: deliveries read back from PostgreSQL when this node acquired their partition, clean
+    // like load(); a key already held is kept as it is here (the copy in memory is the newer).
+    // Returns how many were added.
+    std::size_t adopt(std::vector<std::pair<std::string, delivery>> deliveries);
+    // The node released or lost these partitions (ascending or not): their deliveries are
+    // forgotten, not deleted. Nothing is written for them, not even a change still pending, since
+    // the rows are the next owner's now; one in flight is forgotten too, and its finish() finds
+    // nothing. Returns how many were forgotten.
+    std::size_t drop_partitions(std::span<const std::uint32_t> partitions);
 
     std::size_t collect_changes(const change_visitor& emit) override;
 
