@@ -117,8 +117,14 @@ CREATE INDEX partitions_by_owner ON partitions (owner);
 INSERT INTO partitions (partition) SELECT generate_series(0, 1023);
 )sql";
 
-constexpr std::array<migration, 1> steps{{
+// A node that acquires partitions reads their pending deliveries (outbox_partitions.hpp).
+constexpr std::string_view version_2 = R"sql(
+CREATE INDEX outbox_by_partition ON outbox (partition);
+)sql";
+
+constexpr std::array<migration, 2> steps{{
     {1, "records, catalog, enrolments, assessments, webhooks, outbox, nodes, partitions", version_1},
+    {2, "outbox_by_partition: the deliveries of the partitions a node acquires", version_2},
 }};
 
 }  // namespace

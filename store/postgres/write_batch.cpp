@@ -13,6 +13,7 @@
 #include "store/postgres/record_deletes.hpp"
 #include "store/postgres/record_rows.hpp"
 #include "store/postgres/row_batching.hpp"
+#include "store/postgres/shared_notice.hpp"
 #include "store/postgres/webhook_rows.hpp"
 
 #include <algorithm>
@@ -165,6 +166,28 @@ bool tally(pg_outcome<std::size_t> outcome, std::size_t& total, std::optional<pg
     return true;
 }
 
+// The ids a batch upserts and deletes in a table keyed by id, for its notice.
+template <class T>
+std::vector<std::string_view> changed_ids(const std::vector<T>& upserts, const std::vector<std::string_view>& deletes) {
+    std::vector<std::string_view> ids(deletes.begin(), deletes.end());
+    for (const auto& value : upserts) ids.push_back(value.id);
+    return ids;
+}
+
+// Every other node learns of the batch's catalog and webhook changes from this notice, sent with
+// the commit (shared_notice.hpp). A batch is a node's own changes, so this is never an echo of one
+// applied from another node: those are not dirty and never come back here.
+bool notify(transaction& txn, const decoded_batch& d, std::optional<pg_error>& error) {
+    for (const auto& [table, ids] : {std::pair{shared_table::catalog, changed_ids(d.catalog_upserts, d.catalog_deletes)},
+                                     std::pair{shared_table::webhooks, changed_ids(d.webhook_upserts, d.webhook_deletes)}}) {
+        if (auto sent = notify_shared(txn, table, ids); !sent) {
+            error = sent.error();
+            return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 void write_batch::add_record(std::string_view user_id, const record_key& key, const progress_record* record) {
@@ -215,7 +238,8 @@ pg_outcome<batch_written> apply_batch(transaction& txn, const write_batch& batch
                     tally(upsert_webhooks(txn, d.webhook_upserts), written.upserted, error) &&
                     tally(delete_webhooks(txn, d.webhook_deletes), written.deleted, error) &&
                     tally(upsert_deliveries(txn, delivery_upserts), written.upserted, error) &&
-                    tally(delete_deliveries(txn, d.delivery_deletes), written.deleted, error);
+                    tally(delete_deliveries(txn, d.delivery_deletes), written.deleted, error) &&
+                    notify(txn, d, error);
     if (!ok) return std::move(*error);
     return written;
 }

@@ -73,6 +73,8 @@ struct batch_written {
 // Writes the batch's last change to each key as rows, inside `txn`, which it leaves open. A
 // change that does not decode fails the batch (pg_errc::malformed_row, naming the table and the
 // key) before anything is written: the caller's transaction must then be rolled back.
+// When the batch changes catalog entries or webhooks, it also sends their notice
+// (shared_notice.hpp), which PostgreSQL delivers to the other nodes on commit.
 pg_outcome<batch_written> apply_batch(transaction& txn, const write_batch& batch);
 
 // The partitions of the users whose rows the batch writes (records, enrolments, assessments),
