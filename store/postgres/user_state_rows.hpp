@@ -17,9 +17,9 @@
 namespace progressd::store {
 
 struct loaded_user_state {
-    std::vector<loaded_record> records;          // ordered by (context_id, content_id) bytewise
-    std::vector<loaded_enrolment> enrolments;    // ordered by (collection_id, context_id) bytewise
-    std::vector<loaded_assessment> assessments;  // ordered by (context_id, content_id) bytewise
+    std::vector<loaded_record> records{};          // ordered by (context_id, content_id) bytewise
+    std::vector<loaded_enrolment> enrolments{};    // ordered by (collection_id, context_id) bytewise
+    std::vector<loaded_assessment> assessments{};  // ordered by (context_id, content_id) bytewise
 
     bool empty() const { return records.empty() && enrolments.empty() && assessments.empty(); }
 };

@@ -17,9 +17,9 @@
 namespace progressd::testing {
 
 struct user_state_sample {
-    std::vector<std::pair<store::record_key, store::progress_record>> records;
-    std::vector<std::pair<store::enrolment_key, store::enrolment>> enrolments;
-    std::vector<std::pair<store::record_key, store::assessment_state>> assessments;
+    std::vector<std::pair<store::record_key, store::progress_record>> records{};
+    std::vector<std::pair<store::enrolment_key, store::enrolment>> enrolments{};
+    std::vector<std::pair<store::record_key, store::assessment_state>> assessments{};
 };
 
 inline user_state_sample sample_state() {
