@@ -6,7 +6,7 @@ kept current by deploy/haproxy/partition-map.
     with ClusterRig(pg, nodes=3) as rig:         # a fresh database, 3 nodes, HAProxy
         rig.request("POST", "/v1/progress", body={...}, key=SERVICE_KEY)   # through HAProxy
         rig.nodes[1].request(...)                # one node directly
-        rig.kill_node(1); rig.wait_owned_without("node2")
+        rig.kill_node(2); rig.wait_owned(among={"node1", "node3"})
         rig.start_node(1)                        # the same id and port again
         rig.add_node()                           # node4 joins
         rig.restart_postgres()
@@ -77,6 +77,25 @@ def shared_postgres():
             _shared = PostgresServer().start()
             atexit.register(_shared.stop)
         return _shared
+
+
+def rendezvous_weight(partition, node_id):
+    """store/rendezvous.hpp's weight (docs/cluster.md, "Who should own what")."""
+    m = 2**64 - 1
+    h = 0xcbf29ce484222325
+    for b in partition.to_bytes(4, "little") + node_id.encode():
+        h = ((h ^ b) * 0x100000001b3) & m
+    h ^= h >> 33
+    h = (h * 0xff51afd7ed558ccd) & m
+    h ^= h >> 33
+    h = (h * 0xc4ceb9fe1a85ec53) & m
+    return h ^ (h >> 33)
+
+
+def desired_owners(node_ids):
+    """{partition: node id}: the rendezvous winner of each partition (the smaller id on a tie)."""
+    ids = sorted(node_ids)
+    return {p: max(ids, key=lambda n: (rendezvous_weight(p, n), [-ord(c) for c in n])) for p in range(PARTITIONS)}
 
 
 def free_port_checked(taken=()):
@@ -276,6 +295,8 @@ class ClusterRig:
         if node.alive():
             raise AssertionError(f"{node.node_id} still runs")
         node.close_connections()
+        if node.process is not None and node.process.stderr:
+            node.process.stderr.close()  # the previous run's, drained to its end
         node.start()
         self.wait_ready(node)
         return node
@@ -324,12 +345,14 @@ class ClusterRig:
     def owned_count(self):
         return int(self.sql("SELECT count(*) FROM partitions WHERE owner IS NOT NULL"))
 
-    def wait_owned(self, timeout=OWNED_TIMEOUT_S, among=None):
-        """Every partition owned, and by `among` (node ids) only when given."""
-        def done():
-            owners = self.owners()
-            return len(owners) == PARTITIONS and (among is None or set(owners.values()) <= set(among))
-        self.wait_for(done, f"all {PARTITIONS} partitions owned" + (f" by {sorted(among)}" if among else ""),
+    def wait_owned(self, among=None, timeout=OWNED_TIMEOUT_S):
+        """Every partition owned by its rendezvous winner among `among` (node ids; by default the
+        nodes running): the cluster has settled, no handover is left to come."""
+        if among is None:
+            among = [n.node_id for n in self.live_nodes()]
+        desired = desired_owners(among)
+        self.wait_for(lambda: self.owners() == desired,
+                      f"all {PARTITIONS} partitions owned by their rendezvous winners among {sorted(among)}",
                       timeout, lambda: f"owners: {self._owner_counts()}")
 
     def _owner_counts(self):

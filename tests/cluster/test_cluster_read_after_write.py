@@ -3,14 +3,18 @@ through the other two, straight away (no HAProxy: each node is asked directly). 
 so that the owner is the writing node, the reading node, or the third one, so every write and read
 is served here, forwarded, or both."""
 
+import json
+import tempfile
 import unittest
 import uuid
 
 from cluster_rig import ClusterRig, shared_postgres, skip_unless_cluster
+from haproxy_rig import partition_of
 from progressd_fixture import SERVICE_KEY, basic_auth
 
-COURSE = "course-raw"
-LESSONS = ["lesson-raw-1", "lesson-raw-2"]
+# UUIDs: the Education API takes nothing else.
+COURSE = "6f1c0a52-3b0e-4a43-9d43-8f3e2d7b1a01"
+LESSONS = ["6f1c0a52-3b0e-4a43-9d43-8f3e2d7b1a02", "6f1c0a52-3b0e-4a43-9d43-8f3e2d7b1a03"]
 CATALOG = [{"id": COURSE, "type": "course", "title": "Read after write", "children": LESSONS}] + \
     [{"id": lesson, "type": "video", "title": lesson, "duration_seconds": 600} for lesson in LESSONS]
 SKILLJAR = {"Authorization": basic_auth(SERVICE_KEY)}
@@ -23,8 +27,6 @@ def setUpModule():
 class ReadAfterWriteTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        import json
-        import tempfile
         cls.tmp = tempfile.TemporaryDirectory(prefix="progressd-raw-")
         catalog = f"{cls.tmp.name}/catalog.json"
         with open(catalog, "w") as f:
@@ -43,7 +45,6 @@ class ReadAfterWriteTest(unittest.TestCase):
         found = {}
         while len(found) < 3:
             user = f"{family}-{uuid.uuid4().hex[:8]}"
-            from haproxy_rig import partition_of
             index = int(owners[partition_of(user)].removeprefix("node"))
             found.setdefault(index, user)
         return found
