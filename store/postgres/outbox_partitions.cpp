@@ -43,26 +43,35 @@ bool outbox_partitions::changed(std::span<const partition_claim> acquired, std::
     }
     const bool loaded = load_unloaded();
     // After the loads: a partition both acquired and lost in one step ends up forgotten.
-    const std::size_t forgotten = outbox_.drop_partitions(dropped);
-    stats_.dropped += forgotten;
+    count(&outbox_partitions_stats::dropped, outbox_.drop_partitions(dropped));
+    std::lock_guard lock(mutex_);
     stats_.unloaded = unloaded_.size();
     return loaded;
 }
 
 bool outbox_partitions::catch_up() {
     const bool loaded = load_unloaded();
+    std::lock_guard lock(mutex_);
     stats_.unloaded = unloaded_.size();
     return loaded;
 }
 
-outbox_partitions_stats outbox_partitions::stats() const { return stats_; }
+outbox_partitions_stats outbox_partitions::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+void outbox_partitions::count(std::uint64_t outbox_partitions_stats::*counter, std::uint64_t by) {
+    std::lock_guard lock(mutex_);
+    stats_.*counter += by;
+}
 
 bool outbox_partitions::load_unloaded() {
     if (unloaded_.empty()) return true;
     if (!conn_) {
         auto opened = connection::open(conninfo_);
         if (!opened) {
-            ++stats_.failures;
+            count(&outbox_partitions_stats::failures);
             log_.warn("outbox_load_failed", {{"error", std::string_view(opened.error().message)},
                                              {"partitions", std::int64_t(unloaded_.size())}});
             return false;
@@ -72,7 +81,7 @@ bool outbox_partitions::load_unloaded() {
     const std::vector<std::uint32_t> partitions(unloaded_.begin(), unloaded_.end());
     auto rows = load_outbox_partitions(*conn_, partitions);
     if (!rows) {
-        ++stats_.failures;
+        count(&outbox_partitions_stats::failures);
         if (!conn_->healthy() || rows.error().code == pg_errc::connection_failed) conn_.reset();
         log_.warn("outbox_load_failed", {{"error", std::string_view(rows.error().message)},
                                          {"partitions", std::int64_t(partitions.size())}});
@@ -81,7 +90,7 @@ bool outbox_partitions::load_unloaded() {
     std::vector<std::pair<std::string, delivery>> deliveries;
     deliveries.reserve(rows->size());
     for (auto& row : *rows) deliveries.emplace_back(std::move(row.key), std::move(row.value));
-    stats_.loaded += outbox_.adopt(std::move(deliveries));
+    count(&outbox_partitions_stats::loaded, outbox_.adopt(std::move(deliveries)));
     unloaded_.clear();
     return true;
 }

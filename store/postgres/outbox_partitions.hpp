@@ -11,8 +11,8 @@
 // tried again by the next call, or by catch_up(): the rows stay in PostgreSQL meanwhile, so
 // nothing is lost, only late.
 //
-// Thread-safety: load_outbox_partitions is a plain function; an outbox_partitions belongs to the
-// membership thread (its calls are not synchronised with each other; the outbox is).
+// Thread-safety: load_outbox_partitions is a plain function. changed() and catch_up() belong to
+// one thread (the membership thread's); stats() may be called from any.
 
 #include "common/log.hpp"
 #include "store/outbox.hpp"
@@ -22,6 +22,7 @@
 #include "store/postgres/pg_error.hpp"
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <span>
@@ -56,12 +57,14 @@ public:
 
 private:
     bool load_unloaded();
+    void count(std::uint64_t outbox_partitions_stats::*counter, std::uint64_t by = 1);
 
     event_outbox& outbox_;
     const std::string conninfo_;
     const logger& log_;
     std::optional<connection> conn_;
     std::set<std::uint32_t> unloaded_;
+    mutable std::mutex mutex_;  // guards stats_
     outbox_partitions_stats stats_;
 };
 

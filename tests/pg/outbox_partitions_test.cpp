@@ -183,4 +183,36 @@ BOOST_FIXTURE_TEST_CASE(a_planned_handover_never_holds_a_delivery_on_two_nodes, 
     BOOST_TEST(b.persister.stop());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_load_that_failed_is_done_by_the_next_call, membership_db) {
+    progressd::logger quiet{progressd::log_level::error};
+    progress_store records{2, {}};
+    event_outbox source{records.generation_counter(), retry_policy{}};
+    source.publish(event_for("e1", "alice"), one_target(), 1000);
+    write_batch batch;
+    source.collect_changes(batch.collector(batch_table::outbox));
+    progressd::testing::committed(conn, [&](transaction& txn) { return apply_batch(txn, batch); });
+
+    event_outbox outbox{records.generation_counter(), retry_policy{}};
+    outbox_partitions takeover(outbox, conninfo, quiet);
+    BOOST_TEST(takeover.catch_up());  // nothing to do
+    BOOST_REQUIRE(conn.exec("ALTER TABLE outbox RENAME TO outbox_away").ok());  // every load fails
+    const std::vector<partition_claim> acquired{{partition_of("alice"), 1}};
+    BOOST_TEST(!takeover.changed(acquired, {}));
+    BOOST_TEST(takeover.stats().unloaded == 1u);
+    BOOST_TEST(takeover.stats().failures == 1u);
+    BOOST_TEST(outbox.size() == 0u);
+    BOOST_TEST(!takeover.catch_up());
+    BOOST_REQUIRE(conn.exec("ALTER TABLE outbox_away RENAME TO outbox").ok());
+    BOOST_TEST(takeover.catch_up());
+    BOOST_TEST(outbox.size() == 1u);
+    BOOST_TEST(takeover.stats().unloaded == 0u);
+    BOOST_TEST(takeover.stats().loaded == 1u);
+    // Lost before it was loaded: nothing is loaded for it later.
+    BOOST_REQUIRE(conn.exec("ALTER TABLE outbox RENAME TO outbox_away").ok());
+    const std::vector<partition_claim> bob{{partition_of("bob"), 1}};
+    BOOST_TEST(!takeover.changed(bob, {}));
+    BOOST_TEST(takeover.changed({}, bob));
+    BOOST_TEST(takeover.stats().unloaded == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
