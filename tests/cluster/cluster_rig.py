@@ -52,6 +52,11 @@ READY_TIMEOUT_S = 45      # a node waits up to 30 s for PostgreSQL before it giv
 OWNED_TIMEOUT_S = 30
 
 
+# A node's ready line waits for PostgreSQL (up to 30 s): the fixture's wait for it must be longer.
+# Set once for the process, since nodes start from several threads.
+progressd_fixture.READY_TIMEOUT_S = max(progressd_fixture.READY_TIMEOUT_S, READY_TIMEOUT_S)
+
+
 def skip_unless_cluster():
     """SkipTest without PostgreSQL 15 or HAProxy, except in CI (CI=true), where the suites must
     run and fail rather than pass without having tested anything."""
@@ -136,14 +141,6 @@ class ClusterNode(ProgressdServer):
                 args += [flag, value]
         return args + self.extra_args
 
-    def start(self):
-        original = progressd_fixture.READY_TIMEOUT_S
-        progressd_fixture.READY_TIMEOUT_S = READY_TIMEOUT_S
-        try:
-            super().start()
-        finally:
-            progressd_fixture.READY_TIMEOUT_S = original
-
     def user_token(self, user, ttl_seconds=None):
         return self.rig.user_token(user, ttl_seconds)
 
@@ -202,6 +199,8 @@ class ClusterRig:
         self.map_loop = None
         self.tmp = None
         self._tokens = {}
+        self._ports = set()       # every port handed to a node of this rig
+        self._ports_lock = threading.Lock()
 
     # --- life ---------------------------------------------------------------------------------
 
@@ -215,11 +214,24 @@ class ClusterRig:
         self.keys_file = os.path.join(self.tmp.name, "api-keys")
         with open(self.keys_file, "w") as f:
             f.write("# cluster service keys\n" + "".join(k + "\n" for k in self.api_keys))
-        for index in range(1, self.node_count + 1):
-            self._start_new_node(index)
-        for node in self.nodes.values():
-            self.wait_ready(node)
+        # The nodes start together, as a deployment's would: each takes its share at once rather
+        # than through handovers from the nodes before it.
+        failures = []
+
+        def start_one(index):
+            try:
+                self.wait_ready(self._start_new_node(index))
+            except BaseException as e:  # raised below, in the caller's thread
+                failures.append(e)
+        starters = [threading.Thread(target=start_one, args=(i,)) for i in range(1, self.node_count + 1)]
+        for starter in starters:
+            starter.start()
+        for starter in starters:
+            starter.join()
+        if failures:
+            raise failures[0]
         self.wait_owned()
+        self.wait_views()
         if self.use_haproxy:
             self._start_haproxy()
         return self
@@ -273,17 +285,18 @@ class ClusterRig:
     # --- nodes ----------------------------------------------------------------------------------
 
     def _start_new_node(self, index):
-        taken = {n.fixed_port for n in self.nodes.values()}
         last_error = None
         for _ in range(3):
-            port = free_port_checked(taken)
+            with self._ports_lock:
+                port = free_port_checked(self._ports)
+                self._ports.add(port)
             try:
                 node = ClusterNode(self, index, port, self.durability, self.extra_args)
             except AssertionError as e:
                 # Another process took the port between the check and the bind: another port.
                 if "in use" not in str(e).lower():
                     raise
-                last_error, taken = e, taken | {port}
+                last_error = e
                 continue
             self.nodes[index] = node
             return node
@@ -354,6 +367,32 @@ class ClusterRig:
         self.wait_for(lambda: self.owners() == desired,
                       f"all {PARTITIONS} partitions owned by their rendezvous winners among {sorted(among)}",
                       timeout, lambda: f"owners: {self._owner_counts()}")
+
+    def wait_views(self, timeout=10):
+        """Each node's view of the other nodes' partitions is read once per period (a third of the
+        lease), so for up to a period after a move a node answers 503 for users whose new owner it
+        has not read yet. Waits a period, then until every node forwards a user of every other
+        node (a read through each node, answered anything but 503)."""
+        time.sleep(self.lease_ms / 3000 + 0.1)
+        owners = self.owners()
+        probes = {}
+        serial = 0
+        live = self.live_nodes()
+        while len(probes) < len(live):
+            serial += 1
+            user = f"probe-{serial}"
+            probes.setdefault(owners.get(partition_of(user)), user)
+
+        def forwarded():
+            for node in live:
+                for owner, user in probes.items():
+                    if owner != node.node_id:
+                        status, _, _ = http_call(node.port, "GET", f"/v1/progress?user_id={user}&content_ids=probe",
+                                                 key=self.api_keys[0])
+                        if status == 503:
+                            return False
+            return True
+        self.wait_for(forwarded, "every node to know every other node's partitions", timeout)
 
     def _owner_counts(self):
         counts = {}
