@@ -65,11 +65,15 @@ void cluster_backend::listening_on(const std::string& host_port) {
         [this](std::span<const store::partition_claim> claims) { return persister_->flush_partitions(claims); },
         store::node_membership_options{
             .lease = options_.lease,
-            .on_change = [this](const store::reconcile_report& report) { partitions_changed(report); }},
+            .on_change = [this](const store::reconcile_report& report) { partitions_changed(report); },
+            // Deliveries whose load failed (PostgreSQL unreachable) are tried again each period.
+            .before_period = [this] { deliveries_->catch_up(); }},
         log_);
     residents_.emplace(data_.records, data_.enrolments, data_.assessments, options_.conninfo,
                        resident_options{.max_bytes = options_.cache_max_bytes},
                        [this] { return persister_->durable_generation(); }, log_);
+    shared_.emplace(data_.catalog, data_.webhooks, options_.conninfo, store::shared_state_listener_options{}, log_);
+    deliveries_.emplace(data_.outbox, options_.conninfo, log_);
 }
 
 
@@ -94,6 +98,7 @@ recovery_summary cluster_backend::recover() {
 void cluster_backend::start() {
     persister_->start();
     residents_->start();
+    shared_->start();
     membership_->start();
 }
 
@@ -102,6 +107,7 @@ bool cluster_backend::stop() {
     // the others take over at their next step, with no lease to wait out.
     if (!membership_) return true;  // never listened: nothing was written
     const bool left = membership_->stop();
+    shared_->stop();
     residents_->stop();
     const bool flushed = persister_->stop();
     return left && flushed;
@@ -112,9 +118,15 @@ route_decision cluster_backend::route(std::string_view user_id) const {
     if (membership_->owns(partition)) {
         const bool resident = residents_->touch(user_id);
         // A lease in doubt (PostgreSQL unreachable for a lease, a pause) may already be someone
-        // else's: a write could be lost to the fence, so only reads of what is in memory are
-        // served, as they were last written here (docs/cluster.md, "Failures").
-        if (!membership_->serving()) return {resident ? user_route::read_only : user_route::unowned, nullptr};
+        // else's, and then the fence refuses what is written here. What is in memory is still
+        // served (docs/cluster.md, "What a failure costs"): reads as last written here, and in
+        // snapshot durability writes too, buffered up to the persister's bound, since snapshot
+        // never promised them; in sync durability a write would be a promise, so it is refused.
+        if (!membership_->serving()) {
+            if (!resident) return {};
+            return {options_.durability == store::durability_mode::sync ? user_route::read_only : user_route::here,
+                    nullptr};
+        }
         return {resident ? user_route::here : user_route::load_first, nullptr};
     }
     auto owner = membership_->owner_of(partition);
@@ -129,11 +141,12 @@ void cluster_backend::load_user(std::string_view user_id, std::function<void(boo
 void cluster_backend::partitions_changed(const store::reconcile_report& report) {
     // What was handed over was flushed first; what was lost the fence refuses: either way the
     // users must leave memory, so the next owner's writes are never answered from a stale copy.
-    std::vector<std::uint32_t> gone;
-    for (const auto* claims : {&report.released, &report.lost}) {
-        for (const auto& claim : *claims) gone.push_back(claim.partition);
-    }
-    if (!gone.empty()) residents_->drop_partitions(gone);
+    std::vector<store::partition_claim> gone(report.released);
+    gone.insert(gone.end(), report.lost.begin(), report.lost.end());
+    std::vector<std::uint32_t> partitions;
+    for (const auto& claim : gone) partitions.push_back(claim.partition);
+    if (!partitions.empty()) residents_->drop_partitions(partitions);
+    deliveries_->changed(report.acquired, gone);
     log_.info("partitions_changed", {{"acquired", std::int64_t(report.acquired.size())},
                                      {"released", std::int64_t(report.released.size())},
                                      {"lost", std::int64_t(report.lost.size())},

@@ -4,7 +4,9 @@
 // (store/postgres/pg_persister.hpp), while the membership thread (store/postgres/node_membership.hpp)
 // heartbeats, takes and hands over partitions. A user comes into memory on its first request
 // (app/resident_users.hpp) and leaves it when the node passes its cache bound or gives the
-// partition up.
+// partition up. The catalog and the webhooks are whole on every node, kept current by a listener
+// (store/postgres/shared_state_listener.hpp); webhook deliveries follow their user's partition
+// (store/postgres/outbox_partitions.hpp).
 //
 // The server asks route() for each request's user: serve it here, load it first, forward it to
 // its owner, or answer 503 while its partition has no owner.
@@ -24,7 +26,9 @@
 #include "common/log.hpp"
 #include "store/persist/durability.hpp"
 #include "store/postgres/node_membership.hpp"
+#include "store/postgres/outbox_partitions.hpp"
 #include "store/postgres/pg_persister.hpp"
+#include "store/postgres/shared_state_listener.hpp"
 
 #include <chrono>
 #include <functional>
@@ -38,7 +42,7 @@ namespace progressd::app {
 enum class user_route : std::uint8_t {
     here,       // owned and in memory: serve it
     read_only,  // owned and in memory, but the lease is in doubt (PostgreSQL unreachable for a
-                // lease): reads are served from memory, writes refused (503)
+                // lease) in sync durability: reads are served from memory, writes refused (503)
     load_first, // owned, not in memory yet: load_user, then serve
     forward,    // owned by another live node: forward to route_decision::owner
     unowned,    // nobody may serve it now (no live owner; or this node's lease is in doubt and the user
@@ -89,6 +93,10 @@ private:
     std::optional<store::pg_persister> persister_;
     std::optional<store::node_membership> membership_;
     std::optional<resident_users> residents_;
+    // The catalog and webhooks other nodes change, applied here (docs/cluster.md, "Shared state").
+    std::optional<store::shared_state_listener> shared_;
+    // The webhook deliveries of the partitions this node owns ("Webhooks in a cluster").
+    std::optional<store::outbox_partitions> deliveries_;
 };
 
 }  // namespace progressd::app

@@ -5,10 +5,16 @@
 namespace progressd::store {
 
 pg_outcome<connection> connection::open(const std::string& conninfo) {
-    // expand_dbname makes the dbname value a whole connection string or URI; the fallback name
-    // applies only when that string sets no application_name.
-    const std::array<const char*, 3> keywords{"fallback_application_name", "dbname", nullptr};
-    const std::array<const char*, 3> values{"progressd", conninfo.c_str(), nullptr};
+    // expand_dbname makes the dbname value a whole connection string or URI, whose settings
+    // override the ones before it: those are defaults. The fallback name applies only when the
+    // string sets no application_name. A database that vanished (a host down, a cable pulled)
+    // must show up as an error within seconds, not the kernel's two hours, or the membership
+    // and persister threads would sit in a read while their leases run out: hence a connect
+    // timeout and TCP keepalives.
+    const std::array<const char*, 8> keywords{"fallback_application_name", "connect_timeout", "keepalives",
+                                              "keepalives_idle", "keepalives_interval", "keepalives_count",
+                                              "dbname", nullptr};
+    const std::array<const char*, 8> values{"progressd", "5", "1", "5", "2", "3", conninfo.c_str(), nullptr};
     PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 1);
     if (!conn) return pg_error{pg_errc::connection_failed, {}, "out of memory opening a PostgreSQL connection"};
     connection opened(conn);
