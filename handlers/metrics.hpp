@@ -21,17 +21,25 @@ public:
     static constexpr std::array<unsigned, 17> counted_statuses{200, 201, 204, 400, 401, 403, 404, 405, 408,
                                                                  413, 415, 422, 429, 431, 500, 503, 0};
 
+    // Cluster mode: what a node did with a request that had a user (server/cluster_gate.hpp).
+    enum class cluster_path : std::uint8_t { here, loaded, forwarded, forward_failed, refused };
+    static constexpr std::size_t cluster_path_count = 5;
+
     explicit thread_metrics(std::size_t route_count);
 
     void record(std::size_t route, unsigned status, double seconds);
     void connection_opened() { bump(connections_opened_); }
     void connection_closed() { bump(connections_closed_); }
+    void cluster_request(cluster_path path) { bump(cluster_paths_[static_cast<std::size_t>(path)]); }
 
     std::uint64_t requests(std::size_t route, std::size_t status_slot) const { return read(route, status_slot); }
     std::uint64_t bucket(std::size_t route, std::size_t index) const;  // index == bounds size: +Inf
     double duration_sum(std::size_t route) const;
     std::uint64_t connections_opened() const { return connections_opened_.load(std::memory_order_relaxed); }
     std::uint64_t connections_closed() const { return connections_closed_.load(std::memory_order_relaxed); }
+    std::uint64_t cluster_requests(cluster_path path) const {
+        return cluster_paths_[static_cast<std::size_t>(path)].load(std::memory_order_relaxed);
+    }
 
 private:
     struct route_counters {
@@ -50,6 +58,7 @@ private:
     std::size_t route_count_;
     alignas(64) std::atomic<std::uint64_t> connections_opened_{0};
     std::atomic<std::uint64_t> connections_closed_{0};
+    std::array<std::atomic<std::uint64_t>, cluster_path_count> cluster_paths_{};
 };
 
 }  // namespace progressd

@@ -36,8 +36,11 @@ auto async_load_user(app::cluster_backend& node, net::io_context& io, std::strin
         token);
 }
 
-gate_result refuse(const session_env& env, const http_request& request, std::string why) {
-    return {.dispatch = false, .answer = env.routes.error_for(request.target(), {error_code::unavailable, std::move(why), {}, {}})};
+gate_result refuse(const session_env& env, const http_request& request, std::string why,
+                   thread_metrics::cluster_path path = thread_metrics::cluster_path::refused) {
+    return {.dispatch = false,
+            .answer = env.routes.error_for(request.target(), {error_code::unavailable, std::move(why), {}, {}}),
+            .path = path};
 }
 
 bool is_read(http::verb method) { return method == http::verb::get || method == http::verb::head; }
@@ -50,9 +53,13 @@ net::awaitable<gate_result> forward_to(const store::node_address& owner, const h
     }
     auto outcome = co_await thread.forwarder->forward(request, owner.advertise_url);
     if (!outcome.ok()) {
-        co_return refuse(env, request, "the node that owns this user (" + owner.node_id + ") cannot be reached; retry");
+        co_return refuse(env, request, "the node that owns this user (" + owner.node_id + ") cannot be reached; retry",
+                         thread_metrics::cluster_path::forward_failed);
     }
-    co_return gate_result{.dispatch = false, .forwarded = true, .answer = std::move(outcome.answer)};
+    co_return gate_result{.dispatch = false,
+                          .forwarded = true,
+                          .answer = std::move(outcome.answer),
+                          .path = thread_metrics::cluster_path::forwarded};
 }
 
 // The request of one user: serve it here (loading the user first when needed), forward it, or 503.
@@ -63,10 +70,11 @@ net::awaitable<gate_result> pass_for(std::string_view user_id, const http_reques
     // routed again, and then answered 503 rather than loaded in a loop.
     for (int attempt = 0; attempt < 2; ++attempt) {
         const auto decision = node.route(user_id);
+        const auto served = attempt == 0 ? thread_metrics::cluster_path::here : thread_metrics::cluster_path::loaded;
         switch (decision.route) {
-            case app::user_route::here: co_return gate_result{};
+            case app::user_route::here: co_return gate_result{.path = served};
             case app::user_route::read_only:
-                if (is_read(request.method())) co_return gate_result{};
+                if (is_read(request.method())) co_return gate_result{.path = served};
                 co_return refuse(env, request, "this node cannot reach PostgreSQL to keep its lease; writes wait until it can");
             case app::user_route::forward: co_return co_await forward_to(*decision.owner, request, thread, env);
             case app::user_route::unowned:
@@ -105,7 +113,8 @@ net::awaitable<gate_result> pass_for_several(const std::vector<std::string>& use
     const api_error mixed{error_code::validation,
                           "in cluster mode a batch's pings must belong to users of one node: send one batch per user",
                           {}, {}};
-    co_return gate_result{.dispatch = false, .answer = env.routes.error_for(request.target(), mixed)};
+    co_return gate_result{.dispatch = false, .answer = env.routes.error_for(request.target(), mixed),
+                          .path = thread_metrics::cluster_path::refused};
 }
 
 }  // namespace
@@ -114,12 +123,16 @@ net::awaitable<gate_result> pass_cluster_gate(const http_request& request, io_th
     // Until the node has joined, the handlers refuse as a loading store does.
     if (!env.context.status.loaded.load(std::memory_order_acquire)) co_return gate_result{};
     const auto user = find_request_user(request);
-    switch (user.what) {
-        case request_user::kind::none: co_return gate_result{};
-        case request_user::kind::one: co_return co_await pass_for(user.id, request, thread, env);
-        case request_user::kind::several: co_return co_await pass_for_several(user.ids, request, thread, env);
+    if (user.what == request_user::kind::none) co_return gate_result{};
+    gate_result passed;
+    // Statements, not a conditional expression: GCC 12 miscompiles co_await in conditions.
+    if (user.what == request_user::kind::one) {
+        passed = co_await pass_for(user.id, request, thread, env);
+    } else {
+        passed = co_await pass_for_several(user.ids, request, thread, env);
     }
-    co_return gate_result{};
+    thread.context.metrics.cluster_request(passed.path);
+    co_return passed;
 }
 
 }  // namespace progressd

@@ -14,6 +14,7 @@
 
 #include "handlers/http_request.hpp"
 #include "handlers/http_types.hpp"
+#include "handlers/metrics.hpp"
 #include "server/http_session.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -24,6 +25,7 @@ struct gate_result {
     bool dispatch = true;     // false: `answer` is the reply
     bool forwarded = false;   // `answer` is the owner's: written as it came (no CORS fields added)
     http_response answer{};
+    thread_metrics::cluster_path path = thread_metrics::cluster_path::here;  // for /metrics
 };
 
 boost::asio::awaitable<gate_result> pass_cluster_gate(const http_request& request, io_thread& thread,

@@ -154,6 +154,33 @@ void render_cluster(exposition& out, const app::cluster_backend& node, const app
     out.sample("write_behind_dropped_total", {}, static_cast<double>(persistence.dropped_changes));
     out.family("write_behind_pending", "gauge", "Changes waiting to be written to PostgreSQL.");
     out.sample("write_behind_pending", {}, static_cast<double>(persistence.pending));
+
+    const auto users = node.residents()->stats();
+    out.family("resident_users", "gauge", "Users in memory (the cache of this node's partitions).");
+    out.sample("resident_users", {}, static_cast<double>(users.users));
+    out.family("resident_bytes", "gauge", "Estimated memory of the users in memory, as --cache-max-bytes counts it.");
+    out.sample("resident_bytes", {}, static_cast<double>(users.bytes));
+    out.family("user_loads_total", "counter", "Users loaded from PostgreSQL, by outcome.");
+    out.sample("user_loads_total", "result=\"loaded\"", static_cast<double>(users.loads - users.load_failures));
+    out.sample("user_loads_total", "result=\"failed\"", static_cast<double>(users.load_failures));
+    out.family("user_evictions_total", "counter", "Users that left memory: evicted for the bound, or dropped with a partition.");
+    out.sample("user_evictions_total", "reason=\"bound\"", static_cast<double>(users.evictions));
+    out.sample("user_evictions_total", "reason=\"partition\"", static_cast<double>(users.drops));
+}
+
+// Cluster mode: what the nodes' I/O threads did with requests that had a user.
+void render_cluster_paths(exposition& out, const services& context) {
+    using path = thread_metrics::cluster_path;
+    constexpr std::array<std::pair<path, std::string_view>, thread_metrics::cluster_path_count> paths{
+        {{path::here, "here"}, {path::loaded, "loaded"}, {path::forwarded, "forwarded"},
+         {path::forward_failed, "forward_failed"}, {path::refused, "refused"}}};
+    out.family("cluster_requests_total", "counter",
+               "Requests for a user: served here (after loading the user), forwarded to the owner, or refused (503).");
+    for (const auto& [which, label] : paths) {
+        std::uint64_t sum = 0;
+        for (const auto& thread : context.metrics) sum += thread->cluster_requests(which);
+        out.sample("cluster_requests_total", "path=\"" + std::string(label) + "\"", static_cast<double>(sum));
+    }
 }
 
 handler_result metrics(services& context, const router& routes) {
@@ -192,6 +219,7 @@ handler_result metrics(services& context, const router& routes) {
         out.sample("lmdb_used_bytes", {}, static_cast<double>(persistence.used_bytes));
     } else {
         render_cluster(out, *context.data.cluster(), persistence);
+        render_cluster_paths(out, context);
     }
 
     const auto webhooks = context.data.outbox().stats();

@@ -28,6 +28,13 @@ handler_result list_enrollments(services& context, request_context& request) {
     const auto page = read_page(request, 1000, true);
     if (!page) return {detail_response(http::status::not_found, "Invalid page.")};
     if (auto error = known_course(context, request)) return fail(*error);
+    // A cluster node holds only the users of its own partitions: a list from its memory would
+    // silently miss the others' (docs/cluster.md, "Any node answers any request").
+    if (context.data.cluster() != nullptr) {
+        return {detail_response(http::status::not_implemented,
+                                "Listing a course's enrollments spans every node of a cluster: read them from "
+                                "PostgreSQL's enrolments table (docs/cluster.md).")};
+    }
     const auto members = context.data.enrolments().list_collection(request.params[1]);
     if (!page_exists(*page, members.size())) return {detail_response(http::status::not_found, "Invalid page.")};
     boost::json::array results;
