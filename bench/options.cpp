@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -86,6 +87,9 @@ parse_result parse_options(int argc, char** argv) {
       ->check(CLI::Range(1u, 100'000'000u))->capture_default_str();
   app.add_option("--contents", o.contents, "distinct contents (content-%04d)")
       ->check(CLI::Range(1u, 100'000'000u))->capture_default_str();
+  std::string users_file;
+  app.add_option("--users-file", users_file,
+                 "pings, batch, mixed: ping these users (one id a line) instead of user-%06d over --users");
   app.add_option("--api-key", o.api_key, "service key: Authorization: Bearer KEY, user_id in bodies");
   app.add_option("--jwt-secret-file", o.jwt_secret_file, "players: HS256 secret (file bytes, trailing whitespace trimmed)");
   app.add_option("--origin", o.origin, "send Origin: ORIGIN on every request (the cost of CORS, with a server that allows it)");
@@ -119,6 +123,17 @@ parse_result parse_options(int argc, char** argv) {
   o.profile = profiles.at(profile_name);
   o.duration = *d;
   o.warmup = *w;
+  if (!users_file.empty()) {
+    if (o.profile == profile::players || o.profile == profile::fill)
+      return fail("--users-file is for the pings, batch and mixed profiles");
+    std::ifstream in(users_file);
+    if (!in) return fail("cannot read --users-file " + users_file);
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty()) o.user_ids.push_back(line);
+    }
+    if (o.user_ids.empty()) return fail("--users-file " + users_file + " names no user");
+  }
   if (o.profile == profile::players && o.jwt_secret_file.empty())
     return fail("--profile players needs --jwt-secret-file");
   if (o.profile == profile::players && o.users < o.connections)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -23,6 +24,9 @@ struct options {
   bench::profile profile = profile::pings;
   unsigned users = 100'000;
   unsigned contents = 1'000;
+  // --users-file: the users to ping instead of user-%06d over --users (pings, batch, mixed), so a
+  // run can pick exactly the users one cluster node owns.
+  std::vector<std::string> user_ids;
   std::string api_key;          // service principal: Authorization: Bearer KEY, user_id in bodies
   std::string jwt_secret_file;  // players: per-user HS256 tokens
   std::string origin;           // sent as Origin on every request, as a page on another origin would

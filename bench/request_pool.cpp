@@ -32,6 +32,17 @@ void append_ping(std::string& out, unsigned user, unsigned content, unsigned pos
   out.append(buf, static_cast<std::size_t>(n));
 }
 
+void append_ping(std::string& out, std::string_view user, unsigned content, unsigned position) {
+  char buf[256];
+  out += R"({"user_id":")";
+  out += user;
+  const int n = std::snprintf(buf, sizeof buf,
+                              R"(","content_id":"content-%04u","position_seconds":%u.5,"duration_seconds":600,)"
+                              R"("time_spent_delta_seconds":5,"ts":%lld})",
+                              content, position, fixed_ts);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
 namespace {
 
 void append_post(std::string& arena, const std::string& path, const std::string& headers,
@@ -69,7 +80,13 @@ class pool_source final : public request_source {
 
 request_pool::request_pool(const options& o, std::size_t max_bytes) {
   std::mt19937_64 rng(o.seed);
-  std::uniform_int_distribution<unsigned> user(0, o.users - 1);
+  const bool listed = !o.user_ids.empty();
+  std::uniform_int_distribution<unsigned> user(
+      0, listed ? static_cast<unsigned>(o.user_ids.size() - 1) : o.users - 1);
+  const auto ping = [&](std::string& out, unsigned u, unsigned c, unsigned p) {
+    if (listed) append_ping(out, o.user_ids[u], c, p);
+    else append_ping(out, u, c, p);
+  };
   std::uniform_int_distribution<unsigned> content(0, o.contents - 1);
   std::uniform_int_distribution<unsigned> position(0, 599);
   std::uniform_int_distribution<unsigned> percent(0, 99);
@@ -100,22 +117,26 @@ request_pool::request_pool(const options& o, std::size_t max_bytes) {
       case kind::ping:
         last_user = user(rng);
         last_content = content(rng);
-        append_ping(body, last_user, last_content, position(rng));
+        ping(body, last_user, last_content, position(rng));
         append_post(arena_, ping_path, post_headers, body);
         break;
       case kind::batch:
         body += R"({"pings":[)";
         for (unsigned k = 0; k < o.batch_size; ++k) {
           if (k > 0) body += ',';
-          append_ping(body, user(rng), content(rng), position(rng));
+          ping(body, user(rng), content(rng), position(rng));
         }
         body += "]}";
         append_post(arena_, batch_path, post_headers, body);
         break;
       case kind::read: {
-        char target[128];
-        std::snprintf(target, sizeof target, "/v1/progress/content-%04u?user_id=user-%06u", last_content,
-                      last_user);
+        char target[512];
+        if (listed)
+          std::snprintf(target, sizeof target, "/v1/progress/content-%04u?user_id=%s", last_content,
+                        o.user_ids[last_user].c_str());
+        else
+          std::snprintf(target, sizeof target, "/v1/progress/content-%04u?user_id=user-%06u", last_content,
+                        last_user);
         arena_ += "GET ";
         arena_ += o.path.empty() ? std::string(target) : o.path;
         arena_ += " HTTP/1.1\r\n";

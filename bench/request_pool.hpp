@@ -25,6 +25,8 @@ namespace bench {
 // Appends one ping body for a service principal, shaped like post.lua's: user-%06u, content-%04u,
 // position_seconds POSITION.5, duration 600, delta 5, a fixed ts.
 void append_ping(std::string& out, unsigned user, unsigned content, unsigned position);
+// The same with a user id given as is (--users-file; ids must need no JSON escaping).
+void append_ping(std::string& out, std::string_view user, unsigned content, unsigned position);
 
 class request_pool {
  public:
