@@ -403,12 +403,20 @@ class ClusterRig:
             return str(e)
         return counts
 
-    def restart_postgres(self, down_seconds=0.0, mode="immediate"):
-        """pg_ctl stop, an optional outage, pg_ctl start on the same port."""
+    def stop_postgres(self, mode="immediate"):
+        """pg_ctl stop (immediate: as a crash would). Every rig on the same server sees it."""
         self.pg._run(["pg_ctl", "-D", self.pg.data_dir, "-m", mode, "stop"])
+
+    def start_postgres(self):
+        """pg_ctl start again, on the same port."""
+        self.pg._pg_ctl_start()
+
+    def restart_postgres(self, down_seconds=0.0, mode="immediate"):
+        """pg_ctl stop, an optional outage, pg_ctl start."""
+        self.stop_postgres(mode)
         if down_seconds:
             time.sleep(down_seconds)
-        self.pg._pg_ctl_start()
+        self.start_postgres()
 
     # --- HAProxy ------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ class PostgresRestartTest(unittest.TestCase):
             with Load(rig.port, "pg") as load:
                 time.sleep(1.5)
                 before = load.acked()
-                rig.pg._run(["pg_ctl", "-D", rig.pg.data_dir, "-m", "immediate", "stop"])
+                rig.stop_postgres()
                 stopped_at = time.monotonic()
                 rig.wait_for(lambda: all(n.readyz() == 503 for n in rig.live_nodes()),
                              "every node's /readyz 503 while PostgreSQL is down", 10)
@@ -30,7 +30,7 @@ class PostgresRestartTest(unittest.TestCase):
                 during = load.acked()
                 time.sleep(0.5)
                 self.assertLessEqual(load.acked() - during, 0, "writes acknowledged while PostgreSQL was down")
-                rig.pg._pg_ctl_start()
+                rig.start_postgres()
                 started_at = time.monotonic()
                 rig.wait_for(lambda: all(n.readyz() == 200 for n in rig.live_nodes()),
                              "every node ready again", 30)
