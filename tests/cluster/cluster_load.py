@@ -14,7 +14,8 @@ import json
 import threading
 import time
 
-from cluster_rig import write_figures  # first: it puts tests/e2e on the path
+import cluster_rig  # noqa: F401  (first: it puts tests/e2e on the path)
+from cluster_util import write_figures
 from progressd_fixture import SERVICE_KEY
 
 IDS_PER_READ = 100

@@ -26,11 +26,9 @@ HTTP client and the checks against docs/openapi.json.
 
 import atexit
 import http.client
-import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,11 +40,12 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 import progressd_fixture  # noqa: E402
+from cluster_node import ClusterNode  # noqa: E402
+from cluster_util import PARTITIONS, desired_owners, free_port_checked, http_call  # noqa: E402
 from haproxy_rig import PARTITION_MAP, SHIPPED_NODES, HaproxyRig, haproxy_binary, partition_of  # noqa: E402
 from postgres_server import PostgresServer, postgres_bin_dir  # noqa: E402
-from progressd_fixture import PROGRESSCTL, SERVICE_KEY, ProgressdServer  # noqa: E402
+from progressd_fixture import PROGRESSCTL, SERVICE_KEY  # noqa: E402
 
-PARTITIONS = 1024
 LEASE_MS = 1500
 READY_TIMEOUT_S = 45      # a node waits up to 30 s for PostgreSQL before it gives up
 OWNED_TIMEOUT_S = 30
@@ -82,103 +81,6 @@ def shared_postgres():
             _shared = PostgresServer().start()
             atexit.register(_shared.stop)
         return _shared
-
-
-def rendezvous_weight(partition, node_id):
-    """store/rendezvous.hpp's weight (docs/cluster.md, "Who should own what")."""
-    m = 2**64 - 1
-    h = 0xcbf29ce484222325
-    for b in partition.to_bytes(4, "little") + node_id.encode():
-        h = ((h ^ b) * 0x100000001b3) & m
-    h ^= h >> 33
-    h = (h * 0xff51afd7ed558ccd) & m
-    h ^= h >> 33
-    h = (h * 0xc4ceb9fe1a85ec53) & m
-    return h ^ (h >> 33)
-
-
-def desired_owners(node_ids):
-    """{partition: node id}: the rendezvous winner of each partition (the smaller id on a tie)."""
-    ids = sorted(node_ids)
-    return {p: max(ids, key=lambda n: (rendezvous_weight(p, n), [-ord(c) for c in n])) for p in range(PARTITIONS)}
-
-
-def free_port_checked(taken=()):
-    """A loopback port nothing listens on now (bound, released, then checked by connecting)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port in taken:
-            continue
-        with socket.socket() as probe:
-            probe.settimeout(0.2)
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free loopback port found")
-
-
-class ClusterNode(ProgressdServer):
-    """One cluster node: a ProgressdServer (its stderr drain, events, signals, HTTP client) run with
-    the cluster flags on a fixed port."""
-
-    def __init__(self, rig, index, port, durability, extra_args):
-        self.rig = rig
-        self.index = index
-        self.node_id = f"node{index}"
-        self.fixed_port = port
-        super().__init__(durability=durability, extra_args=extra_args)
-
-    def command(self):
-        args = [progressd_fixture.PROGRESSD, "--store", "postgres", "--postgres-url", self.rig.url,
-                "--listen", f"127.0.0.1:{self.fixed_port}", "--node-id", self.node_id,
-                "--advertise-url", f"http://127.0.0.1:{self.fixed_port}",
-                "--lease-ms", str(self.rig.lease_ms),
-                "--jwt-hs256-secret-file", self.rig.secret_file, "--api-keys-file", self.rig.keys_file,
-                "--data-dir", self.data_dir, "--durability", self.durability]
-        for flag, value in (("--threads", "2"), ("--drain-seconds", "0")):
-            if flag not in self.extra_args:
-                args += [flag, value]
-        return args + self.extra_args
-
-    def user_token(self, user, ttl_seconds=None):
-        return self.rig.user_token(user, ttl_seconds)
-
-    def hs256_secret(self):
-        return self.rig.hs256_secret()
-
-    def readyz(self, timeout=2):
-        """/readyz's status on a new connection, or None when the node does not answer."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request("GET", "/readyz")
-            response = conn.getresponse()
-            response.read()
-            return response.status
-        except (OSError, http.client.HTTPException):
-            return None
-        finally:
-            conn.close()
-
-    def metric(self, name):
-        """The sum of a metric's samples in /metrics (None when absent or unreachable)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-        try:
-            conn.request("GET", "/metrics")
-            text = conn.getresponse().read().decode(errors="replace")
-        except (OSError, http.client.HTTPException):
-            return None
-        finally:
-            conn.close()
-        total, seen = 0.0, False
-        for line in text.splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                total += float(line.rsplit(" ", 1)[1])
-                seen = True
-        return total if seen else None
-
-    def log_tail(self, lines=30):
-        return "\n".join(self.stderr_lines[-lines:])
 
 
 class ClusterRig:
@@ -501,108 +403,3 @@ class ClusterRig:
             parts.append(f"--- {node.node_id} ({'alive' if node.alive() else 'not running'}), last lines:\n"
                          + node.log_tail(lines))
         return "\n".join(parts)
-
-
-def http_call(port, method, path, body=None, headers=None, token=None, key=None, timeout=10):
-    all_headers = dict(headers or {})
-    if token is not None:
-        all_headers["Authorization"] = "Bearer " + token
-    if key is not None:
-        all_headers["Authorization"] = "Bearer " + key
-    data = body
-    if isinstance(body, (dict, list)):
-        data = json.dumps(body).encode()
-        all_headers.setdefault("Content-Type", "application/json")
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=data, headers=all_headers)
-        response = conn.getresponse()
-        raw = response.read()
-        response_headers = {k.lower(): v for k, v in response.getheaders()}
-    finally:
-        conn.close()
-    parsed = raw
-    if "json" in response_headers.get("content-type", ""):
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            pass
-    return response.status, response_headers, parsed
-
-
-def write_figures(name, figures):
-    """Prints the figures and, with PROGRESSD_CLUSTER_FIGURES=path, merges them into that JSON
-    file under `name`."""
-    print(f"\nfigures {name}: {json.dumps(figures, sort_keys=True)}", flush=True)
-    path = os.environ.get("PROGRESSD_CLUSTER_FIGURES")
-    if not path:
-        return
-    with _shared_lock:
-        try:
-            with open(path) as f:
-                everything = json.load(f)
-        except (OSError, ValueError):
-            everything = {}
-        everything[name] = figures
-        with open(path, "w") as f:
-            json.dump(everything, f, indent=2, sort_keys=True)
-            f.write("\n")
-
-
-class ClusterServer(ProgressdServer):
-    """What the e2e suites' ServerCase holds in cluster mode (PROGRESSD_E2E_CLUSTER): a 3-node
-    cluster with the interface of one ProgressdServer. Requests go through HAProxy ("haproxy") or
-    to the first node directly ("direct": the users the other nodes own are forwarded). What only
-    one process has (a restart, a data dir) is not there: the tests about it are skipped."""
-
-    def __init__(self, mode, extra_args=(), durability="snapshot"):
-        if mode not in ("haproxy", "direct"):
-            raise AssertionError(f"PROGRESSD_E2E_CLUSTER: expected haproxy or direct, got {mode!r}")
-        skip_unless_cluster()
-        # The fixture's HTTP client state, without a process of its own.
-        self._local = threading.local()
-        self._connections = []
-        self._connections_lock = threading.Lock()
-        self.openapi_failures = []
-        self.durability = durability
-        self.process = None
-        self.rig = ClusterRig(shared_postgres(), nodes=3, durability=durability,
-                              haproxy=(mode == "haproxy"), extra_args=extra_args)
-        self.rig.__enter__()
-        self.port = self.rig.port
-
-    @property
-    def stderr_lines(self):
-        return [line for node in self.rig.nodes.values() for line in node.stderr_lines]
-
-    @property
-    def events(self):
-        return [event for node in self.rig.nodes.values() for event in node.events]
-
-    def alive(self):
-        return all(node.alive() for node in self.rig.nodes.values())
-
-    def start(self):
-        import unittest
-        raise unittest.SkipTest("one process only: a cluster is not restarted as a whole")
-
-    restart = stop_sigterm = kill9 = start
-
-    def user_token(self, user, ttl_seconds=None):
-        return self.rig.user_token(user, ttl_seconds)
-
-    def hs256_secret(self):
-        return self.rig.hs256_secret()
-
-    def close(self):
-        self.close_connections()
-        failures = []
-        try:
-            self.rig.stop()
-        except AssertionError as e:
-            failures.append(str(e))
-        if self.openapi_failures:
-            failures.append("answers that contradict docs/openapi.json, in a thread of the test:\n" +
-                            "\n".join(self.openapi_failures[:10]))
-        if failures:
-            raise AssertionError("\n".join(failures))

@@ -9,6 +9,7 @@ import unittest
 
 from cluster_load import Load, check_nothing_lost
 from cluster_rig import ClusterRig, shared_postgres, skip_unless_cluster
+from cluster_util import write_figures
 
 CYCLES = int(os.environ.get("PROGRESSD_CLUSTER_CRASH_CYCLES") or 2)
 
@@ -37,7 +38,6 @@ class ClusterCrashLoopTest(unittest.TestCase):
                           f"{figures['found']} / missing {figures['missing']} / regressed {figures['regressed']}")
                     for name in ("acked", "found", "missing", "regressed"):
                         totals[name] += figures[name]
-        from cluster_rig import write_figures
         write_figures("crash_loop_total", totals)
 
 

@@ -7,7 +7,7 @@ build/tools/progressctl, relative paths taken from the repository root).
 
 PROGRESSD_E2E_CLUSTER=haproxy (or 1) runs every ServerCase against a 3-node cluster on PostgreSQL
 behind HAProxy instead of one process; =direct sends every request to one node of the cluster,
-which forwards the users it does not own (tests/cluster/cluster_rig.py, tests/cluster/README.md).
+which forwards the users it does not own (tests/cluster/cluster_e2e.py, tests/cluster/README.md).
 Tests about one process are marked @one_process_only and skipped then.
 """
 
@@ -230,7 +230,7 @@ def _cluster_server(mode, args):
     cluster_dir = os.path.join(REPO, "tests", "cluster")
     if cluster_dir not in sys.path:
         sys.path.insert(0, cluster_dir)
-    from cluster_rig import ClusterServer
+    from cluster_e2e import ClusterServer
     return ClusterServer(mode, extra_args=args)
 
 
