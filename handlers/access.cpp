@@ -28,6 +28,16 @@ http_response native_not_durable() {
 }
 }  // namespace
 
+handler_result durable_shared(services& context, http_response response, std::uint64_t generation) {
+    handler_result result = durable_native(context, std::move(response), generation);
+    if (context.data.cluster() != nullptr && generation != 0) {
+        result.durable_generation = generation;
+        result.not_durable = native_not_durable;
+        context.data.persister().request_flush();  // snapshot mode would wait for the next interval
+    }
+    return result;
+}
+
 handler_result durable_native(const services& context, http_response response, std::uint64_t generation) {
     handler_result result{std::move(response)};
     if (context.data.sync_durability() && generation != 0) {

@@ -31,5 +31,10 @@ std::optional<api_error> require_service(const auth::principal& principal, std::
 // A native (problem+json) answer that, in sync durability, waits for `generation` to commit and
 // becomes a 503 if that commit fails. generation 0: nothing to wait for.
 handler_result durable_native(const services& context, http_response response, std::uint64_t generation);
+// The same for a change of the state every cluster node shares (the catalog): on a cluster node
+// it waits for the commit whatever the durability, since the commit is what sends the change to
+// the other nodes (docs/cluster.md, "Shared state"); a client that reads it next through another
+// node then finds it within milliseconds rather than a flush interval.
+handler_result durable_shared(services& context, http_response response, std::uint64_t generation);
 
 }  // namespace progressd

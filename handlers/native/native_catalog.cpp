@@ -39,7 +39,7 @@ handler_result put_content(services& context, request_context& request) {
     const auto written = context.data.catalog().put(std::move(entry), request.now_ms);
     auto response = json_response(written.created ? http::status::created : http::status::ok,
                                   content_entry_to_json(stored));
-    return durable_native(context, std::move(response), written.generation);
+    return durable_shared(context, std::move(response), written.generation);
 }
 
 handler_result get_content(services& context, request_context& request) {
@@ -58,7 +58,7 @@ handler_result delete_content(services& context, request_context& request) {
     if (auto error = require_service(*request.principal, catalog_writes)) return fail(*error);
     if (auto refused = refuse_if_unwritable(context)) return fail(*refused);
     const auto generation = context.data.catalog().erase(id);
-    return durable_native(context, empty_response(http::status::no_content), generation.value_or(0));
+    return durable_shared(context, empty_response(http::status::no_content), generation.value_or(0));
 }
 
 handler_result import_contents(services& context, request_context& request) {
@@ -72,7 +72,7 @@ handler_result import_contents(services& context, request_context& request) {
 
     const std::size_t count = entries.size();
     const auto written = context.data.catalog().put_all(std::move(entries), request.now_ms);
-    return durable_native(context, json_response(http::status::ok, boost::json::object{{"imported", count}}),
+    return durable_shared(context, json_response(http::status::ok, boost::json::object{{"imported", count}}),
                           written.generation);
 }
 
