@@ -134,6 +134,14 @@ route_decision cluster_backend::route(std::string_view user_id) const {
     return {user_route::forward, std::move(owner)};
 }
 
+route_decision cluster_backend::route_shared() const {
+    constexpr std::uint32_t home = 0;
+    if (membership_->owns(home)) return {membership_->serving() ? user_route::here : user_route::unowned, nullptr};
+    auto owner = membership_->owner_of(home);
+    if (!owner || owner->node_id == options_.node_id) return {};
+    return {user_route::forward, std::move(owner)};
+}
+
 void cluster_backend::load_user(std::string_view user_id, std::function<void(bool loaded)> done) {
     residents_->load(user_id, std::move(done));
 }

@@ -66,6 +66,9 @@ public:
     cluster_backend* cluster() override { return this; }
 
     route_decision route(std::string_view user_id) const;
+    // Where the shared state's API (the catalog, webhooks) is served: the owner of partition 0,
+    // so that a change is read back on the node that made it (docs/cluster.md, "Shared state").
+    route_decision route_shared() const;
     // Brings the user into memory (or joins the load under way); `done` runs once, on a loader
     // thread: hand off only.
     void load_user(std::string_view user_id, std::function<void(bool loaded)> done);

@@ -12,12 +12,16 @@ namespace {
 
 namespace bin = pg_binary;
 
+// A learned entry never replaces a managed one: the rule of one server ("pings never change a
+// managed collection") across nodes, where a node may write what it learned from a ping after
+// another node's PUT made the collection managed (docs/cluster.md, "Shared state").
 constexpr statement upsert_statement{"progressd_upsert_catalog", R"sql(
 INSERT INTO catalog (content_id, type, parent_id, learned, updated_at, payload)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::int8[], $6::bytea[])
 ON CONFLICT (content_id) DO UPDATE SET
     type = EXCLUDED.type, parent_id = EXCLUDED.parent_id, learned = EXCLUDED.learned,
     updated_at = EXCLUDED.updated_at, payload = EXCLUDED.payload
+WHERE NOT (EXCLUDED.learned AND NOT catalog.learned)
 )sql"};
 
 constexpr statement delete_statement{"progressd_delete_catalog", R"sql(

@@ -2,10 +2,14 @@
 tests/e2e/progressd_fixture.py)."""
 
 import threading
+import time
 import unittest
 
 from cluster_rig import ClusterRig, shared_postgres, skip_unless_cluster
 from progressd_fixture import ProgressdServer
+
+# How long a catalog change may take to reach every node after its answer (a notice, one query).
+SHARED_STATE_SETTLE_S = 0.1
 
 
 class ClusterServer(ProgressdServer):
@@ -48,6 +52,15 @@ class ClusterServer(ProgressdServer):
 
     def user_token(self, user, ttl_seconds=None):
         return self.rig.user_token(user, ttl_seconds)
+
+    def request(self, method, path, body=None, headers=None, token=None, key=None):
+        answer = super().request(method, path, body, headers, token, key)
+        # A catalog change is answered once committed on its home node; the other nodes apply it
+        # from PostgreSQL's notice within milliseconds (docs/cluster.md, "Shared state"). A test
+        # that pings through another node next must give it that moment, as a client would.
+        if method in ("PUT", "POST", "DELETE") and path.startswith("/v1/contents") and answer[0] < 300:
+            time.sleep(SHARED_STATE_SETTLE_S)
+        return answer
 
     def hs256_secret(self):
         return self.rig.hs256_secret()
