@@ -283,11 +283,35 @@ std::size_t catalog::collect_changes(const change_visitor& emit) {
 }
 
 bool catalog::apply_one(catalog_draft& draft, std::string_view id, content_entry* row) {
-    if (dirty_set_.contains(std::string(id))) return false;
     const content_entry* held = draft.find(id);
+    if (held && row && held->learned && row->learned) return merge_learned(draft, *held, *row);
+    if (dirty_set_.contains(std::string(id))) return false;
     if (!row) return held && draft.erase(id);
     if (held && *held == *row) return false;
     draft.put(std::move(*row));
+    return true;
+}
+
+// A collection learned on several nodes at once: each learned the children its own users played,
+// and a plain "last write wins" would drop the others'. The children are a set that only grows
+// (store/catalog.hpp, learn), so the union is the answer: the remote row, with the children only
+// this node knows appended and written back (dirty), which the other nodes then take as it is.
+bool catalog::merge_learned(catalog_draft& draft, const content_entry& held, content_entry& row) {
+    std::vector<std::string> extra;
+    for (const auto& child : held.children) {
+        if (std::find(row.children.begin(), row.children.end(), child) == row.children.end()) extra.push_back(child);
+    }
+    if (extra.empty() && held == row) return false;
+    // A local change still to be written is replaced by the union too: it stays dirty, so what
+    // is written is the union, never the fewer children this node had.
+    const std::string id = row.id;
+    for (auto& child : extra) {
+        if (row.children.size() >= max_learned_children) break;
+        row.children.push_back(std::move(child));
+    }
+    if (!extra.empty()) row.updated_at = std::max(row.updated_at, held.updated_at);
+    draft.put(std::move(row));
+    if (!extra.empty()) mark_dirty(id);
     return true;
 }
 

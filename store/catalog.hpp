@@ -142,6 +142,7 @@ private:
     void publish(catalog_draft& draft);  // under mutex_
     void mark_dirty(std::string_view id);  // under mutex_
     // Under mutex_: `id` becomes `row` (nullptr: removed) unless dirty or equal; whether it changed.
+    bool merge_learned(catalog_draft& draft, const content_entry& held, content_entry& row);
     bool apply_one(catalog_draft& draft, std::string_view id, content_entry* row);
 
     const std::atomic<std::uint64_t>& generation_;

@@ -99,4 +99,36 @@ BOOST_AUTO_TEST_CASE(a_whole_reload_replaces_the_set_except_dirty_ids) {
     BOOST_TEST(changes.contains("local"));
 }
 
+// Two nodes learned one collection from their own users' pings: neither loses the other's children.
+BOOST_AUTO_TEST_CASE(a_collection_learned_on_two_nodes_keeps_the_children_of_both) {
+    BOOST_REQUIRE(contents.learn("c1", "l1", 10));
+    BOOST_REQUIRE(contents.learn("c1", "l2", 11));
+    collect(contents);  // written: clean again
+    content_entry remote = entry("c1", "", {"l3"});
+    remote.type = "collection";
+    remote.learned = true;
+    BOOST_TEST(contents.apply_remote({"c1"}, {remote}) == 1);
+    const auto children = contents.snapshot()->find("c1")->children;
+    BOOST_TEST(children == (std::vector<std::string>{"l3", "l1", "l2"}), boost::test_tools::per_element());
+    // The union is written back, so the other node gets the children it did not know.
+    BOOST_TEST(collect(contents).count("c1") == 1);
+
+    // The other node's union, once it arrives, is taken as it is and not written again: no echo.
+    remote.children = {"l3", "l1", "l2"};
+    remote.updated_at = 11;  // the union's, as written back
+    BOOST_TEST(contents.apply_remote({"c1"}, {remote}) == 0);
+    BOOST_TEST(collect(contents).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_learned_collection_still_to_be_written_is_written_as_the_union) {
+    BOOST_REQUIRE(contents.learn("c1", "l1", 10));  // dirty: not collected yet
+    content_entry remote = entry("c1", "", {"l1", "l2"});
+    remote.type = "collection";
+    remote.learned = true;
+    BOOST_TEST(contents.apply_remote({"c1"}, {remote}) == 1);
+    BOOST_TEST(contents.snapshot()->find("c1")->children == (std::vector<std::string>{"l1", "l2"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(collect(contents).count("c1") == 1);  // the union, not the one child it had
+}
+
 BOOST_AUTO_TEST_SUITE_END()
