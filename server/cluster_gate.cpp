@@ -165,18 +165,8 @@ public:
     }
 
     void absorb(http_response answer, std::span<const std::size_t> positions, bool forwarded) {
-        const unsigned status = answer.result_int();
-        if (status == 200 && results_.place(answer.body(), positions)) return;
-        const api_error unreadable{error_code::unavailable, "the node that served these pings answered unreadably; retry", {}, {}};
-        if (status == 200) {
-            results_.fill(batch_error_item(unreadable), positions);
-            return;
-        }
-        if (status >= 500) {
-            results_.fill(batch_failed_item(status, answer.body(), unreadable), positions);
-            return;
-        }
-        if (whole_) return;  // the first such answer stands
+        const auto outcome = results_.absorb(answer.result_int(), answer.body(), positions);
+        if (outcome != batch_results::outcome::whole || whole_) return;  // the first such answer stands
         whole_ = std::move(answer);
         whole_forwarded_ = forwarded;
     }

@@ -128,6 +128,21 @@ bool batch_results::place(std::string_view answer_body, std::span<const std::siz
     return true;
 }
 
+batch_results::outcome batch_results::absorb(unsigned status, std::string_view answer_body,
+                                             std::span<const std::size_t> positions) {
+    const api_error unreadable{error_code::unavailable, "the node that served these pings answered unreadably; retry", {}, {}};
+    if (status == 200) {
+        if (place(answer_body, positions)) return outcome::placed;
+        fill(batch_error_item(unreadable), positions);
+        return outcome::failed;
+    }
+    if (status >= 500) {
+        fill(batch_failed_item(status, answer_body, unreadable), positions);
+        return outcome::failed;
+    }
+    return outcome::whole;
+}
+
 void batch_results::fill(std::string_view item, std::span<const std::size_t> positions) {
     for (const std::size_t at : positions) items_.at(at) = std::string(item);
 }

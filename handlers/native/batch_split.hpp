@@ -11,6 +11,7 @@
 #include "handlers/api_error.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -53,6 +54,13 @@ public:
     // batch's ("pings[1].x" of a part whose second ping was the batch's eighth: "pings[7].x").
     // False, placing nothing, when the answer is no such object or holds another number of items.
     bool place(std::string_view answer_body, std::span<const std::size_t> positions);
+    // A part's whole answer, of `status`: 200 with its items places them (as place); a failure
+    // of the node that served the part (5xx, or a 200 that does not fit it) gives each of its
+    // pings an error item (batch_failed_item; a 503 for the 200); any other status (401, 413, a
+    // 422 for the whole body) is the whole request's failure: nothing is placed, and the caller
+    // answers it as it came.
+    enum class outcome : std::uint8_t { placed, failed, whole };
+    outcome absorb(unsigned status, std::string_view answer_body, std::span<const std::size_t> positions);
     // Puts `item` (JSON text) at every one of `positions`.
     void fill(std::string_view item, std::span<const std::size_t> positions);
 

@@ -102,5 +102,39 @@ class ClusterBatchTest(unittest.TestCase):
             self.assertEqual(self.position_everywhere(users[i]), {20 + i}, users[i])
 
 
+class OwnerAwayTest(unittest.TestCase):
+    """An owner killed (kill -9) a moment ago: until its lease runs out (1.5 s) the others still
+    see it as the owner and cannot reach it, so only its users' pings fail, each with a 503 item."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory(prefix="progressd-batch-away-")
+        self.addCleanup(tmp.cleanup)
+        catalog = f"{tmp.name}/catalog.json"
+        with open(catalog, "w") as f:
+            json.dump(CATALOG, f)
+        self.rig = ClusterRig(shared_postgres(), nodes=3, haproxy=False, extra_args=["--catalog", catalog])
+        self.rig.__enter__()
+        self.addCleanup(self.rig.stop)
+        self.rig.wait_views()
+
+    def test_only_the_away_owners_pings_fail(self):
+        users = ClusterBatchTest.users(self, "away")
+        away = {user for user in users if self.rig.owner_of(user) == self.rig.nodes[3].node_id}
+        self.assertEqual(len(away), USERS_PER_NODE)
+        pings = [{"user_id": user, "content_id": LESSON, "position_seconds": 30 + i} for i, user in enumerate(users)]
+        self.rig.kill_node(3)
+        status, _, raw, doc = self.rig.nodes[1].request("POST", "/v1/progress/batch", {"pings": pings},
+                                                        key=SERVICE_KEY)
+        self.assertEqual(status, 200, raw[:800])
+        self.assertEqual(len(doc["results"]), len(pings), doc)
+        for i, (user, item) in enumerate(zip(users, doc["results"])):
+            if user in away:
+                self.assertEqual(item["status"], 503, f"item {i}: {item}")
+                self.assertIn("cannot be reached", item["error"]["detail"], item)
+            else:
+                self.assertEqual(item["status"], 200, f"item {i}: {item}")
+                self.assertEqual(item["progress"]["position_seconds"], 30 + i, f"item {i} out of place: {item}")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -139,4 +139,27 @@ BOOST_AUTO_TEST_CASE(a_failed_parts_answer_becomes_its_pings_items) {
     BOOST_TEST(replaced.at("error").at("detail").as_string() == "unreachable");
 }
 
+BOOST_AUTO_TEST_CASE(a_parts_answer_is_its_items_its_pings_failure_or_the_whole_requests) {
+    batch_results results(6);
+    const std::vector<std::size_t> served{0, 5};
+    const std::vector<std::size_t> unavailable{1};
+    const std::vector<std::size_t> garbled{2};
+    const std::vector<std::size_t> refused{3, 4};
+    using outcome = batch_results::outcome;
+    BOOST_TEST((results.absorb(200, R"({"results":[{"status":200},{"status":200}]})", served) == outcome::placed));
+    BOOST_TEST((results.absorb(503, R"({"status":503,"detail":"not durable"})", unavailable) == outcome::failed));
+    BOOST_TEST((results.absorb(200, R"({"results":[]})", garbled) == outcome::failed));
+    BOOST_TEST((results.absorb(401, R"({"status":401})", refused) == outcome::whole));
+    BOOST_TEST((results.absorb(413, "", refused) == outcome::whole));
+    BOOST_TEST(!results.complete());  // the whole request's failure placed nothing
+
+    const auto merged = json::parse(results.text()).as_object().at("results").as_array();
+    BOOST_TEST(merged[0].at("status").as_int64() == 200);
+    BOOST_TEST(merged[1].at("status").as_int64() == 503);
+    BOOST_TEST(merged[1].at("error").at("detail").as_string() == "not durable");
+    BOOST_TEST(merged[2].at("status").as_int64() == 503);
+    BOOST_TEST(merged[3].is_null());
+    BOOST_TEST(merged[5].at("status").as_int64() == 200);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
