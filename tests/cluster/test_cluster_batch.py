@@ -17,6 +17,18 @@ CATALOG = [{"id": LESSON, "type": "video", "title": LESSON, "duration_seconds": 
 USERS_PER_NODE = 10
 
 
+def users_of_every_node(rig, family):
+    """30 new users, 10 owned by each node, interleaved: node1's, node2's, node3's, node1's…"""
+    owners = rig.owners()
+    by_owner = {node.node_id: [] for node in rig.nodes.values()}
+    while any(len(users) < USERS_PER_NODE for users in by_owner.values()):
+        user = f"{family}-{uuid.uuid4().hex[:10]}"
+        owned = by_owner[owners[partition_of(user)]]
+        if len(owned) < USERS_PER_NODE:
+            owned.append(user)
+    return [user for row in zip(*by_owner.values()) for user in row]
+
+
 def setUpModule():
     skip_unless_cluster()
 
@@ -38,17 +50,6 @@ class ClusterBatchTest(unittest.TestCase):
         cls.rig.stop()
         cls.tmp.cleanup()
 
-    def users(self, family):
-        """30 new users, 10 owned by each node, interleaved: node1's, node2's, node3's, node1's…"""
-        owners = self.rig.owners()
-        by_owner = {node.node_id: [] for node in self.rig.nodes.values()}
-        while any(len(users) < USERS_PER_NODE for users in by_owner.values()):
-            user = f"{family}-{uuid.uuid4().hex[:10]}"
-            owned = by_owner[owners[partition_of(user)]]
-            if len(owned) < USERS_PER_NODE:
-                owned.append(user)
-        return [user for row in zip(*by_owner.values()) for user in row]
-
     def send(self, pings):
         status, _, raw, doc = self.rig.nodes[1].request("POST", "/v1/progress/batch", {"pings": pings},
                                                         key=SERVICE_KEY)
@@ -66,7 +67,7 @@ class ClusterBatchTest(unittest.TestCase):
         return positions
 
     def test_a_batch_of_thirty_users_of_three_nodes(self):
-        users = self.users("batch")
+        users = users_of_every_node(self.rig, "batch")
         pings = [{"user_id": user, "content_id": LESSON, "position_seconds": 10 + i, "duration_seconds": 600}
                  for i, user in enumerate(users)]
         results = self.send(pings)
@@ -80,7 +81,7 @@ class ClusterBatchTest(unittest.TestCase):
         self.assertGreaterEqual(forwarded, 1, "node1 forwarded no part")
 
     def test_a_bad_ping_keeps_its_error_in_place(self):
-        users = self.users("bad")
+        users = users_of_every_node(self.rig, "bad")
         pings = [{"user_id": user, "content_id": LESSON, "position_seconds": 20 + i, "duration_seconds": 600}
                  for i, user in enumerate(users)]
         # users[7] is node2's and users[11] node3's (interleaved): their parts are forwarded, and the
@@ -118,7 +119,7 @@ class OwnerAwayTest(unittest.TestCase):
         self.rig.wait_views()
 
     def test_only_the_away_owners_pings_fail(self):
-        users = ClusterBatchTest.users(self, "away")
+        users = users_of_every_node(self.rig, "away")
         away = {user for user in users if self.rig.owner_of(user) == self.rig.nodes[3].node_id}
         self.assertEqual(len(away), USERS_PER_NODE)
         pings = [{"user_id": user, "content_id": LESSON, "position_seconds": 30 + i} for i, user in enumerate(users)]
