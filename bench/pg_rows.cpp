@@ -8,7 +8,8 @@
 // record that changed does. Rows carry what a ping leaves in a record (status, position,
 // duration, time spent, views, times, a few watched-coverage slots in `extra`).
 //
-// Besides rows/s it prints the CPU seconds of this process and of the PostgreSQL backend serving
+// Besides rows/s it prints the WAL bytes a row cost (pg_current_wal_lsn before and after: what a
+// streaming replica receives, other sessions' writes included when the server is shared), and the CPU seconds of this process and of the PostgreSQL backend serving
 // the connection (from /proc, when PostgreSQL runs on this machine and /proc/PID is readable;
 // the WAL writer, the checkpointer and the fsyncs are not in it): rows per CPU-second of each.
 // The database's settings are printed as found (fsync, synchronous_commit): the tool changes none.
@@ -156,6 +157,7 @@ int run(const rows_options& o) {
   for (const std::size_t size : o.sizes) {
     const double cpu0 = cpu_seconds();
     const double pg0 = process_cpu_seconds(backend);
+    const std::string wal0 = scalar(conn, "SELECT pg_current_wal_lsn()");
     const auto start = steady::now();
     const auto deadline = start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(o.seconds));
     std::size_t transactions = 0;
@@ -169,13 +171,15 @@ int run(const rows_options& o) {
     const double pg1 = process_cpu_seconds(backend);
     const double pg_cpu = (pg0 < 0 || pg1 < 0) ? -1 : pg1 - pg0;
     const double written = static_cast<double>(transactions * size);
+    const double wal = std::stod(scalar(conn, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '" + wal0 + "')"));
     std::printf("batch=%-6zu transactions=%-7zu rows=%-8.0f s=%.2f rows_per_s=%-8.0f ms_per_txn=%.3f "
-                "client_cpu_s=%.2f pg_backend_cpu_s=%.2f rows_per_pg_cpu_s=%.0f\n",
+                "wal_B_per_row=%.0f client_cpu_s=%.2f pg_backend_cpu_s=%.2f rows_per_pg_cpu_s=%.0f\n",
                 size, transactions, written, secs, written / secs, 1000 * secs / static_cast<double>(transactions),
-                cpu, pg_cpu, pg_cpu > 0 ? written / pg_cpu : 0.0);
+                wal / written, cpu, pg_cpu, pg_cpu > 0 ? written / pg_cpu : 0.0);
     std::fflush(stdout);
     results.push_back(json::object{{"batch", size}, {"transactions", transactions}, {"rows", written},
-                                   {"seconds", secs}, {"rows_per_s", written / secs}, {"client_cpu_s", cpu},
+                                   {"seconds", secs}, {"rows_per_s", written / secs}, {"wal_bytes_per_row", wal / written},
+                                   {"client_cpu_s", cpu},
                                    {"pg_backend_cpu_s", pg_cpu}});
   }
   report["results"] = std::move(results);
