@@ -1,8 +1,9 @@
 #include "server/durable_gate.hpp"
 
-#include "app/lmdb_backend.hpp"
-#include "app/stores.hpp"
+#include "app/write_behind.hpp"
 #include "store/persist/lmdb.hpp"
+#include "store/persist/persister.hpp"
+#include "store/progress_store.hpp"
 
 #include "tests/unit/temp_dir.hpp"
 #include "tests/unit/test_pings.hpp"
@@ -30,16 +31,30 @@ constexpr std::size_t small_map_size = std::size_t{128} << 10;  // a few dozen 4
 constexpr std::chrono::milliseconds never = 1h;  // only waiters (and stop) start a batch
 const logger quiet{log_level::error};  // the map-cap test logs its failures on purpose
 
-// A sync-mode persister on a real LMDB in a temp dir (the embedded store's backend, write-ahead
-// log included), and the io_context a gate's thread runs.
+// The gate waits on the write_behind interface; here it is the LMDB persister itself, without
+// the write-ahead log app::lmdb_backend adds in sync mode, so that every commit (and the failure
+// of a full map) is the persister's LMDB transaction the gate's waiters see.
+struct persister_behind final : progressd::app::write_behind {
+    explicit persister_behind(persister& p) : writer(p) {}
+    void when_durable(std::uint64_t generation, durable_callback callback) override {
+        writer.when_durable(generation, std::move(callback));
+    }
+    std::uint64_t durable_generation() const override { return writer.durable_generation(); }
+    void request_flush() override { writer.request_flush(); }
+    bool healthy() const override { return writer.healthy(); }
+    bool writable() const override { return writer.healthy(); }
+    progressd::app::write_behind_stats stats() const override { return {}; }
+    const char* store_name() const override { return "LMDB"; }
+    persister& writer;
+};
+
+// A sync-mode persister on a real LMDB in a temp dir, and the io_context a gate's thread runs.
 struct gate_fixture {
     explicit gate_fixture(std::size_t map_cap = 0)
         : environment(open_data_dir(dir.str(), map_cap != 0 ? map_cap : map_size)),
-          writer(data, environment,
-                 {.data_dir = dir.str(), .durability = durability_mode::sync, .flush_interval = never,
-                  .lmdb_max_map_size = map_cap},
-                 quiet),
-          gate(io, writer) {
+          writer(store, environment, {durability_mode::sync, never, map_cap}, quiet),
+          behind(writer),
+          gate(io, behind) {
         writer.start();
     }
     ~gate_fixture() { writer.stop(); }
@@ -57,9 +72,9 @@ struct gate_fixture {
 
     temp_dir dir;
     lmdb_environment environment;
-    app::stores data{8, {}, {}};
-    progress_store& store = data.records;
-    app::lmdb_backend writer;
+    progress_store store{8, {}};
+    persister writer;
+    persister_behind behind;
     boost::asio::io_context io;
     durable_gate gate;
 };
@@ -99,7 +114,7 @@ BOOST_AUTO_TEST_CASE(waiters_of_several_commits_are_all_released_and_leave_no_wo
     BOOST_REQUIRE(fixture.run_until_idle(&handlers));
     BOOST_TEST(seen.committed == 120);
     BOOST_TEST(seen.failed == 0);
-    BOOST_TEST(fixture.writer.stats().written == 120u);
+    BOOST_TEST(fixture.writer.stats().records_written == 120u);
     // Hand-overs per batch, not per waiter (which would be 120): each releases every waiter its
     // batch covered, and the registration after it asks for the newest write waiting, so a round
     // of 40 takes a batch or two (a batch may also be empty: the one before it can collect writes
@@ -123,7 +138,7 @@ BOOST_AUTO_TEST_CASE(waiters_arriving_after_the_registered_commit_get_a_commit_o
     for (int i = 2; i <= 5; ++i) fixture.gate.async_wait(fixture.write("u" + std::to_string(i), "c1"), seen.record());
     BOOST_REQUIRE(fixture.run_until_idle());
     BOOST_TEST(seen.committed == 5);
-    BOOST_TEST(fixture.writer.stats().written == 5u);
+    BOOST_TEST(fixture.writer.stats().records_written == 5u);
 }
 
 BOOST_AUTO_TEST_CASE(a_generation_already_durable_is_released_without_another_commit) {
