@@ -1,6 +1,7 @@
 #include "handlers/request_user.hpp"
 
 #include "handlers/auth/base64url.hpp"
+#include "handlers/auth/credential_text.hpp"
 #include "handlers/json/flat_json.hpp"
 #include "handlers/json/json_io.hpp"
 #include "handlers/uri.hpp"
@@ -312,30 +313,6 @@ request_user body_user(const http_request& request, source from) {
 
 // ---- credentials -----------------------------------------------------------------------------
 
-bool is_whitespace(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && is_whitespace(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_whitespace(text.back())) text.remove_suffix(1);
-    return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b, [](char x, char y) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        return lower(x) == lower(y);
-    });
-}
-
-// "Scheme value" → {scheme, value}, as the authenticator splits a credential.
-std::pair<std::string_view, std::string_view> split_scheme(std::string_view header) {
-    header = trim(header);
-    const auto space = std::ranges::find_if(header, is_whitespace);
-    if (space == header.end()) return {header, {}};
-    const auto at = static_cast<std::size_t>(space - header.begin());
-    return {header.substr(0, at), trim(header.substr(at))};
-}
-
 constexpr std::size_t max_token_bytes = 8192;  // the verifier refuses longer tokens
 
 // The `sub` of a JWT's payload when it is a valid id; nothing for anything that is no such JWT.
@@ -374,20 +351,20 @@ struct credentials {
 
 // Who is calling, as handlers/auth/authenticator.cpp decides it, short of verifying anything.
 credentials find_caller(const http_request& request) {
-    const std::string_view user_token = trim(request["x-authenticated-user-token"]);
+    const std::string_view user_token = auth::trim(request["x-authenticated-user-token"]);
     if (!user_token.empty()) {
-        const auto [scheme, value] = split_scheme(user_token);
-        auto sub = jwt_subject(iequals(scheme, "Bearer") && !value.empty() ? value : user_token);
+        const auto [scheme, value] = auth::split_scheme(user_token);
+        auto sub = jwt_subject(auth::iequals(scheme, "Bearer") && !value.empty() ? value : user_token);
         return sub ? credentials{caller::user, std::move(*sub)} : credentials{};  // 401 where it arrived
     }
-    const auto [scheme, value] = split_scheme(request[http::field::authorization]);
+    const auto [scheme, value] = auth::split_scheme(request[http::field::authorization]);
     if (scheme.empty() || value.empty()) return {};
-    if (iequals(scheme, "Bearer")) {
+    if (auth::iequals(scheme, "Bearer")) {
         // A JWT's `sub`; anything else may be an API key.
         auto sub = jwt_subject(value);
         return sub ? credentials{caller::user, std::move(*sub)} : credentials{caller::service};
     }
-    if (iequals(scheme, "Basic")) return auth::base64_decode(value) ? credentials{caller::service} : credentials{};
+    if (auth::iequals(scheme, "Basic")) return auth::base64_decode(value) ? credentials{caller::service} : credentials{};
     return {};
 }
 

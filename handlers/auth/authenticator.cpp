@@ -1,42 +1,12 @@
 #include "handlers/auth/authenticator.hpp"
 
 #include "handlers/auth/base64url.hpp"
+#include "handlers/auth/credential_text.hpp"
 
 #include <algorithm>
 
 namespace progressd::auth {
 namespace {
-
-// HTTP optional whitespace (RFC 9110 §5.6.3). Tested char by char: find_first_of calls memchr
-// once per character, which a ~200-byte token on every request notices.
-bool is_whitespace(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && is_whitespace(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_whitespace(text.back())) text.remove_suffix(1);
-    return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b, [](char x, char y) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        return lower(x) == lower(y);
-    });
-}
-
-struct credentials {
-    std::string_view scheme;
-    std::string_view value;
-};
-
-// "Scheme value" → {scheme, value}; both trimmed, value empty when there is none.
-credentials split_scheme(std::string_view header) {
-    header = trim(header);
-    const auto space = std::ranges::find_if(header, is_whitespace);
-    if (space == header.end()) return {header, {}};
-    const auto at = static_cast<std::size_t>(space - header.begin());
-    return {header.substr(0, at), trim(header.substr(at))};
-}
 
 auth_result failure(auth_error error) { return {std::nullopt, error}; }
 
