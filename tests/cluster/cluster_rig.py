@@ -44,7 +44,7 @@ from cluster_node import ClusterNode  # noqa: E402
 from cluster_util import PARTITIONS, desired_owners, free_port_checked, http_call  # noqa: E402
 from haproxy_rig import PARTITION_MAP, SHIPPED_NODES, HaproxyRig, haproxy_binary, partition_of  # noqa: E402
 from postgres_server import PostgresServer, postgres_bin_dir  # noqa: E402
-from progressd_fixture import PROGRESSCTL, SERVICE_KEY  # noqa: E402
+from progressd_fixture import SERVICE_KEY, progressctl_token  # noqa: E402
 
 LEASE_MS = 1500
 READY_TIMEOUT_S = 45      # a node waits up to 30 s for PostgreSQL before it gives up
@@ -357,19 +357,7 @@ class ClusterRig:
 
     def user_token(self, user, ttl_seconds=None):
         """A token minted by `progressctl token` with the cluster's shared secret file."""
-        if ttl_seconds is None and user in self._tokens:
-            return self._tokens[user]
-        args = [PROGRESSCTL, "token", "--user", user, "--jwt-hs256-secret-file", self.secret_file]
-        if ttl_seconds is not None:
-            args += ["--ttl-seconds", str(ttl_seconds)]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PROGRESSD_")}
-        done = subprocess.run(args, capture_output=True, text=True, timeout=20, env=env)
-        if done.returncode != 0:
-            raise AssertionError(f"progressctl token failed ({done.returncode}): {done.stderr}")
-        token = done.stdout.strip()
-        if ttl_seconds is None:
-            self._tokens[user] = token
-        return token
+        return progressctl_token(self._tokens, user, ["--jwt-hs256-secret-file", self.secret_file], ttl_seconds)
 
     def hs256_secret(self):
         with open(self.secret_file, "rb") as f:

@@ -80,6 +80,25 @@ def mint_unsigned(claims):
     return _b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode()) + "."
 
 
+def progressctl_token(cache, user, secret_args, ttl_seconds=None):
+    """A token for `user` minted by `progressctl token` with the secret `secret_args` name
+    (["--data-dir", DIR] or ["--jwt-hs256-secret-file", FILE]); tokens without a TTL are kept in
+    `cache` (a dict), since minting one runs a process."""
+    if ttl_seconds is None and user in cache:
+        return cache[user]
+    args = [PROGRESSCTL, "token", "--user", user, *secret_args]
+    if ttl_seconds is not None:
+        args += ["--ttl-seconds", str(ttl_seconds)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROGRESSD_")}
+    done = subprocess.run(args, capture_output=True, text=True, timeout=20, env=env)
+    if done.returncode != 0:
+        raise AssertionError(f"progressctl token failed ({done.returncode}): {done.stderr}")
+    token = done.stdout.strip()
+    if ttl_seconds is None:
+        cache[user] = token
+    return token
+
+
 class RawResponse:
     """What came back on a raw socket: a parsed response (or None) and how the connection ended."""
 
@@ -410,19 +429,7 @@ class ProgressdServer:
 
     def user_token(self, user, ttl_seconds=None):
         """A token minted by `progressctl token` for this server's data dir."""
-        if ttl_seconds is None and user in self._tokens:
-            return self._tokens[user]
-        args = [PROGRESSCTL, "token", "--user", user, "--data-dir", self.data_dir]
-        if ttl_seconds is not None:
-            args += ["--ttl-seconds", str(ttl_seconds)]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PROGRESSD_")}
-        done = subprocess.run(args, capture_output=True, text=True, timeout=20, env=env)
-        if done.returncode != 0:
-            raise AssertionError(f"progressctl token failed ({done.returncode}): {done.stderr}")
-        token = done.stdout.strip()
-        if ttl_seconds is None:
-            self._tokens[user] = token
-        return token
+        return progressctl_token(self._tokens, user, ["--data-dir", self.data_dir], ttl_seconds)
 
     def hs256_secret(self):
         """The HS256 key: the secret file's bytes, trailing whitespace trimmed."""
