@@ -35,7 +35,9 @@ namespace net = boost::asio;
 
 struct owner_forwarder_options {
     std::string node_id{};  // this node's id: what forwarded_by_field says
-    std::size_t max_idle_per_target = 16;
+    // At least the forwards one thread has in flight to one owner: below that, connections are
+    // opened and closed under load, which doubled a forward's CPU (bench/RESULTS.md, "Cluster mode").
+    std::size_t max_idle_per_target = 128;
     std::chrono::milliseconds connect_timeout{1000};
     // From the start of forward() to the owner's whole answer, connecting and a retry included.
     std::chrono::milliseconds exchange_timeout{10000};
