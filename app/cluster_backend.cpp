@@ -72,7 +72,9 @@ void cluster_backend::listening_on(const std::string& host_port) {
     residents_.emplace(data_.records, data_.enrolments, data_.assessments, options_.conninfo,
                        resident_options{.max_bytes = options_.cache_max_bytes},
                        [this] { return persister_->durable_generation(); }, log_);
-    shared_.emplace(data_.catalog, data_.webhooks, options_.conninfo, store::shared_state_listener_options{}, log_);
+    shared_.emplace(data_.catalog, data_.webhooks, options_.conninfo,
+                    store::shared_state_listener_options{.own_backend_pid = [this] { return persister_->backend_pid(); }},
+                    log_);
     deliveries_.emplace(data_.outbox, options_.conninfo, log_);
 }
 

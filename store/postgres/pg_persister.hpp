@@ -125,6 +125,10 @@ public:
     // the changes dropped or held back (whose waiters were told false).
     std::uint64_t durable_generation() const { return durable_generation_.load(std::memory_order_acquire); }
     pg_persister_stats stats() const;
+    // The PostgreSQL backend process of the persister's current connection (0 before the first):
+    // the notices its own commits send carry it, so the node's shared-state listener can tell them
+    // from other nodes' (shared_state_listener.hpp).
+    int backend_pid() const { return backend_pid_.load(std::memory_order_acquire); }
 
 private:
     struct waiter {
@@ -194,6 +198,7 @@ private:
     std::atomic<bool> healthy_{true};
     std::atomic<bool> over_bound_{false};
     std::atomic<std::uint64_t> durable_generation_{0};
+    std::atomic<int> backend_pid_{0};
 };
 
 }  // namespace progressd::store

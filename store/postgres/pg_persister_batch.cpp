@@ -108,6 +108,7 @@ bool pg_persister::write(std::vector<partition_claim>& lost, pg_error& error) {
             return false;
         }
         conn_.emplace(std::move(opened).value());
+        backend_pid_.store(PQbackendPID(conn_->get()), std::memory_order_release);
         if (std::exchange(connected_once_, true)) {
             std::lock_guard lock(mutex_);
             ++stats_.reconnects;
@@ -140,6 +141,7 @@ bool pg_persister::probe() {
             return false;
         }
         conn_.emplace(std::move(opened).value());
+        backend_pid_.store(PQbackendPID(conn_->get()), std::memory_order_release);
         std::lock_guard lock(mutex_);
         ++stats_.reconnects;
     }

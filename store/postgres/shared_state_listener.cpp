@@ -135,7 +135,8 @@ bool shared_state_listener::wait_and_apply(std::chrono::milliseconds timeout) {
         std::uint64_t received = 0;
         while (PGnotify* notice = PQnotifies(pg)) {
             ++received;
-            if (const auto decoded = decode_shared_notice(notice->extra)) {
+            const bool own = options_.own_backend_pid && notice->be_pid == options_.own_backend_pid();
+            if (const auto decoded = own ? std::nullopt : decode_shared_notice(notice->extra)) {
                 wanted& into = decoded->table == shared_table::catalog ? catalog_keys : webhook_keys;
                 into.whole = into.whole || decoded->whole_table;
                 into.keys.insert(decoded->keys.begin(), decoded->keys.end());

@@ -30,6 +30,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -42,6 +43,11 @@ struct shared_state_listener_options {
     std::chrono::milliseconds full_reload_interval{30000};
     std::chrono::milliseconds first_backoff{100};  // doubled after each failed connect, …
     std::chrono::milliseconds max_backoff{5000};   // … up to this
+    // The backend process of this node's own write-behind connection (pg_persister::backend_pid).
+    // Its notices are skipped: the node holds its own changes already, and re-reading a row that
+    // an older notice names can bring back, for a moment, what the node has since changed and
+    // committed (a webhook deleted read back as it was before). Empty: every notice is applied.
+    std::function<int()> own_backend_pid{};
 };
 
 struct shared_state_stats {
