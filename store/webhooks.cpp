@@ -94,7 +94,9 @@ std::size_t webhook_registry::replace_remote(std::vector<webhook> rows) {
     std::lock_guard lock(mutex_);
     std::size_t changed = 0;
     std::vector<std::string> gone;
-    for (const auto& [id, hook] : hooks_) {
+    for (const auto& entry : hooks_) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const std::string& id = entry.first;
         const bool kept = std::any_of(rows.begin(), rows.end(), [&](const webhook& row) { return row.id == id; });
         if (!kept) gone.push_back(id);
     }
