@@ -42,7 +42,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import progressd_fixture  # noqa: E402
 from cluster_node import ClusterNode  # noqa: E402
 from cluster_util import PARTITIONS, desired_owners, free_port_checked, http_call  # noqa: E402
-from haproxy_rig import PARTITION_MAP, SHIPPED_NODES, HaproxyRig, haproxy_binary, partition_of  # noqa: E402
+from haproxy_rig import (PARTITION_MAP, SHIPPED_NODES, HaproxyRig, haproxy_binary, partition_of,  # noqa: E402
+                         stop_process)
 from postgres_server import PostgresServer, postgres_bin_dir  # noqa: E402
 from progressd_fixture import SERVICE_KEY, progressctl_token  # noqa: E402
 
@@ -140,13 +141,7 @@ class ClusterRig:
 
     def stop(self):
         if self.map_loop is not None:
-            if self.map_loop.poll() is None:
-                self.map_loop.terminate()
-                try:
-                    self.map_loop.wait(10)
-                except subprocess.TimeoutExpired:
-                    self.map_loop.kill()
-                    self.map_loop.wait()
+            stop_process(self.map_loop)
             self.map_loop_log.close()
             self.map_loop = None
         if self.haproxy is not None:

@@ -147,6 +147,17 @@ def adapted_config(text, port, node_ports, map_path, socket_path, without_body=F
     return text
 
 
+def stop_process(process, timeout=10):
+    """SIGTERM, then SIGKILL when it has not exited within `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class HaproxyRig:
     """node_ports: {shipped server name: port} of real nodes to send to instead of stand-ins."""
 
@@ -183,13 +194,7 @@ class HaproxyRig:
 
     def stop(self):
         if self.process is not None:
-            if self.process.poll() is None:
-                self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_process(self.process)
             self.process = None
             self.log.close()
         for node in self.nodes.values():
