@@ -76,6 +76,7 @@ public:
     // Null before listening_on().
     const store::node_membership* membership() const { return membership_ ? &*membership_ : nullptr; }
     const resident_users* residents() const { return residents_ ? &*residents_ : nullptr; }
+    const store::shared_state_listener* shared_state() const { return shared_ ? &*shared_ : nullptr; }
 
     void when_durable(std::uint64_t generation, durable_callback callback) override;
     std::uint64_t durable_generation() const override;

@@ -166,6 +166,16 @@ void render_cluster(exposition& out, const app::cluster_backend& node, const app
     out.family("user_evictions_total", "counter", "Users that left memory: evicted for the bound, or dropped with a partition.");
     out.sample("user_evictions_total", "reason=\"bound\"", static_cast<double>(users.evictions));
     out.sample("user_evictions_total", "reason=\"partition\"", static_cast<double>(users.drops));
+
+    if (const auto* shared = node.shared_state()) {
+        const auto changes = shared->stats();
+        out.family("shared_state_notices_total", "counter",
+                   "Catalog and webhook change notices handled: applied, or this node's own skipped.");
+        out.sample("shared_state_notices_total", {}, static_cast<double>(changes.notices));
+        out.family("shared_state_failures_total", "counter",
+                   "Shared-state listener connects and reads that failed (PostgreSQL unreachable).");
+        out.sample("shared_state_failures_total", {}, static_cast<double>(changes.failures));
+    }
 }
 
 // Cluster mode: what the nodes' I/O threads did with requests that had a user.

@@ -159,8 +159,10 @@ bool shared_state_listener::wait_and_apply(std::chrono::milliseconds timeout) {
         received = drain();
     }
     if (received == 0) return true;
+    const bool alive = apply(catalog_keys, webhook_keys);
+    // Counted once handled: a reader who sees the count move knows the change is applied here.
     count(&shared_state_stats::notices, received);
-    return apply(catalog_keys, webhook_keys);
+    return alive;
 }
 
 bool shared_state_listener::apply(wanted& catalog_keys, wanted& webhook_keys) {

@@ -51,7 +51,7 @@ struct shared_state_listener_options {
 };
 
 struct shared_state_stats {
-    std::uint64_t notices = 0;       // notices received, the node's own included
+    std::uint64_t notices = 0;       // notices handled (applied, or skipped as the node's own)
     std::uint64_t key_loads = 0;     // reads of the rows notices named (one per table per wake-up)
     std::uint64_t full_reloads = 0;  // whole reloads of both tables (connects, the interval, `*`)
     std::uint64_t applied = 0;       // entries and webhooks that changed here

@@ -1,6 +1,7 @@
 """ClusterServer: what the e2e suites' ServerCase holds in cluster mode (PROGRESSD_E2E_CLUSTER,
 tests/e2e/progressd_fixture.py)."""
 
+import itertools
 import threading
 import time
 import unittest
@@ -8,19 +9,30 @@ import unittest
 from cluster_rig import ClusterRig, shared_postgres, skip_unless_cluster
 from progressd_fixture import ProgressdServer
 
-# How long a catalog change may take to reach every node after its answer (a notice, one query).
-SHARED_STATE_SETTLE_S = 0.1
+MODES = ("haproxy", "direct", "mixed")
+
+# The metric every node moves once it has handled a catalog or webhook change's notice (its own
+# included): docs/cluster.md, "Shared state".
+SHARED_NOTICES = "progressd_shared_state_notices_total"
+# How long a shared change may take to reach every node. A change that sends no notice (one that
+# changed nothing) waits this long once; none in the suites should.
+SHARED_STATE_TIMEOUT_S = 5.0
+
+
+def _is_shared_change(method, path):
+    return method in ("PUT", "POST", "PATCH", "DELETE") and path.startswith(("/v1/contents", "/v1/webhooks"))
 
 
 class ClusterServer(ProgressdServer):
     """What the e2e suites' ServerCase holds in cluster mode (PROGRESSD_E2E_CLUSTER): a 3-node
-    cluster with the interface of one ProgressdServer. Requests go through HAProxy ("haproxy") or
-    to the first node directly ("direct": the users the other nodes own are forwarded). What only
-    one process has (a restart, a data dir) is not there: the tests about it are skipped."""
+    cluster with the interface of one ProgressdServer. Requests go through HAProxy ("haproxy"), to
+    the first node directly ("direct": the users the other nodes own are forwarded), or, in each
+    thread, alternately one way and the other ("mixed": both paths in one run). What only one
+    process has (a restart, a data dir) is not there: the tests about it are skipped."""
 
     def __init__(self, mode, extra_args=(), durability="snapshot"):
-        if mode not in ("haproxy", "direct"):
-            raise AssertionError(f"PROGRESSD_E2E_CLUSTER: expected haproxy or direct, got {mode!r}")
+        if mode not in MODES:
+            raise AssertionError(f"PROGRESSD_E2E_CLUSTER: expected one of {MODES}, got {mode!r}")
         skip_unless_cluster()
         # The fixture's HTTP client state, without a process of its own.
         self._local = threading.local()
@@ -30,9 +42,11 @@ class ClusterServer(ProgressdServer):
         self.durability = durability
         self.process = None
         self.rig = ClusterRig(shared_postgres(), nodes=3, durability=durability,
-                              haproxy=(mode == "haproxy"), extra_args=extra_args)
+                              haproxy=(mode != "direct"), extra_args=extra_args)
         self.rig.__enter__()
         self.port = self.rig.port
+        first_node = self.rig.nodes[min(self.rig.nodes)].port
+        self._ports = (self.port, first_node) if mode == "mixed" else (self.port,)
 
     @property
     def stderr_lines(self):
@@ -53,14 +67,40 @@ class ClusterServer(ProgressdServer):
     def user_token(self, user, ttl_seconds=None):
         return self.rig.user_token(user, ttl_seconds)
 
+    def _connection(self):
+        """A keep-alive connection per thread and port; in "mixed" mode each call takes the next
+        port of the thread's rotation (HAProxy, then node 1)."""
+        local = self._local.__dict__
+        rotation = local.setdefault("rotation", itertools.cycle(self._ports))
+        port = next(rotation)
+        by_port = local.setdefault("by_port", {})
+        conn = by_port.get(port)
+        if conn is None:
+            conn = by_port[port] = self._new_connection(port)
+        return conn
+
     def request(self, method, path, body=None, headers=None, token=None, key=None):
+        if not _is_shared_change(method, path):
+            return super().request(method, path, body, headers, token, key)
+        # A catalog or webhook change is answered once committed on its home node; the other
+        # nodes apply it from PostgreSQL's notice moments later (docs/cluster.md, "Shared
+        # state"). A test that next pings through another node waits for that, as it should.
+        before = self._shared_notices()
         answer = super().request(method, path, body, headers, token, key)
-        # A catalog change is answered once committed on its home node; the other nodes apply it
-        # from PostgreSQL's notice within milliseconds (docs/cluster.md, "Shared state"). A test
-        # that pings through another node next must give it that moment, as a client would.
-        if method in ("PUT", "POST", "DELETE") and path.startswith("/v1/contents") and answer[0] < 300:
-            time.sleep(SHARED_STATE_SETTLE_S)
+        if answer[0] < 300:
+            self._await_shared_notices(before)
         return answer
+
+    def _shared_notices(self):
+        return {index: node.metric(SHARED_NOTICES) or 0.0 for index, node in self.rig.nodes.items()}
+
+    def _await_shared_notices(self, before):
+        deadline = time.monotonic() + SHARED_STATE_TIMEOUT_S
+        while time.monotonic() < deadline:
+            now = self._shared_notices()
+            if all(now[index] > count for index, count in before.items()):
+                return
+            time.sleep(0.01)
 
     def hs256_secret(self):
         return self.rig.hs256_secret()

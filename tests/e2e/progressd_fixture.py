@@ -7,7 +7,8 @@ build/tools/progressctl, relative paths taken from the repository root).
 
 PROGRESSD_E2E_CLUSTER=haproxy (or 1) runs every ServerCase against a 3-node cluster on PostgreSQL
 behind HAProxy instead of one process; =direct sends every request to one node of the cluster,
-which forwards the users it does not own (tests/cluster/cluster_e2e.py, tests/cluster/README.md).
+which forwards the users it does not own; =mixed alternates the two, request by request, in each
+thread (tests/cluster/cluster_e2e.py, tests/cluster/README.md).
 Tests about one process are marked @one_process_only and skipped then.
 """
 
@@ -441,10 +442,13 @@ class ProgressdServer:
     def _connection(self):
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.port != self.port:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
+            conn = self._local.conn = self._new_connection(self.port)
+        return conn
+
+    def _new_connection(self, port):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        with self._connections_lock:
+            self._connections.append(conn)
         return conn
 
     def close_connections(self):
