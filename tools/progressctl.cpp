@@ -10,6 +10,12 @@
 #include "handlers/auth/secret_file.hpp"
 #include "store/ids.hpp"
 #include "store/persist/backup.hpp"
+#include "tools/ctl_export.hpp"
+#include "tools/ctl_import.hpp"
+#include "tools/ctl_inspect.hpp"
+#include "tools/ctl_poke.hpp"
+#include "tools/ctl_restore.hpp"
+#include "tools/ctl_verify.hpp"
 #include "tools/pg_move.hpp"
 
 #include <CLI/CLI.hpp>
@@ -118,6 +124,12 @@ int run(int argc, char** argv) {
     tools::add_pg_import_command(app, pg_import, action);
     tools::pg_move_options pg_export;
     tools::add_pg_export_command(app, pg_export, action);
+    tools::add_inspect_command(app, action);
+    tools::add_verify_command(app, action);
+    tools::add_export_command(app, action);
+    tools::add_import_command(app, action);
+    tools::add_restore_command(app, action);
+    tools::add_poke_command(app, action);
 
     try {
         app.parse(argc, argv);

@@ -97,12 +97,6 @@ void lmdb_environment::release_mapped_pages() const {
     }
 }
 
-namespace {
-
-void check(std::string_view operation, int rc) {
-    if (rc != MDB_SUCCESS) throw lmdb_error(operation, rc);
-}
-
 file_descriptor lock_data_dir(const std::string& data_dir) {
     const std::string path = data_dir + "/progressd.lock";
     file_descriptor lock(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -111,6 +105,12 @@ file_descriptor lock_data_dir(const std::string& data_dir) {
         throw std::runtime_error("data dir " + data_dir + " is in use by another progressd");
     }
     return lock;
+}
+
+namespace {
+
+void check(std::string_view operation, int rc) {
+    if (rc != MDB_SUCCESS) throw lmdb_error(operation, rc);
 }
 
 // Owns a half-opened environment until open_data_dir hands it to lmdb_environment.

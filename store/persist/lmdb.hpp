@@ -103,6 +103,13 @@ private:
 // The on-disk format this build reads and writes; a data dir holding another is refused.
 inline constexpr std::string_view data_format_version = "1";
 
+// Takes the exclusive lock (flock on <data_dir>/progressd.lock, created when absent) that a server
+// holds on its data dir for its whole life; held until the descriptor closes. Throws
+// std::runtime_error when another process holds it or the file cannot be opened. Tools that write
+// a data dir (progressctl import, verify --repair, restore) take it too, so they never write
+// beside a server, nor a server start beside them.
+file_descriptor lock_data_dir(const std::string& data_dir);
+
 // Opens (creating when absent) the LMDB environment in `data_dir`, checks or records the format
 // version. Throws lmdb_error or std::runtime_error with what failed.
 lmdb_environment open_data_dir(const std::string& data_dir, std::size_t initial_map_size);

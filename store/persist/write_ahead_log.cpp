@@ -226,6 +226,32 @@ log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_
     return result;
 }
 
+log_replay peek_write_ahead_log(const std::array<std::string, 2>& paths, std::uint64_t checkpoint) {
+    log_replay result;
+    result.last_sequence = checkpoint;
+    std::vector<logged_frame> newer;
+    std::array<std::string, 2> contents;  // the frames' changes view these bytes
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        const file_descriptor file(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
+        if (!file.is_open()) {
+            if (errno == ENOENT) continue;
+            throw system_error("open " + paths[i]);
+        }
+        contents[i] = read_whole(file.get(), paths[i]);
+        for (auto& frame : read_frames(contents[i])) {
+            if (frame.sequence > checkpoint) newer.push_back(std::move(frame));
+        }
+    }
+    std::sort(newer.begin(), newer.end(), [](const logged_frame& a, const logged_frame& b) { return a.sequence < b.sequence; });
+    for (const auto& frame : newer) {
+        if (frame.sequence != result.last_sequence + 1) break;
+        ++result.frames;
+        result.changes += frame.changes.size();
+        result.last_sequence = frame.sequence;
+    }
+    return result;
+}
+
 write_ahead_log::write_ahead_log(const std::array<std::string, 2>& paths, const lmdb_environment& environment,
                                  std::uint64_t last_sequence)
     : databases_(logged_databases(environment)), meta_(environment.meta()), sequence_(last_sequence) {

@@ -55,6 +55,12 @@ std::array<std::string, 2> write_ahead_log_paths(const std::string& data_dir);
 // not apply).
 log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_environment& environment);
 
+// Reads the log's files at `paths` as replay would, changing nothing: the intact frames newer than
+// `checkpoint` (the meta key `wal_checkpoint`) that replay would apply, and their changes. For
+// tools that look at a data dir, possibly while its server appends (a frame being written reads
+// as torn, so as the log's end). Throws with what failed when a file exists but cannot be read.
+log_replay peek_write_ahead_log(const std::array<std::string, 2>& paths, std::uint64_t checkpoint);
+
 class write_ahead_log {
 public:
     // Opens (creating) both files for appending, after replay: frames continue from last_sequence,
