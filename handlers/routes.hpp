@@ -14,6 +14,7 @@ inline route_handler bind_handler(services& context, family_handler handler) {
 }
 
 void register_ops_routes(router& routes, services& context);
+void register_availability_routes(router& routes, services& context);  // ops/availability.cpp
 void register_native_progress_routes(router& routes, services& context);
 void register_native_user_routes(router& routes, services& context);
 void register_native_catalog_routes(router& routes, services& context);

@@ -17,10 +17,19 @@
 
 namespace progressd {
 
+// What an operator asked of the node without restarting it (PUT /v1/ops/availability): stay in
+// rotation, leave it (drain: finish what comes, take nothing new), or maintenance. Balancers hear it
+// through readiness and the HAProxy agent (docs/operations.md, "Taking a node out").
+enum class availability : std::uint8_t { ready, drain, maint };
+
 // The server's life cycle as readiness and metrics see it. Written by server/, read by handlers.
 struct server_status {
     std::atomic<bool> loaded{false};    // recovery finished
     std::atomic<bool> draining{false};  // SIGTERM received
+    std::atomic<availability> operator_state{availability::ready};
+    // While draining: when the last API request (not a probe) was answered, steady-clock ms; 0:
+    // none since the signal. The drain ends once this has been quiet for a while.
+    std::atomic<std::int64_t> last_api_request_ms{0};
     std::atomic<std::int64_t> connections{0};
 };
 

@@ -4,20 +4,21 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <thread>
 
 namespace progressd {
 namespace {
 
-bool split_listen(const std::string& listen, server_config& config) {
+bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port_number) {
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos || colon == 0) return false;
     const std::string port = listen.substr(colon + 1);
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
     const unsigned long value = std::stoul(port);
     if (value > 65535) return false;
-    config.listen_host = listen.substr(0, colon);
-    config.listen_port = static_cast<std::uint16_t>(value);
+    host = listen.substr(0, colon);
+    port_number = static_cast<std::uint16_t>(value);
     return true;
 }
 
@@ -34,6 +35,9 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     std::string level = "info";
     long flush_ms = 1000;
     long drain_s = 5;
+    long drain_max_s = 30;
+    long load_hold_s = 5;
+    std::string agent_listen;
     long idle_s = 60;
     long request_s = 10;
     std::size_t map_mb = 1024;
@@ -79,8 +83,19 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
         ->delimiter(',');
     flag("--max-body-bytes", config.max_body_bytes, "request body limit (batch: 16x)", "PROGRESSD_MAX_BODY_BYTES")
         ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20));
-    flag("--drain-seconds", drain_s, "after SIGTERM, keep serving this long", "PROGRESSD_DRAIN_SECONDS")
+    flag("--drain-seconds", drain_s, "after SIGTERM, keep serving at least this long", "PROGRESSD_DRAIN_SECONDS")
         ->check(CLI::Range(0l, 3600l));
+    flag("--drain-max-seconds", drain_max_s,
+         "after --drain-seconds, keep serving while API requests still arrive (until 1 s without one), "
+         "at most this long after SIGTERM",
+         "PROGRESSD_DRAIN_MAX_SECONDS")
+        ->check(CLI::Range(0l, 3600l));
+    flag("--load-hold-seconds", load_hold_s,
+         "API requests arriving while the store loads wait this long for it, then get 503 (0: 503 at once)",
+         "PROGRESSD_LOAD_HOLD_SECONDS")
+        ->check(CLI::Range(0l, 3600l));
+    flag("--agent-listen", agent_listen,
+         "HOST:PORT for HAProxy's agent-check (port 0: pick a free one; default: off)", "PROGRESSD_AGENT_LISTEN");
     flag("--idle-timeout-seconds", idle_s, "close idle keep-alive connections after", "PROGRESSD_IDLE_TIMEOUT_SECONDS")
         ->check(CLI::Range(1l, 86400l));
     flag("--request-timeout-seconds", request_s, "deadline to receive a whole request", "PROGRESSD_REQUEST_TIMEOUT_SECONDS")
@@ -122,8 +137,13 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     } catch (const CLI::ParseError& error) {
         return app.exit(error);
     }
-    if (!split_listen(listen, config)) {
+    if (!split_listen(listen, config.listen_host, config.listen_port)) {
         std::fprintf(stderr, "--listen: expected HOST:PORT, got '%s'\n", listen.c_str());
+        return 2;
+    }
+    config.agent_enabled = !agent_listen.empty();
+    if (config.agent_enabled && !split_listen(agent_listen, config.agent_host, config.agent_port)) {
+        std::fprintf(stderr, "--agent-listen: expected HOST:PORT, got '%s'\n", agent_listen.c_str());
         return 2;
     }
     if ((config.shards & (config.shards - 1)) != 0) {
@@ -173,6 +193,8 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     config.log = *parse_log_level(level);
     config.flush_interval = std::chrono::milliseconds(flush_ms);
     config.drain = std::chrono::seconds(drain_s);
+    config.drain_max = std::chrono::seconds(std::max(drain_s, drain_max_s));  // never shorter than the minimum
+    config.load_hold = std::chrono::seconds(load_hold_s);
     config.idle_timeout = std::chrono::seconds(idle_s);
     config.request_timeout = std::chrono::seconds(request_s);
     config.lmdb_map_size = map_mb << 20;

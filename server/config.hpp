@@ -35,6 +35,16 @@ struct server_config {
     std::size_t max_body_bytes = 64 * 1024;
     std::size_t max_header_bytes = 8 * 1024;
     std::chrono::seconds drain{5};
+    // After --drain-seconds the drain goes on while API requests keep arriving, until none came for
+    // drain_quiet or drain_max has passed since the signal (docs/operations.md, "Draining").
+    std::chrono::seconds drain_max{30};
+    std::chrono::milliseconds drain_quiet{1000};
+    // API requests arriving while the store loads wait this long for it before their 503.
+    std::chrono::seconds load_hold{5};
+    // --agent-listen: HAProxy's agent-check port (server/agent_check.hpp); off when agent_enabled is false.
+    bool agent_enabled = false;
+    std::string agent_host;
+    std::uint16_t agent_port = 0;
     std::chrono::seconds idle_timeout{60};
     std::chrono::seconds request_timeout{10};
     std::size_t max_connections = 10000;

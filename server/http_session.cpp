@@ -221,12 +221,18 @@ struct connection {
     // connection open after writing it.
     bool prepare_answer(const dispatch_result& dispatched) {
         const http_response& response = dispatched.result.response;
-        const bool draining = env.context.status.draining.load(std::memory_order_relaxed) || thread.stopping;
+        const bool signalled = env.context.status.draining.load(std::memory_order_relaxed);
+        const bool draining = signalled || thread.stopping;
+        answered = deadline_clock::now();
+        // The drain lasts while API requests still come (server.cpp, end_drain_when_quiet).
+        if (signalled && !is_probe_target(request.target())) {
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(answered.time_since_epoch());
+            env.context.status.last_api_request_ms.store(ms.count(), std::memory_order_relaxed);
+        }
         // A forwarded reply is the owner's as it came: the owner wrote its CORS fields.
         const response_framing framing{request.version(), request.keep_alive() && !draining,
                                        request.method() == http::verb::head, env.cors.enabled() && !forwarded,
                                        forwarded ? std::string_view{} : cors_origin};
-        answered = deadline_clock::now();
         const double seconds = std::chrono::duration<double>(answered - started).count();
         thread.context.metrics.record(dispatched.route, response.result_int(), seconds);
         serialize_response(response, framing, output);
@@ -337,6 +343,10 @@ net::awaitable<void> run_session(tcp::socket socket, io_thread& thread, session_
         // Never `if (co_await …)`: GCC 12 miscompiles a co_await inside a condition.
         if (state == read_state::waiting) state = co_await read_slowly(session);
         if (state == read_state::closed) break;
+        // While the store loads, an API request waits for it (bounded: server/load_gate.hpp).
+        if (!thread.load.is_open() && env.config.load_hold.count() > 0 && !is_probe_target(session.request.target())) {
+            co_await thread.load.wait(env.config.load_hold);
+        }
         dispatch_result dispatched;
         if (env.cluster) {
             auto gate = co_await pass_cluster_gate(session.request, thread, env);

@@ -7,6 +7,7 @@
 
 #include "handlers/thread_context.hpp"
 #include "server/durable_gate.hpp"
+#include "server/load_gate.hpp"
 #include "server/owner_forwarder.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -37,7 +38,7 @@ struct session_slot {
 
 struct io_thread {
     io_thread(thread_metrics& metrics, app::write_behind& persister)
-        : acceptor(io), sweeper(io), durable(io, persister), context{auth::token_cache{}, metrics} {}
+        : acceptor(io), sweeper(io), durable(io, persister), load(io), context{auth::token_cache{}, metrics} {}
 
     // Its sockets are used from this thread only, so the reactor needs no per-socket locks; other
     // threads only post to it (the persister's durability callbacks, shutdown), which stays locked.
@@ -45,6 +46,7 @@ struct io_thread {
     tcp::acceptor acceptor;
     net::steady_timer sweeper;  // enforces session deadlines
     durable_gate durable;       // where sync-mode writes wait for the persister
+    load_gate load;             // where API requests wait while the store loads
     // Cluster mode: this thread's pooled connections to the other nodes (server/cluster_gate.hpp).
     std::optional<owner_forwarder> forwarder;
     thread_context context;

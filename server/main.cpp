@@ -97,7 +97,8 @@ int serve(const server_config& config, const logger& log) {
     const std::string address = http_server.start();
     data.listening_on(address);
 
-    // Liveness answers while the store loads; readiness and the APIs wait for it.
+    // Liveness answers while the store loads; readiness says 503, API requests wait for it
+    // (--load-hold-seconds, server/load_gate.hpp).
     bool load_failed = false;
     std::thread loader([&] {
         try {
@@ -114,7 +115,9 @@ int serve(const server_config& config, const logger& log) {
             data.start();
             sender.start();
             status.loaded.store(true, std::memory_order_release);
+            http_server.store_loaded();
             log.info("ready", {{"listen", std::string_view(address)},
+                               {"agent_listen", std::string_view(http_server.agent_address())},
                                {"records", std::int64_t(recovered.records.records)},
                                {"corrupt_records_skipped", std::int64_t(recovered.records.corrupt)},
                                {"catalog_entries", std::int64_t(data.catalog().snapshot()->size())},

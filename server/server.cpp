@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
@@ -22,6 +23,7 @@ struct signal_watch {
     net::signal_set signals;
     net::steady_timer drain_timer;
     bool draining = false;
+    deadline_clock::time_point drain_started{};
 };
 
 namespace {
@@ -49,6 +51,7 @@ server::server(const server_config& config, const router& routes, services& cont
     : config_(config), routes_(routes), cors_(config.cors_allow_origins), context_(context), log_(log) {
     for (unsigned i = 0; i < config.threads; ++i) threads_.push_back(std::make_unique<io_thread>(*metrics[i], context.data.persister()));
     signals_ = std::make_unique<signal_watch>(threads_.front()->io);
+    if (config.agent_enabled) agent_ = std::make_unique<agent_check>(threads_.front()->io, context.status, log);
 }
 
 server::~server() = default;
@@ -70,6 +73,7 @@ std::string server::start() {
     listen(*threads_.front(), endpoint);
     endpoint = threads_.front()->acceptor.local_endpoint();
     for (std::size_t i = 1; i < threads_.size(); ++i) listen(*threads_[i], endpoint);
+    if (agent_) agent_address_ = agent_->start(config_.agent_host, config_.agent_port);
     return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
@@ -122,7 +126,9 @@ net::awaitable<void> server::sweep_deadlines(io_thread& thread) {
 void server::watch_signals() {
     signals_->signals.async_wait([this](const boost::system::error_code& ec, int signal_number) {
         if (ec) return;
-        log_.info("signal", {{"signal", std::int64_t{signal_number}}, {"drain_seconds", std::int64_t(config_.drain.count())}});
+        log_.info("signal", {{"signal", std::int64_t{signal_number}},
+                             {"drain_seconds", std::int64_t(config_.drain.count())},
+                             {"drain_max_seconds", std::int64_t(config_.drain_max.count())}});
         if (signals_->draining) {
             stop_accepting();  // a second signal skips the rest of the drain
             return;
@@ -132,24 +138,54 @@ void server::watch_signals() {
     });
 }
 
+// The drain (docs/operations.md, "Draining"): readiness and the agent say 503 / "drain" from now
+// on, and the server goes on serving, for at least --drain-seconds, then for as long as API
+// requests still arrive. A fixed period alone is a guess about the balancer: HAProxy's defaults
+// believe a failed readiness check only after 3 × 2 s, and a node that stopped before that had
+// requests sent to a closed port. Requests still arriving mean someone still routes here; a quiet
+// period without any means the balancers have let go. --drain-max-seconds bounds it all, for a
+// client that talks to the node directly and never stops.
 void server::begin_drain() {
     signals_->draining = true;
+    signals_->drain_started = deadline_clock::now();
+    context_.status.last_api_request_ms.store(0, std::memory_order_relaxed);
     context_.status.draining.store(true, std::memory_order_release);
-    signals_->drain_timer.expires_after(config_.drain);
+    drain_for(config_.drain);
+}
+
+void server::drain_for(deadline_clock::duration period) {
+    signals_->drain_timer.expires_after(period);
     signals_->drain_timer.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) stop_accepting();
+        if (!ec) end_drain_when_quiet();
     });
+}
+
+void server::end_drain_when_quiet() {
+    const auto now = deadline_clock::now();
+    const auto cap = signals_->drain_started + config_.drain_max;
+    const std::int64_t last_ms = context_.status.last_api_request_ms.load(std::memory_order_relaxed);
+    const auto quiet_at = deadline_clock::time_point(std::chrono::milliseconds(last_ms)) + config_.drain_quiet;
+    const bool quiet = last_ms == 0 || now >= quiet_at;
+    if (quiet || now >= cap) {
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - signals_->drain_started);
+        log_.info("drain_ended", {{"reason", quiet ? "quiet" : "drain_max_seconds"}, {"drain_ms", std::int64_t(elapsed.count())}});
+        stop_accepting();
+        return;
+    }
+    drain_for(std::min(quiet_at, cap) - now);
 }
 
 void server::stop_accepting() {
     boost::system::error_code ignored;
     signals_->signals.cancel(ignored);
     signals_->drain_timer.cancel();
+    if (agent_) agent_->stop();  // on the first thread, as this is
     for (auto& thread : threads_) {
         net::post(thread->io, [&thread = *thread] {
             thread.stopping = true;
             boost::system::error_code ignored_close;
             thread.acceptor.close(ignored_close);
+            thread.load.open();  // requests held while loading are answered (503) rather than kept
             // Sessions waiting on their client end now; those handling a request finish it.
             for (auto& session : thread.sessions) {
                 if (session.awaiting_client) session.socket->cancel(ignored_close);
@@ -162,11 +198,18 @@ void server::request_stop() {
     net::post(threads_.front()->io, [this] { stop_accepting(); });
 }
 
+void server::store_loaded() {
+    for (auto& thread : threads_) {
+        net::post(thread->io, [&thread = *thread] { thread.load.open(); });
+    }
+}
+
 void server::run() {
     for (auto& thread : threads_) {
         net::co_spawn(thread->io, accept_loop(*thread), log_failure(log_, "accept"));
         net::co_spawn(thread->io, sweep_deadlines(*thread), log_failure(log_, "sweep"));
     }
+    if (agent_) net::co_spawn(threads_.front()->io, agent_->serve(), log_failure(log_, "agent"));
     watch_signals();
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < threads_.size(); ++i) {

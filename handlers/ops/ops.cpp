@@ -37,7 +37,15 @@ handler_result readyz(services& context, request_context&) {
     const auto& persister = context.data.persister();
     const bool persistence = persister.healthy();
     const std::string_view store_name = persister.store_name();
-    const bool ready = loaded && !draining && persistence;
+    // An operator's drain or maintenance (PUT /v1/ops/availability) takes the node out of every
+    // balancer's rotation, those without HAProxy's agent included.
+    const auto asked = context.status.operator_state.load(std::memory_order_acquire);
+    const bool in_rotation = !draining && asked == availability::ready;
+    const std::string_view lifecycle = draining                      ? "draining after SIGTERM"
+                                       : asked == availability::drain ? "drain set by an operator"
+                                       : asked == availability::maint ? "maint set by an operator"
+                                                                      : "serving";
+    const bool ready = loaded && in_rotation && persistence;
     auto check = [](bool pass, std::string_view detail) {
         return boost::json::object{{"status", pass ? "pass" : "fail"}, {"output", detail}};
     };
@@ -45,7 +53,7 @@ handler_result readyz(services& context, request_context&) {
         {"store", check(loaded, loaded ? std::string("loaded") : "loading from " + std::string(store_name))},
         {"persistence", check(persistence, persistence ? std::string("flushing")
                                                        : std::string(store_name) + " writes failing; writes refused")},
-        {"lifecycle", check(!draining, draining ? "draining after SIGTERM" : "serving")},
+        {"lifecycle", check(in_rotation, lifecycle)},
     };
     return {health_response(ready ? http::status::ok : http::status::service_unavailable,
                             {{"status", ready ? "pass" : "fail"}, {"checks", std::move(checks)}})};
@@ -264,6 +272,7 @@ void register_ops_routes(router& routes, services& context) {
     routes.add(http::verb::get, "/metrics", [&context, &routes](request_context&) { return metrics(context, routes); },
                open);
     register_openapi_route(routes);
+    register_availability_routes(routes, context);
 }
 
 }  // namespace progressd
