@@ -188,6 +188,7 @@ write_behind_stats cluster_backend::stats() const {
             .failures = s.failures,
             .written = s.changes_written,
             .last_flush_duration_us = s.last_flush_duration_us,
+            .flush_durations = s.flush_durations,
             .last_success_ms = s.last_success_ms,
             .durable_generation = s.durable_generation,
             .fenced = s.fenced,

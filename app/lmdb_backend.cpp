@@ -40,6 +40,7 @@ write_behind_stats lmdb_backend::stats() const {
             .written = s.records_written,
             .log_frames = s.log_frames,
             .last_flush_duration_us = s.last_flush_duration_us,
+            .flush_durations = s.flush_durations,
             .last_success_ms = s.last_success_ms,
             .map_size = s.map_size,
             .used_bytes = s.used_bytes,

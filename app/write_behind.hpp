@@ -8,6 +8,8 @@
 // Thread-safety: every member may be called from any thread; when_durable's callback runs on the
 // persister's thread and must only hand off.
 
+#include "common/duration_histogram.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -21,6 +23,7 @@ struct write_behind_stats {
     std::uint64_t written = 0;   // records and other changes committed
     std::uint64_t log_frames = 0;  // LMDB: sync batches made durable by the write-ahead log
     std::uint64_t last_flush_duration_us = 0;
+    duration_histogram flush_durations{};  // committed batches
     std::int64_t last_success_ms = 0;  // wall clock; 0: none yet
     std::size_t map_size = 0;          // LMDB
     std::size_t used_bytes = 0;        // LMDB

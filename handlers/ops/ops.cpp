@@ -3,7 +3,10 @@
 
 #include "handlers/json/json_io.hpp"
 #include "handlers/json/json_text.hpp"
+#include "handlers/ops/build_info.hpp"
+#include "handlers/ops/exposition.hpp"
 #include "handlers/ops/openapi.hpp"
+#include "handlers/ops/process_metrics.hpp"
 #include "handlers/routes.hpp"
 #include "handlers/services.hpp"
 
@@ -13,8 +16,7 @@
 
 #include <boost/json/object.hpp>
 
-#include <cmath>
-#include <cstdio>
+#include <array>
 
 namespace progressd {
 namespace {
@@ -31,21 +33,35 @@ handler_result livez(services&, request_context&) {
     return {health_response(http::status::ok, {{"status", "pass"}})};
 }
 
+// What /readyz checks, read once: /readyz and the progressd_ready gauge agree by construction.
+struct readiness {
+    bool loaded = false;
+    bool draining = false;
+    bool persistence = false;
+    availability operator_state = availability::ready;
+    // Out of rotation after SIGTERM, or when an operator set drain or maint.
+    bool in_rotation() const { return !draining && operator_state == availability::ready; }
+    bool ready() const { return loaded && in_rotation() && persistence; }
+};
+
+readiness read_readiness(const services& context) {
+    return {.loaded = context.status.loaded.load(std::memory_order_acquire),
+            .draining = context.status.draining.load(std::memory_order_acquire),
+            .persistence = context.data.persister().healthy(),
+            .operator_state = context.status.operator_state.load(std::memory_order_acquire)};
+}
+
 handler_result readyz(services& context, request_context&) {
-    const bool loaded = context.status.loaded.load(std::memory_order_acquire);
-    const bool draining = context.status.draining.load(std::memory_order_acquire);
-    const auto& persister = context.data.persister();
-    const bool persistence = persister.healthy();
-    const std::string_view store_name = persister.store_name();
-    // An operator's drain or maintenance (PUT /v1/ops/availability) takes the node out of every
-    // balancer's rotation, those without HAProxy's agent included.
-    const auto asked = context.status.operator_state.load(std::memory_order_acquire);
-    const bool in_rotation = !draining && asked == availability::ready;
-    const std::string_view lifecycle = draining                      ? "draining after SIGTERM"
-                                       : asked == availability::drain ? "drain set by an operator"
-                                       : asked == availability::maint ? "maint set by an operator"
-                                                                      : "serving";
-    const bool ready = loaded && in_rotation && persistence;
+    const auto state = read_readiness(context);
+    const bool loaded = state.loaded;
+    const bool persistence = state.persistence;
+    const bool in_rotation = state.in_rotation();
+    const bool ready = state.ready();
+    const std::string_view lifecycle = state.draining                               ? "draining after SIGTERM"
+                                       : state.operator_state == availability::drain ? "drain set by an operator"
+                                       : state.operator_state == availability::maint ? "maint set by an operator"
+                                                                                     : "serving";
+    const std::string_view store_name = context.data.persister().store_name();
     auto check = [](bool pass, std::string_view detail) {
         return boost::json::object{{"status", pass ? "pass" : "fail"}, {"output", detail}};
     };
@@ -59,55 +75,32 @@ handler_result readyz(services& context, request_context&) {
                             {{"status", ready ? "pass" : "fail"}, {"checks", std::move(checks)}})};
 }
 
-// Prometheus text exposition: each family's HELP/TYPE once, then its samples.
-class exposition {
-public:
-    void family(std::string_view name, std::string_view type, std::string_view help) {
-        out_ += "# HELP progressd_";
-        out_ += name;
-        out_ += ' ';
-        out_ += help;
-        out_ += "\n# TYPE progressd_";
-        out_ += name;
-        out_ += ' ';
-        out_ += type;
-        out_ += '\n';
-    }
-    void sample(std::string_view name, std::string_view labels, double value) {
-        out_ += "progressd_";
-        out_ += name;
-        if (!labels.empty()) {
-            out_ += '{';
-            out_ += labels;
-            out_ += '}';
-        }
-        // Shortest exact form: 0.000799, not 0.00079900000000000001. Prometheus reads both.
-        out_ += ' ';
-        if (std::isfinite(value)) {
-            append_json_number(out_, value);
-        } else {
-            out_ += std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
-        }
-        out_ += '\n';
-    }
-    std::string take() { return std::move(out_); }
-
-private:
-    std::string out_;
-};
-
+// Requests that matched no route have no method label: there is no route whose method it was.
 std::string route_labels(const router& routes, std::size_t route) {
     std::string labels = "route=\"";
     labels += routes.pattern_label(route);
-    labels += "\",method=\"";
-    labels += routes.method_label(route);
     labels += '"';
+    if (const auto method = routes.method_label(route); !method.empty()) {
+        labels += ",method=\"";
+        labels += method;
+        labels += '"';
+    }
     return labels;
 }
 
+// A route's series appear once it has served a request and stay from then on (the counters only
+// grow): a scrape carries the routes in use, not 13 empty buckets for each of a hundred routes.
 void render_requests(exposition& out, const router& routes, const services& context) {
-    out.family("requests_total", "counter", "HTTP requests by route pattern, method and status.");
+    std::vector<std::size_t> used;
     for (std::size_t route = 0; route < routes.route_count(); ++route) {
+        std::uint64_t count = 0;
+        for (std::size_t bucket = 0; bucket <= thread_metrics::bucket_bounds.size(); ++bucket) {
+            for (const auto& thread : context.metrics) count += thread->bucket(route, bucket);
+        }
+        if (count != 0) used.push_back(route);
+    }
+    out.family("requests_total", "counter", "HTTP requests by route pattern, method and status.");
+    for (const std::size_t route : used) {
         const std::string labels = route_labels(routes, route);
         for (std::size_t slot = 0; slot < thread_metrics::counted_statuses.size(); ++slot) {
             std::uint64_t total = 0;
@@ -120,24 +113,16 @@ void render_requests(exposition& out, const router& routes, const services& cont
         }
     }
     out.family("request_duration_seconds", "histogram", "Time from a parsed request to its response, seconds.");
-    for (std::size_t route = 0; route < routes.route_count(); ++route) {
-        const std::string labels = route_labels(routes, route);
-        std::uint64_t cumulative = 0;
+    std::array<std::uint64_t, thread_metrics::bucket_bounds.size() + 1> counts{};
+    for (const std::size_t route : used) {
         double sum = 0;
         for (const auto& thread : context.metrics) sum += thread->duration_sum(route);
-        for (std::size_t bucket = 0; bucket <= thread_metrics::bucket_bounds.size(); ++bucket) {
-            for (const auto& thread : context.metrics) cumulative += thread->bucket(route, bucket);
-            char bound[32];
-            if (bucket < thread_metrics::bucket_bounds.size()) {
-                std::snprintf(bound, sizeof bound, "%g", thread_metrics::bucket_bounds[bucket]);
-            } else {
-                std::snprintf(bound, sizeof bound, "+Inf");
-            }
-            out.sample("request_duration_seconds_bucket", labels + ",le=\"" + bound + '"',
-                       static_cast<double>(cumulative));
+        for (std::size_t bucket = 0; bucket < counts.size(); ++bucket) {
+            counts[bucket] = 0;
+            for (const auto& thread : context.metrics) counts[bucket] += thread->bucket(route, bucket);
         }
-        out.sample("request_duration_seconds_sum", labels, sum);
-        out.sample("request_duration_seconds_count", labels, static_cast<double>(cumulative));
+        out.histogram("request_duration_seconds", route_labels(routes, route), counts, thread_metrics::bucket_bounds,
+                      sum);
     }
 }
 
@@ -201,8 +186,46 @@ void render_cluster_paths(exposition& out, const services& context) {
     }
 }
 
+// Committed flushes by duration (LMDB transactions, or PostgreSQL batches in cluster mode), and
+// the last one's alone, as a gauge, for a quick look.
+void render_flush_durations(exposition& out, const app::write_behind_stats& persistence) {
+    static constexpr auto bounds = [] {
+        std::array<double, duration_histogram::bounds_us.size()> seconds{};
+        for (std::size_t i = 0; i < seconds.size(); ++i) seconds[i] = static_cast<double>(duration_histogram::bounds_us[i]) / 1e6;
+        return seconds;
+    }();
+    const auto& flushes = persistence.flush_durations;
+    out.family("flush_duration_seconds", "histogram", "Duration of committed flushes, seconds.");
+    out.histogram("flush_duration_seconds", {}, flushes.counts, bounds, static_cast<double>(flushes.sum_us) / 1e6);
+    out.family("last_flush_duration_seconds", "gauge", "Duration of the last committed flush, seconds.");
+    out.sample("last_flush_duration_seconds", {}, static_cast<double>(persistence.last_flush_duration_us) / 1e6);
+}
+
+// The life cycle as /readyz sees it, as 1/0 gauges an alert can read, and what this binary is.
+void render_state(exposition& out, const services& context) {
+    const auto state = read_readiness(context);
+    out.family("ready", "gauge", "1 when /readyz passes: loaded, persistence healthy, in rotation.");
+    out.sample("ready", {}, state.ready() ? 1 : 0);
+    out.family("loaded", "gauge", "1 once the store is loaded (recovery finished); 0 while loading.");
+    out.sample("loaded", {}, state.loaded ? 1 : 0);
+    out.family("draining", "gauge", "1 while draining after SIGTERM.");
+    out.sample("draining", {}, state.draining ? 1 : 0);
+    out.family("in_rotation", "gauge", "0 while draining after SIGTERM or taken out by an operator (drain, maint).");
+    out.sample("in_rotation", {}, state.in_rotation() ? 1 : 0);
+    out.family("persistence_healthy", "gauge", "1 while the latest flush committed; 0 while writes to the store fail.");
+    out.sample("persistence_healthy", {}, state.persistence ? 1 : 0);
+
+    const auto build = this_build();
+    out.family("build_info", "gauge", "Always 1; the labels say which build is running.");
+    out.sample("build_info",
+               "version=\"" + escape_label_value(build.version) + "\",commit=\"" + escape_label_value(build.commit) +
+                   "\",compiler=\"" + escape_label_value(build.compiler) + '"',
+               1);
+}
+
 handler_result metrics(services& context, const router& routes) {
     exposition out;
+    render_state(out, context);
     render_requests(out, routes, context);
 
     const auto store = context.data.records().stats();
@@ -224,8 +247,7 @@ handler_result metrics(services& context, const router& routes) {
     out.sample("flush_failures_total", {}, static_cast<double>(persistence.failures));
     out.family("write_ahead_log_frames_total", "counter", "Sync batches made durable by the write-ahead log.");
     out.sample("write_ahead_log_frames_total", {}, static_cast<double>(persistence.log_frames));
-    out.family("flush_duration_seconds", "gauge", "Duration of the last flush.");
-    out.sample("flush_duration_seconds", {}, static_cast<double>(persistence.last_flush_duration_us) / 1e6);
+    render_flush_durations(out, persistence);
     out.family("last_flush_age_seconds", "gauge", "Seconds since the last successful flush (-1: none yet).");
     out.sample("last_flush_age_seconds", {},
                persistence.last_success_ms == 0 ? -1.0
@@ -255,6 +277,8 @@ handler_result metrics(services& context, const router& routes) {
     out.sample("connections", {}, static_cast<double>(context.status.connections.load(std::memory_order_relaxed)));
     out.family("connections_total", "counter", "Client connections accepted.");
     out.sample("connections_total", {}, static_cast<double>(opened));
+
+    render_process_metrics(out, read_process_figures());
 
     http_response response{http::status::ok, 11};
     response.set(http::field::content_type, "text/plain; version=0.0.4");

@@ -257,6 +257,7 @@ void persister::record_commit(std::size_t written, std::chrono::microseconds too
         ++stats_.flushes;
         stats_.records_written += written;
         stats_.last_flush_duration_us = static_cast<std::uint64_t>(took.count());
+        stats_.flush_durations.observe(took);
         stats_.last_success_ms = wall_clock_ms();
         stats_.map_size = environment_.map_size();
         stats_.used_bytes = environment_.used_bytes();

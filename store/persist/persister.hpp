@@ -55,6 +55,7 @@
 // Thread-safety: when_durable, request_flush, healthy and stats may be called from any thread.
 // attach, start and stop belong to main.
 
+#include "common/duration_histogram.hpp"
 #include "common/log.hpp"
 #include "store/byte_arena.hpp"
 #include "store/dirty_source.hpp"
@@ -94,6 +95,7 @@ struct persister_stats {
     std::uint64_t records_written = 0;
     std::uint64_t log_frames = 0;  // sync batches made durable by the write-ahead log
     std::uint64_t last_flush_duration_us = 0;
+    duration_histogram flush_durations{};  // committed batches
     std::int64_t last_success_ms = 0;  // wall clock; 0: none yet
     std::size_t map_size = 0;
     std::size_t used_bytes = 0;

@@ -40,6 +40,7 @@
 // be called from any thread; the claims provider is called on the persister thread, so it must be
 // safe to call from there. attach, start and stop belong to main.
 
+#include "common/duration_histogram.hpp"
 #include "common/log.hpp"
 #include "store/dirty_source.hpp"
 #include "store/persist/durability.hpp"  // the enum only: nothing of LMDB
@@ -86,6 +87,7 @@ struct pg_persister_stats {
     std::size_t pending = 0;            // changes kept unwritten now, held back ones included
     std::size_t held_back = 0;          // of those, changes of partitions never claimed
     std::uint64_t last_flush_duration_us = 0;
+    duration_histogram flush_durations{};  // committed batches
     std::int64_t last_success_ms = 0;   // wall clock; 0: none yet
     std::uint64_t durable_generation = 0;
 };

@@ -176,6 +176,7 @@ void pg_persister::succeeded(std::size_t written, std::chrono::microseconds took
         ++stats_.flushes;
         stats_.changes_written += written;
         stats_.last_flush_duration_us = static_cast<std::uint64_t>(took.count());
+        stats_.flush_durations.observe(took);
         stats_.last_success_ms = wall_clock_ms();
     }
     if (!healthy_.exchange(true, std::memory_order_acq_rel)) log_.info("write_behind_recovered", {});

@@ -115,7 +115,7 @@ class FlushWatcher(threading.Thread):
     interval + duration(k) + duration(k+1) later. The check allows exactly that, using the
     longest flush seen, plus --margin-ms for scheduling."""
 
-    METRIC = "progressd_flush_duration_seconds"
+    METRIC = "progressd_last_flush_duration_seconds"
 
     def __init__(self, port, stop):
         super().__init__(daemon=True)
