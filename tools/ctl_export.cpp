@@ -193,7 +193,7 @@ private:
     void emit(Write&& write) {
         write(sink_.buffer());
         sink_.maybe_flush();
-        if (++lines_ % 262144 == 0) dir_.release_pages();
+        if (++lines_ % entries_between_releases == 0) dir_.release_pages();
     }
 
     void report_damage(database_id id, std::string_view key, std::string_view) {

@@ -169,7 +169,7 @@ verify_summary verify_databases(MDB_txn* txn, const std::array<std::optional<MDB
             if (auto reason = find_damage(id, key, value)) {
                 summary.damaged.push_back({id, std::string(key), std::string(value), std::move(*reason)});
             }
-            if (++summary.checked % 262144 == 0 && release) release();
+            if (++summary.checked % entries_between_releases == 0 && release) release();
         });
     }
     return summary;
