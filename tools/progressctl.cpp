@@ -10,6 +10,7 @@
 #include "handlers/auth/secret_file.hpp"
 #include "store/ids.hpp"
 #include "store/persist/backup.hpp"
+#include "tools/ctl_agent.hpp"
 #include "tools/ctl_export.hpp"
 #include "tools/ctl_import.hpp"
 #include "tools/ctl_inspect.hpp"
@@ -124,6 +125,7 @@ int run(int argc, char** argv) {
     tools::add_pg_import_command(app, pg_import, action);
     tools::pg_move_options pg_export;
     tools::add_pg_export_command(app, pg_export, action);
+    tools::add_availability_command(app, action);
     tools::add_inspect_command(app, action);
     tools::add_verify_command(app, action);
     tools::add_export_command(app, action);

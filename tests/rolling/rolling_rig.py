@@ -70,7 +70,8 @@ class Node:
                     ready.set()
             ready.set()
 
-        threading.Thread(target=read, daemon=True).start()
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
         if not ready.wait(timeout) or process.poll() is not None:
             raise AssertionError(f"{self.name} did not start:\n" + "\n".join(self.lines[-30:]))
         return self.event("ready")
@@ -88,13 +89,17 @@ class Node:
             self.process.kill()
             self.process.wait()
             raise AssertionError(f"{self.name} did not exit within {timeout} s")
-        return code, time.monotonic() - started
+        took = time.monotonic() - started
+        self.reader.join(5)  # to the end of its stderr: the drain_ended line is in
+        self.process.stderr.close()
+        return code, took
 
     def kill(self):
         if self.process is not None:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
+            self.reader.join(5)
             self.process.stderr.close()
 
     def request(self, method, path, body=None, key=SERVICE_KEY):
@@ -212,12 +217,15 @@ class RollingRig:
         self.dir.cleanup()
 
     def token(self, user):
-        done = subprocess.run([PROGRESSCTL, "token", "--user", user, "--jwt-hs256-secret-file", self.secret_file],
-                              capture_output=True, text=True, timeout=20,
-                              env={k: v for k, v in os.environ.items() if not k.startswith("PROGRESSD_")})
+        done = self.progressctl("token", "--user", user, "--jwt-hs256-secret-file", self.secret_file)
         if done.returncode != 0:
             raise AssertionError(f"progressctl token: {done.stderr}")
         return done.stdout.strip()
+
+    def progressctl(self, *args):
+        """progressctl with `args`; the finished process (stdout and stderr as text)."""
+        return subprocess.run([PROGRESSCTL, *args], capture_output=True, text=True, timeout=20,
+                              env={k: v for k, v in os.environ.items() if not k.startswith("PROGRESSD_")})
 
     def runtime(self, command):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
