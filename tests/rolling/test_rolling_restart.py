@@ -6,7 +6,8 @@ check timing), under wrk's load: each node in turn gets SIGTERM, is waited for, 
 its port and data dir, and waited for until HAProxy has it UP again. wrk must see no answer but
 2xx and no socket error, and every ping it saw acknowledged must be readable afterwards. Then an
 operator drains a node through the agent, without a restart, and brings it back. Skipped without
-HAProxy or wrk, except in CI (CI=true), where that fails.
+HAProxy or wrk, except in CI (CI=true), where that fails. Beside it, without HAProxy: the agent's
+lines, and how a drain ends (quiet, its cap, a second signal).
 """
 
 import http.client
@@ -229,6 +230,66 @@ class AgentTest(unittest.TestCase):
         finally:
             node.kill()
             rig.dir.cleanup()
+
+
+class DrainTest(unittest.TestCase):
+    """The drain's end on one node, without HAProxy: quiet, the cap, a second signal."""
+
+    def start_node(self, *flags):
+        self.rig = RollingRig()  # for its secret and keys files: only this node is started
+        self.addCleanup(self.rig.dir.cleanup)
+        node = Node("drain", self.rig.dir.name, self.rig.secret_file, self.rig.keys_file, agent_port=0,
+                    extra_args=flags)
+        self.addCleanup(node.kill)
+        node.start()
+        return node
+
+    def signal_and_keep_pinging(self, node, seconds):
+        """SIGTERM, then an API request every 100 ms for `seconds` (each on a new connection, as
+        the draining node closes every one), or until the node stops answering. The time of the
+        last answered request, from the signal."""
+        node.process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        last = None
+        while time.monotonic() - signalled < seconds:
+            try:
+                status, _ = node.request("GET", "/v1/users/someone/progress")
+            except OSError:
+                break
+            self.assertEqual(status, 200)
+            last = time.monotonic() - signalled
+            time.sleep(0.1)
+        return signalled, last
+
+    def test_the_drain_lasts_while_requests_arrive_then_ends_when_quiet(self):
+        node = self.start_node("--drain-seconds", "1")
+        signalled, last = self.signal_and_keep_pinging(node, 3)
+        self.assertGreater(last, 2.8, "the node stopped answering while requests still came")
+        self.assertEqual(node.process.wait(10), 0)
+        ended = time.monotonic() - signalled
+        self.assertLess(ended, 3 + 2.5)
+        node.reader.join(5)
+        self.assertEqual(node.event("drain_ended")["reason"], "quiet")
+
+    def test_the_drain_ends_at_its_cap_however_busy(self):
+        node = self.start_node("--drain-seconds", "1", "--drain-max-seconds", "2")
+        signalled, last = self.signal_and_keep_pinging(node, 6)
+        self.assertEqual(node.process.wait(10), 0)
+        self.assertLess(time.monotonic() - signalled, 4)
+        self.assertLess(last, 3)
+        node.reader.join(5)
+        self.assertEqual(node.event("drain_ended")["reason"], "drain_max_seconds")
+
+    def test_a_second_signal_cuts_it_short(self):
+        node = self.start_node("--drain-seconds", "60")
+        node.process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        while node.event("signal") is None and time.monotonic() - signalled < 5:
+            time.sleep(0.01)
+        self.assertIsNone(node.process.poll())
+        node.process.send_signal(signal.SIGTERM)
+        self.assertEqual(node.process.wait(10), 0)
+        self.assertLess(time.monotonic() - signalled, 5)
 
 
 if __name__ == "__main__":
