@@ -286,7 +286,8 @@ def start_as_unit(service, scratch):
     log_file = open(os.path.join(scratch, "progressd.log"), "w+")
     process = subprocess.Popen(
         ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--no-new-privs", *command],
-        env=env, cwd="/", stdout=log_file, stderr=subprocess.STDOUT)
+        env=env, cwd="/", stdout=log_file, stderr=subprocess.STDOUT,
+        umask=int(service.get("UMask", ["0022"])[-1], 8))
     return process, port, log_file
 
 
