@@ -10,7 +10,7 @@
 //
 // Why an agent besides /readyz: readiness is a health check, and HAProxy believes a failed one
 // only after `fall` of them (3 × 2 s by default); the agent's drain takes effect at its next check,
-// and an operator's drain needs no restart. docs/operations.md, "HAProxy".
+// and an operator's drain needs no restart. docs/operations.md, "Taking a node out" and "Rolling restarts".
 //
 // Thread-safety: runs on one I/O thread; reads server_status's atomics only.
 
