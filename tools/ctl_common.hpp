@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace progressd::tools {
 
@@ -25,10 +27,10 @@ inline constexpr const char* ctl_exit_codes = "exit: 0 ok, 1 found a problem, 2 
 
 using command_action = std::function<int()>;
 
-// How many entries a scan reads between two read_only_data_dir::release_pages calls: ~6 MiB of
-// records at ~200 bytes each, so a scan's resident set stays small whatever the file's size, for
-// one read of /proc/self/maps per step.
-inline constexpr std::uint64_t entries_between_releases = 32768;
+// How many entries a scan reads between two read_only_data_dir::release_pages calls (one madvise
+// each): under 1 MiB of records at ~200 bytes each, so a scan's resident set stays small whatever
+// the file's size.
+inline constexpr std::uint64_t entries_between_releases = 4096;
 
 // The named databases, in the order the tools report them; `meta` last.
 enum class database_id : std::uint8_t { records, catalog, enrolments, assessments, webhooks, outbox, meta };
@@ -57,7 +59,9 @@ public:
     // The value of a `meta` key, empty when absent.
     std::optional<std::string> meta(std::string_view key) const;
     // Drops the map's pages from this process's resident set (they stay in the page cache): a scan
-    // of the whole file would otherwise count every page in the tool's RSS.
+    // of the whole file would otherwise count every page in the tool's RSS. Often: each page fault
+    // also maps the cached pages around it (the kernel's fault-around, 64 KiB), so a database whose
+    // pages lie scattered among another's maps ~16 pages per page it reads.
     void release_pages() const;
 
 private:
@@ -65,6 +69,8 @@ private:
     MDB_env* env_ = nullptr;
     store::lmdb_transaction txn_;
     std::array<std::optional<MDB_dbi>, database_count> dbis_{};
+    mutable bool map_found_ = false;
+    mutable std::vector<std::pair<unsigned long long, unsigned long long>> maps_{};  // the map's address ranges
 };
 
 // The server's lock on `data_dir` (store::lock_data_dir); nullopt with `why` set when a server (or

@@ -10,6 +10,7 @@
 #include "tools/lmdb_scan.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +36,8 @@ struct export_options {
 
 // Buffered writes to stdout or to a file written beside its final name and renamed into place
 // once complete and synced, so a failed export never leaves a truncated file under that name.
+// What exists and is not a regular file (/dev/null, a FIFO) is written in place: renaming over it
+// would replace a device with a file.
 class line_sink {
 public:
     explicit line_sink(const std::string& path) : path_(path) {
@@ -42,11 +45,19 @@ public:
             fd_ = STDOUT_FILENO;
             return;
         }
+        struct stat info {};
+        if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+            fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+            if (fd_ < 0) throw std::runtime_error("open " + path + ": " + std::strerror(errno));
+            owned_ = true;
+            return;
+        }
         temp_ = path + ".partial";
         fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd_ < 0) throw std::runtime_error("create " + temp_ + ": " + std::strerror(errno));
     }
     ~line_sink() {
+        if (owned_) ::close(fd_);
         if (!temp_.empty()) {
             ::close(fd_);
             if (!finished_) ::unlink(temp_.c_str());
@@ -78,6 +89,7 @@ private:
     std::string path_;
     std::string temp_;
     int fd_ = -1;
+    bool owned_ = false;  // opened in place, closed here
     bool finished_ = false;
     std::string buffer_;
 };

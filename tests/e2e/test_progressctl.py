@@ -5,6 +5,7 @@ found by verify and quarantined by --repair, and restore of a backup."""
 
 import json
 import os
+import stat
 import subprocess
 import tempfile
 import unittest
@@ -112,6 +113,18 @@ class ProgressctlTest(unittest.TestCase):
         course = os.path.join(self.tmp, "course.ndjson")
         self.assertEqual(ctl("export", "--data-dir", data_dir, "--collection", "course-1", "--out", course).returncode, 0)
         self.assertNotIn("organic", {i.get("content_id") for i in lines_of(course)})
+
+        # --out naming something that is not a regular file (a FIFO here; /dev/null in a script) is
+        # written in place, never replaced by a renamed file.
+        fifo = os.path.join(self.tmp, "fifo")
+        os.mkfifo(fifo)
+        reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE)
+        done = ctl("export", "--data-dir", data_dir, "--out", fifo)
+        piped = reader.communicate(timeout=60)[0]
+        self.assertEqual(done.returncode, 0, done.stderr)
+        with open(first, "rb") as f:
+            self.assertEqual(piped, f.read())
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
 
         # Round trip: import into an empty dir, export again: the same bytes.
         copy_dir = os.path.join(self.tmp, "copy")
