@@ -11,6 +11,7 @@
 #include "store/ids.hpp"
 #include "store/persist/backup.hpp"
 #include "tools/ctl_agent.hpp"
+#include "tools/ctl_stats.hpp"
 #include "tools/ctl_export.hpp"
 #include "tools/ctl_import.hpp"
 #include "tools/ctl_inspect.hpp"
@@ -132,6 +133,7 @@ int run(int argc, char** argv) {
     tools::add_import_command(app, action);
     tools::add_restore_command(app, action);
     tools::add_poke_command(app, action);
+    tools::add_stats_command(app, action);
 
     try {
         app.parse(argc, argv);
