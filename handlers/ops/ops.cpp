@@ -223,7 +223,7 @@ void render_state(exposition& out, const services& context) {
                1);
 }
 
-handler_result metrics(services& context, const router& routes) {
+handler_result metrics(services& context, const router& routes, std::optional<double> boot_time_seconds) {
     exposition out;
     render_state(out, context);
     render_requests(out, routes, context);
@@ -278,7 +278,7 @@ handler_result metrics(services& context, const router& routes) {
     out.family("connections_total", "counter", "Client connections accepted.");
     out.sample("connections_total", {}, static_cast<double>(opened));
 
-    render_process_metrics(out, read_process_figures());
+    render_process_metrics(out, read_process_figures(boot_time_seconds));
 
     http_response response{http::status::ok, 11};
     response.set(http::field::content_type, "text/plain; version=0.0.4");
@@ -293,7 +293,10 @@ void register_ops_routes(router& routes, services& context) {
     routes.add(http::verb::get, "/livez", bind_handler(context, livez), open);
     routes.add(http::verb::get, "/healthz", bind_handler(context, livez), open);
     routes.add(http::verb::get, "/readyz", bind_handler(context, readyz), open);
-    routes.add(http::verb::get, "/metrics", [&context, &routes](request_context&) { return metrics(context, routes); },
+    routes.add(http::verb::get, "/metrics",
+               [&context, &routes, boot = read_boot_time_seconds()](request_context&) {
+                   return metrics(context, routes, boot);
+               },
                open);
     register_openapi_route(routes);
     register_availability_routes(routes, context);

@@ -21,17 +21,6 @@ std::string read_small_file(const char* path) {
     return text.str();
 }
 
-// /proc/stat's "btime N" line: the boot time, seconds since the epoch.
-std::optional<double> boot_time_seconds() {
-    const std::string stat = read_small_file("/proc/stat");
-    const auto at = stat.find("\nbtime ");
-    if (at == std::string::npos) return std::nullopt;
-    std::uint64_t seconds = 0;
-    const char* begin = stat.data() + at + 7;
-    if (std::from_chars(begin, stat.data() + stat.size(), seconds).ec != std::errc{}) return std::nullopt;
-    return static_cast<double>(seconds);
-}
-
 std::optional<double> open_fds() {
     DIR* fds = opendir("/proc/self/fd");
     if (fds == nullptr) return std::nullopt;
@@ -74,10 +63,21 @@ process_figures parse_proc_stat(std::string_view stat, double boot_time_seconds,
     return figures;
 }
 
-process_figures read_process_figures() {
+std::optional<double> read_boot_time_seconds() {
+    const std::string stat = read_small_file("/proc/stat");
+    const auto at = stat.find("\nbtime ");
+    if (at == std::string::npos) return std::nullopt;
+    std::uint64_t seconds = 0;
+    const char* begin = stat.data() + at + 7;
+    if (std::from_chars(begin, stat.data() + stat.size(), seconds).ec != std::errc{}) return std::nullopt;
+    return static_cast<double>(seconds);
+}
+
+process_figures read_process_figures(std::optional<double> boot_time_seconds) {
     process_figures figures;
-    if (const auto boot = boot_time_seconds()) {
-        figures = parse_proc_stat(read_small_file("/proc/self/stat"), *boot, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE));
+    if (boot_time_seconds) {
+        figures = parse_proc_stat(read_small_file("/proc/self/stat"), *boot_time_seconds, sysconf(_SC_CLK_TCK),
+                                  sysconf(_SC_PAGESIZE));
     }
     figures.open_fds = open_fds();
     rlimit limit{};

@@ -27,7 +27,12 @@ struct process_figures {
 process_figures parse_proc_stat(std::string_view stat, double boot_time_seconds, long ticks_per_second,
                                 long page_size);
 
-process_figures read_process_figures();
+// The system's boot time (/proc/stat's btime), seconds since the epoch: read once, at start-up,
+// since it never changes and /proc/stat is long on a many-core machine.
+std::optional<double> read_boot_time_seconds();
+
+// `boot_time_seconds` from read_boot_time_seconds (nullopt: no CPU, memory or start time).
+process_figures read_process_figures(std::optional<double> boot_time_seconds);
 
 void render_process_metrics(exposition& out, const process_figures& figures);
 

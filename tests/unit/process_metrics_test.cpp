@@ -31,7 +31,7 @@ BOOST_AUTO_TEST_CASE(a_truncated_line_reports_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(this_process_and_its_exposition) {
-    const auto figures = read_process_figures();
+    const auto figures = read_process_figures(read_boot_time_seconds());
     BOOST_REQUIRE(figures.resident_bytes);
     BOOST_TEST(*figures.resident_bytes > 0);
     BOOST_REQUIRE(figures.open_fds);
