@@ -135,7 +135,9 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error);
+        // --help and --version exit 0; every refused flag exits 2, as the checks below do, whatever
+        // code CLI11 gives the kind of error: a service manager stops restarting on 2 alone.
+        return app.exit(error) == 0 ? 0 : 2;
     }
     if (!split_listen(listen, config.listen_host, config.listen_port)) {
         std::fprintf(stderr, "--listen: expected HOST:PORT, got '%s'\n", listen.c_str());

@@ -27,6 +27,13 @@
 namespace progressd {
 namespace {
 
+// A start refused for its settings (a file a flag names that cannot be read or parsed): exit 2,
+// like a bad flag, so that a service manager does not restart it in a loop.
+class settings_refused : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + path);
@@ -46,19 +53,37 @@ auth::authenticator make_authenticator(const server_config& config, std::string 
     return auth::authenticator(auth::jwt_verifier(std::move(secret), std::move(public_key)), std::move(keys));
 }
 
-int serve(const server_config& config, const logger& log) {
-    std::filesystem::create_directories(config.data_dir);
-    const std::string hs256_secret = load_hs256_secret(config);
-    const auto authenticator = make_authenticator(config, hs256_secret);
-    // A bad catalog file stops the start before anything listens: it is a deployment mistake.
+// What the flags name, read before anything listens: the secrets, the API keys, the catalog.
+struct settings_files {
+    std::string hs256_secret;
+    std::optional<auth::authenticator> authenticator;
     std::vector<store::content_entry> catalog_file;
+};
+
+settings_files read_settings_files(const server_config& config) {
+    settings_files files;
+    try {
+        files.hs256_secret = load_hs256_secret(config);
+        files.authenticator.emplace(make_authenticator(config, files.hs256_secret));
+    } catch (const std::exception& error) {
+        throw settings_refused(error.what());
+    }
     if (!config.catalog_file.empty()) {
         try {
-            catalog_file = parse_catalog_file(read_file(config.catalog_file));
+            files.catalog_file = parse_catalog_file(read_file(config.catalog_file));
         } catch (const std::exception& error) {
-            throw std::runtime_error("--catalog " + config.catalog_file + ": " + error.what());
+            throw settings_refused("--catalog " + config.catalog_file + ": " + error.what());
         }
     }
+    return files;
+}
+
+int serve(const server_config& config, const logger& log) {
+    std::filesystem::create_directories(config.data_dir);
+    auto files = read_settings_files(config);
+    const std::string& hs256_secret = files.hs256_secret;
+    const auto& authenticator = *files.authenticator;
+    std::vector<store::content_entry>& catalog_file = files.catalog_file;
 
     const app::database_options options{
         .data_dir = config.data_dir,
@@ -159,6 +184,9 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     try {
         return progressd::serve(config, log);
+    } catch (const progressd::settings_refused& error) {
+        log.error("settings_refused", {{"error", std::string_view(error.what())}});
+        return 2;
     } catch (const std::exception& error) {
         log.error("fatal", {{"error", std::string_view(error.what())}});
         return 1;
