@@ -65,11 +65,6 @@ private:
     std::optional<beast::tcp_stream> stream_;
 };
 
-std::string percent_encode(std::string_view text) {
-    // Ids are [A-Za-z0-9._:@-]: only ':' and '@' could need it, and both are allowed in a query.
-    return std::string(text);
-}
-
 class api_importer {
 public:
     api_importer(api_client& client, import_counts& counts) : client_(client), counts_(counts) {}
@@ -98,7 +93,8 @@ private:
             append_json_string(children, entry.children[i]);
         }
         w.raw("children", children + "]").boolean("optional", entry.optional);
-        if (!entry.attributes.empty()) w.raw("attributes", entry.attributes);
+        // A stored text that is not an object (never written by a server) cannot be sent as one.
+        if (!entry.attributes.empty() && entry.attributes.front() == '{') w.raw("attributes", entry.attributes);
         w.close();
         if (++catalog_count_ == per_request) flush_catalog();
     }
@@ -125,8 +121,8 @@ private:
         else w.integer("expires_at", item.value.expires_at);
         w.boolean("active", item.value.active).close();
         send(http::verb::put,
-             "/v1/users/" + item.user_id + "/enrolments/" + item.key.collection_id + "?context_id=" +
-                 percent_encode(item.key.context_id),
+             // Ids are [A-Za-z0-9._:@-] (store/ids.hpp): nothing in a path or query to escape.
+             "/v1/users/" + item.user_id + "/enrolments/" + item.key.collection_id + "?context_id=" + item.key.context_id,
              body, 1);
     }
 

@@ -192,6 +192,20 @@ class ProgressctlTest(unittest.TestCase):
             self.assertIn("line 2", done.stderr)
             self.assertEqual(again.request("GET", "/v1/contents/c2", key=SERVICE_KEY)[0], 200)
 
+        # The whole export through the API of an empty server: what the API can set arrives.
+        with ProgressdServer() as fresh:
+            done = ctl("import", "--url", f"http://127.0.0.1:{fresh.port}", "--api-key", SERVICE_KEY, "--in", first)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            status, _, _, record = fresh.request("GET", "/v1/progress/l1?context_id=batch-1&user_id=u1", key=SERVICE_KEY)
+            self.assertEqual((status, record["position_seconds"], record["details"]), (200, 40.1, {"quality": "720p"}))
+            status, _, _, enrolment = fresh.request("GET", "/v1/users/u2/enrolments/course-1?context_id=batch-9",
+                                                    key=SERVICE_KEY)
+            self.assertEqual((status, enrolment["expires_at"], enrolment["source"]), (200, 1900000000000, "explicit"))
+            status, _, _, quiz = fresh.request("GET", "/v1/assessments/l2?context_id=batch-1&user_id=u1", key=SERVICE_KEY)
+            self.assertEqual((status, [a["attempt_id"] for a in quiz["attempts"]]), (200, ["a1"]))
+            status, _, _, entry = fresh.request("GET", "/v1/contents/course-1", key=SERVICE_KEY)
+            self.assertEqual((status, entry["children"], entry["attributes"]), (200, ["l1", "l2"], {"pass_percent": 60}))
+
 
 if __name__ == "__main__":
     unittest.main()
