@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace progressd {
 
@@ -35,7 +36,53 @@ public:
             out_ += labels;
             out_ += '}';
         }
-        // Shortest exact form: 0.000799, not 0.00079900000000000001. Prometheus reads both.
+        append_value(value);
+    }
+    // One histogram's series from per-bucket (not cumulative) counts, the last one +Inf;
+    // `bounds` are the upper bounds in seconds (doubles). `labels` may be empty. Written straight
+    // into the text: a scrape holds hundreds of bucket lines, none worth a string of its own.
+    template <typename Counts, typename Bounds>
+    void histogram(std::string_view name, std::string_view labels, const Counts& counts, const Bounds& bounds,
+                   double sum) {
+        std::uint64_t cumulative = 0;
+        for (std::size_t index = 0; index < counts.size(); ++index) {
+            cumulative += counts[index];
+            append_name(name);
+            out_ += "_bucket{";
+            if (!labels.empty()) {
+                out_ += labels;
+                out_ += ',';
+            }
+            out_ += "le=\"";
+            if (index < bounds.size()) {
+                // %g as the client libraries write bounds: 0.0001, never 1e-04. The label is a
+                // string to Prometheus: its text must not change between versions.
+                char bound[32];
+                std::snprintf(bound, sizeof bound, "%g", static_cast<double>(bounds[index]));
+                out_ += bound;
+            } else {
+                out_ += "+Inf";
+            }
+            out_ += "\"}";
+            append_value(static_cast<double>(cumulative));
+        }
+        for (const auto& [suffix, value] : {std::pair<std::string_view, double>{"_sum", sum},
+                                            std::pair<std::string_view, double>{"_count", static_cast<double>(cumulative)}}) {
+            append_name(name);
+            out_ += suffix;
+            if (!labels.empty()) {
+                out_ += '{';
+                out_ += labels;
+                out_ += '}';
+            }
+            append_value(value);
+        }
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    // " value\n", the value in its shortest exact form: 0.000799, not 0.00079900000000000001.
+    void append_value(double value) {
         out_ += ' ';
         if (std::isfinite(value)) {
             append_json_number(out_, value);
@@ -44,35 +91,6 @@ public:
         }
         out_ += '\n';
     }
-    // One histogram's series from per-bucket (not cumulative) counts, the last one +Inf;
-    // `bounds` are the upper bounds in seconds (doubles). `labels` may be empty.
-    template <typename Counts, typename Bounds>
-    void histogram(std::string_view name, std::string_view labels, const Counts& counts, const Bounds& bounds,
-                   double sum) {
-        const std::string bucket = std::string(name) + "_bucket";
-        const std::string prefix = labels.empty() ? std::string() : std::string(labels) + ',';
-        std::uint64_t cumulative = 0;
-        for (std::size_t index = 0; index < counts.size(); ++index) {
-            cumulative += counts[index];
-            std::string le = prefix + "le=\"";
-            if (index < bounds.size()) {
-                // %g as the client libraries write bounds: 0.0001, never 1e-04. The label is a
-                // string to Prometheus: its text must not change between versions.
-                char bound[32];
-                std::snprintf(bound, sizeof bound, "%g", static_cast<double>(bounds[index]));
-                le += bound;
-            } else {
-                le += "+Inf";
-            }
-            le += '"';
-            sample(bucket, le, static_cast<double>(cumulative));
-        }
-        sample(std::string(name) + "_sum", labels, sum);
-        sample(std::string(name) + "_count", labels, static_cast<double>(cumulative));
-    }
-    std::string take() { return std::move(out_); }
-
-private:
     void append_name(std::string_view name) {
         if (!name.starts_with("process_")) out_ += "progressd_";
         out_ += name;

@@ -91,38 +91,39 @@ std::string route_labels(const router& routes, std::size_t route) {
 // A route's series appear once it has served a request and stay from then on (the counters only
 // grow): a scrape carries the routes in use, not 13 empty buckets for each of a hundred routes.
 void render_requests(exposition& out, const router& routes, const services& context) {
-    std::vector<std::size_t> used;
+    std::vector<std::pair<std::size_t, std::string>> used;  // route, its labels
     for (std::size_t route = 0; route < routes.route_count(); ++route) {
         std::uint64_t count = 0;
         for (std::size_t bucket = 0; bucket <= thread_metrics::bucket_bounds.size(); ++bucket) {
             for (const auto& thread : context.metrics) count += thread->bucket(route, bucket);
         }
-        if (count != 0) used.push_back(route);
+        if (count != 0) used.emplace_back(route, route_labels(routes, route));
     }
     out.family("requests_total", "counter", "HTTP requests by route pattern, method and status.");
-    for (const std::size_t route : used) {
-        const std::string labels = route_labels(routes, route);
+    std::string labels;
+    for (const auto& [route, route_label] : used) {
         for (std::size_t slot = 0; slot < thread_metrics::counted_statuses.size(); ++slot) {
             std::uint64_t total = 0;
             for (const auto& thread : context.metrics) total += thread->requests(route, slot);
             if (total == 0) continue;
             const unsigned status = thread_metrics::counted_statuses[slot];
-            out.sample("requests_total",
-                       labels + ",status=\"" + (status ? std::to_string(status) : std::string("other")) + '"',
-                       static_cast<double>(total));
+            labels = route_label;
+            labels += ",status=\"";
+            labels += status ? std::to_string(status) : std::string("other");
+            labels += '"';
+            out.sample("requests_total", labels, static_cast<double>(total));
         }
     }
     out.family("request_duration_seconds", "histogram", "Time from a parsed request to its response, seconds.");
     std::array<std::uint64_t, thread_metrics::bucket_bounds.size() + 1> counts{};
-    for (const std::size_t route : used) {
+    for (const auto& [route, route_label] : used) {
         double sum = 0;
         for (const auto& thread : context.metrics) sum += thread->duration_sum(route);
         for (std::size_t bucket = 0; bucket < counts.size(); ++bucket) {
             counts[bucket] = 0;
             for (const auto& thread : context.metrics) counts[bucket] += thread->bucket(route, bucket);
         }
-        out.histogram("request_duration_seconds", route_labels(routes, route), counts, thread_metrics::bucket_bounds,
-                      sum);
+        out.histogram("request_duration_seconds", route_label, counts, thread_metrics::bucket_bounds, sum);
     }
 }
 
