@@ -4,6 +4,7 @@
 #include "tools/ctl_verify.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,9 +91,15 @@ int run_restore(const restore_options& options) {
         for (std::size_t i = 0; i < logs.size(); ++i) {
             if (fs::exists(logs[i])) files.emplace_back(logs[i], target_logs[i]);
         }
+        // The files get the data dir's owner and the server's mode (0600): restored as root into
+        // a service's dir, they must stay openable by the service's user.
+        struct stat owner {};
+        if (::stat(options.data_dir.c_str(), &owner) != 0) throw system_error("stat " + options.data_dir);
         for (const auto& [source, destination] : files) {
             const fs::path temp = destination.string() + ".restoring";
             fs::copy_file(source, temp, fs::copy_options::overwrite_existing);
+            if (::chown(temp.c_str(), owner.st_uid, owner.st_gid) != 0) throw system_error("chown " + temp.string());
+            fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_write);
             sync_path(temp.string(), O_RDONLY);
         }
         // The old log goes first: its frames would otherwise be replayed over the restored data.

@@ -57,6 +57,13 @@ bool is_ping(const prom_sample& sample) {
 
 bool is_scrape(const prom_sample& sample) { return sample.label("route").value_or("") == "/metrics"; }
 
+// Balancers' and orchestrators' probes: a node nobody uses still answers a few a second, which
+// would read as traffic (the drain leaves them out too: server/load_gate.hpp).
+bool is_probe(const prom_sample& sample) {
+    const auto route = sample.label("route").value_or("");
+    return route == "/livez" || route == "/healthz" || route == "/readyz" || route == "/metrics" || route == "/openapi.json";
+}
+
 std::optional<double> gauge(const std::vector<prom_sample>& samples, std::string_view name) {
     for (const auto& sample : samples) {
         if (sample.name == name) return sample.value;
@@ -176,7 +183,7 @@ stats_figures compute_stats(const std::vector<prom_sample>* previous, const std:
     stats_figures figures;
     if (previous != nullptr && seconds > 0) {
         auto requests = [](const std::vector<prom_sample>& s) {
-            return total(s, "progressd_requests_total", [](const prom_sample& x) { return !is_scrape(x); });
+            return total(s, "progressd_requests_total", [](const prom_sample& x) { return !is_probe(x); });
         };
         auto pings = [](const std::vector<prom_sample>& s) { return total(s, "progressd_requests_total", is_ping); };
         figures.requests_per_second = std::max(0.0, requests(now) - requests(*previous)) / seconds;

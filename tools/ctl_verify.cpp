@@ -109,8 +109,10 @@ int run_repair(const verify_options& options) {
     try {
         environment.emplace(store::open_data_dir(options.data_dir, std::size_t{1} << 20));
     } catch (const std::exception& error) {
-        std::cerr << "progressctl verify --repair: refused: " << error.what()
-                  << " (stop the server first; verify without --repair works beside it)\n";
+        std::cerr << "progressctl verify --repair: refused: " << error.what();
+        // The hint only where it is the reason: a dir of another format is refused stopped too.
+        if (data_dir_holder(options.data_dir)) std::cerr << " (stop the server first; verify without --repair works beside it)";
+        std::cerr << '\n';
         return ctl_cannot_run;
     }
     verify_summary summary;

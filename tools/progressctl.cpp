@@ -11,6 +11,7 @@
 #include "store/ids.hpp"
 #include "store/persist/backup.hpp"
 #include "tools/ctl_agent.hpp"
+#include "tools/ctl_common.hpp"
 #include "tools/ctl_stats.hpp"
 #include "tools/ctl_export.hpp"
 #include "tools/ctl_import.hpp"
@@ -31,9 +32,10 @@
 namespace progressd {
 namespace {
 
-constexpr int exit_ok = 0;
-constexpr int exit_failure = 1;  // the command was valid but could not be carried out
-constexpr int exit_usage = 2;    // bad flags or arguments
+// token and backup exit as the data-dir subcommands do (tools/ctl_common.hpp): 0 ok, 2 when
+// they could not run (bad flags, a refused target, an I/O failure).
+using tools::ctl_cannot_run;
+using tools::ctl_ok;
 
 // The subcommand chosen on the command line, set by its parse callback.
 using command_action = std::function<int()>;
@@ -52,7 +54,7 @@ struct token_options {
 int run_token(const token_options& options) {
     if (!store::is_valid_id(options.user)) {
         std::cerr << "progressctl token: --user must be 1-128 characters from [A-Za-z0-9._:@-]\n";
-        return exit_usage;
+        return ctl_cannot_run;
     }
     try {
         const auto secret = options.secret_file.empty() ? auth::load_or_create_hs256_secret(options.data_dir)
@@ -61,9 +63,9 @@ int run_token(const token_options& options) {
         std::cout << auth::sign_hs256(secret, options.user, now, now + options.ttl_seconds) << '\n';
     } catch (const std::exception& error) {
         std::cerr << "progressctl token: " << error.what() << '\n';
-        return exit_failure;
+        return ctl_cannot_run;
     }
-    return std::cout.flush() ? exit_ok : exit_failure;
+    return std::cout.flush() ? ctl_ok : ctl_cannot_run;
 }
 
 void add_token_command(CLI::App& app, token_options& options, command_action& action) {
@@ -95,10 +97,10 @@ int run_backup(const backup_options& options) {
         store::backup_data_dir(options.data_dir, options.target_dir);
     } catch (const std::exception& error) {
         std::cerr << "progressctl backup: " << error.what() << '\n';
-        return exit_failure;
+        return ctl_cannot_run;
     }
     std::cout << "backed up " << options.data_dir << " to " << options.target_dir << '\n';
-    return exit_ok;
+    return ctl_ok;
 }
 
 void add_backup_command(CLI::App& app, backup_options& options, command_action& action) {
@@ -139,9 +141,9 @@ int run(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         // --help is a ParseError too, exiting 0.
-        return app.exit(error) == 0 ? exit_ok : exit_usage;
+        return app.exit(error) == 0 ? ctl_ok : ctl_cannot_run;
     }
-    return action ? action() : exit_usage;
+    return action ? action() : ctl_cannot_run;
 }
 
 }  // namespace

@@ -14,7 +14,8 @@ void backup_data_dir(const std::string& data_dir, const std::string& target_dir)
     if (fs::exists(fs::path(target_dir) / "data.mdb")) {
         throw std::runtime_error(target_dir + " already holds a data.mdb; refusing to overwrite it");
     }
-    fs::create_directories(target_dir);
+    // Every user's progress is in the copy: readable by its owner only, whatever the umask.
+    if (fs::create_directories(target_dir)) fs::permissions(target_dir, fs::perms::owner_all);
     // A sync-mode server's newest writes may be only in its write-ahead log. The log's files are
     // copied first: whatever a checkpoint moves out of them meanwhile, the LMDB copy taken after
     // holds, and a server started on the copy replays the rest (store/persist/write_ahead_log.hpp).
@@ -37,6 +38,8 @@ void backup_data_dir(const std::string& data_dir, const std::string& target_dir)
     if (const int rc = mdb_env_copy2(env.get(), target_dir.c_str(), MDB_CP_COMPACT); rc != MDB_SUCCESS) {
         throw lmdb_error("mdb_env_copy2 " + target_dir, rc);
     }
+    // LMDB creates the copy 0666 less the umask; the server's own files are 0600.
+    fs::permissions(fs::path(target_dir) / "data.mdb", fs::perms::owner_read | fs::perms::owner_write);
 }
 
 }  // namespace progressd::store

@@ -38,11 +38,15 @@ class BackupTest(unittest.TestCase):
                 stop.set()
                 writer.join(30)
             self.assertEqual(done.returncode, 0, done.stderr)
+            # Every user's progress is in it: its owner's alone, whatever the umask.
+            self.assertEqual(os.stat(os.path.join(target, "data.mdb")).st_mode & 0o777, 0o600)
+            self.assertEqual(os.stat(target).st_mode & 0o777, 0o700)
 
-            # A second backup into the same place is refused rather than overwriting it.
+            # A second backup into the same place is refused rather than overwriting it (exit 2:
+            # it could not run, as progressctl's data-dir commands say).
             again = subprocess.run([PROGRESSCTL, "backup", "--data-dir", server.data_dir, "--to", target],
                                    capture_output=True, text=True, timeout=60)
-            self.assertEqual(again.returncode, 1)
+            self.assertEqual(again.returncode, 2)
             self.assertIn("refusing", again.stderr)
 
             with ProgressdServer(data_dir=target) as restored:
@@ -56,7 +60,7 @@ class BackupTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             done = subprocess.run([PROGRESSCTL, "backup", "--data-dir", os.path.join(tmp, "none"),
                                    "--to", os.path.join(tmp, "copy")], capture_output=True, text=True, timeout=30)
-            self.assertEqual(done.returncode, 1)
+            self.assertEqual(done.returncode, 2)
             self.assertIn("no LMDB data", done.stderr)
 
 

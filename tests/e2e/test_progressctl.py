@@ -172,8 +172,17 @@ class ProgressctlTest(unittest.TestCase):
         done = ctl("restore", "--from", backup_dir, "--data-dir", restored)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(ctl("restore", "--from", backup_dir, "--data-dir", restored).returncode, 2)
+        # Restored by root into a service's dir, the files are the dir owner's, 0600 (the unit's
+        # transient user must open them; nobody else may read them).
+        service_uid, service_gid = 65534, 65534
+        if os.geteuid() == 0:
+            os.chown(data_dir, service_uid, service_gid)
         done = ctl("restore", "--from", backup_dir, "--data-dir", data_dir, "--force")
         self.assertEqual(done.returncode, 0, done.stderr)
+        if os.geteuid() == 0:
+            restored_file = os.stat(os.path.join(data_dir, "data.mdb"))
+            self.assertEqual((restored_file.st_uid, restored_file.st_gid), (service_uid, service_gid))
+            self.assertEqual(restored_file.st_mode & 0o777, 0o600)
         third = os.path.join(self.tmp, "third.ndjson")
         self.assertEqual(ctl("export", "--data-dir", data_dir, "--out", third).returncode, 0)
         with open(first, "rb") as a, open(third, "rb") as b:
