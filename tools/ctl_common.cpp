@@ -1,6 +1,5 @@
 #include "tools/ctl_common.hpp"
 
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -72,26 +71,12 @@ std::optional<std::string> read_only_data_dir::meta(std::string_view key) const 
 }
 
 void read_only_data_dir::release_pages() const {
-    // As store::lmdb_environment::release_mapped_pages, the mapping is found by the file's name,
-    // once: LMDB maps the file at open and never moves a read-only map.
+    // Found once: LMDB maps the file at open and never moves a read-only map.
     if (!map_found_) {
         map_found_ = true;
-        std::error_code ec;
-        const auto file = std::filesystem::canonical(std::filesystem::path(data_dir_) / "data.mdb", ec);
-        if (ec) return;
-        std::ifstream maps("/proc/self/maps");
-        const std::string suffix = " " + file.string();
-        for (std::string line; std::getline(maps, line);) {
-            if (line.size() < suffix.size() || line.compare(line.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
-            unsigned long long begin = 0;
-            unsigned long long end = 0;
-            if (std::sscanf(line.c_str(), "%llx-%llx", &begin, &end) != 2 || end <= begin) continue;
-            maps_.emplace_back(begin, end);
-        }
+        maps_ = store::data_file_mappings(data_dir_);
     }
-    for (const auto& [begin, end] : maps_) {
-        ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);  // advice: failure costs memory only
-    }
+    store::release_mappings(maps_);
 }
 
 std::optional<file_descriptor> try_lock_data_dir(const std::string& data_dir, std::string& why) {

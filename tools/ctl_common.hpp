@@ -70,7 +70,7 @@ private:
     store::lmdb_transaction txn_;
     std::array<std::optional<MDB_dbi>, database_count> dbis_{};
     mutable bool map_found_ = false;
-    mutable std::vector<std::pair<unsigned long long, unsigned long long>> maps_{};  // the map's address ranges
+    mutable std::vector<std::pair<std::uintptr_t, std::uintptr_t>> maps_{};  // the map's address ranges
 };
 
 // The server's lock on `data_dir` (store::lock_data_dir); nullopt with `why` set when a server (or

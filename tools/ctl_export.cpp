@@ -94,26 +94,6 @@ private:
     std::string buffer_;
 };
 
-// Entries whose key starts with `prefix`, in key order (one user's: keys begin user_id '\0').
-template <class Visit>
-void scan_prefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Visit&& visit) {
-    MDB_cursor* cursor = nullptr;
-    if (const int rc = mdb_cursor_open(txn, dbi, &cursor); rc != MDB_SUCCESS) throw store::lmdb_error("mdb_cursor_open", rc);
-    struct closer {
-        MDB_cursor* cursor;
-        ~closer() { mdb_cursor_close(cursor); }
-    } close_at_end{cursor};
-    MDB_val key = store::as_val(prefix);
-    MDB_val value{};
-    int rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
-    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
-        const std::string_view k = store::as_view(key);
-        if (k.substr(0, prefix.size()) != prefix) return;
-        visit(k, store::as_view(value));
-    }
-    if (rc != MDB_NOTFOUND) throw store::lmdb_error("mdb_cursor_get", rc);
-}
-
 // The ids --collection selects: each collection and everything below it in the catalog (its
 // `children`, recursively, and the entries naming it as `parent_id`), as aggregation sees it.
 std::set<std::string, std::less<>> collection_closure(const std::vector<store::content_entry>& catalog,

@@ -78,23 +78,30 @@ std::size_t lmdb_environment::used_bytes() const {
 int lmdb_environment::set_map_size(std::size_t bytes) { return mdb_env_set_mapsize(env_, bytes); }
 
 void lmdb_environment::release_mapped_pages() const {
-    // LMDB does not say where it mapped the file (me_mapaddr is set only with MDB_FIXEDMAP), so
-    // the mapping is found by the file's name in /proc/self/maps.
     const char* dir = nullptr;
     if (mdb_env_get_path(env_, &dir) != MDB_SUCCESS || dir == nullptr) return;
+    release_mappings(data_file_mappings(dir));
+}
+
+std::vector<std::pair<std::uintptr_t, std::uintptr_t>> data_file_mappings(const std::string& data_dir) {
+    std::vector<std::pair<std::uintptr_t, std::uintptr_t>> ranges;
     std::error_code ec;
-    const auto file = std::filesystem::canonical(std::filesystem::path(dir) / "data.mdb", ec);
-    if (ec) return;
+    const auto file = std::filesystem::canonical(std::filesystem::path(data_dir) / "data.mdb", ec);
+    if (ec) return ranges;
     std::ifstream maps("/proc/self/maps");
     const std::string suffix = " " + file.string();
     for (std::string line; std::getline(maps, line);) {
-        if (line.size() < suffix.size() || line.compare(line.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+        if (!line.ends_with(suffix)) continue;
         unsigned long long begin = 0;
         unsigned long long end = 0;
         if (std::sscanf(line.c_str(), "%llx-%llx", &begin, &end) != 2 || end <= begin) continue;
-        // Advice only: a failure leaves the pages resident, which costs memory, not correctness.
-        ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+        ranges.emplace_back(static_cast<std::uintptr_t>(begin), static_cast<std::uintptr_t>(end));
     }
+    return ranges;
+}
+
+void release_mappings(const std::vector<std::pair<std::uintptr_t, std::uintptr_t>>& ranges) {
+    for (const auto& [begin, end] : ranges) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 file_descriptor lock_data_dir(const std::string& data_dir) {

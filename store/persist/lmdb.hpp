@@ -12,11 +12,13 @@
 #include <lmdb.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace progressd::store {
 
@@ -99,6 +101,14 @@ private:
     lmdb_databases databases_;
     file_descriptor lock_;  // held (flock) for the environment's life
 };
+
+// The address ranges where this process maps <data_dir>/data.mdb: LMDB does not say where it
+// mapped the file (me_mapaddr is set only with MDB_FIXEDMAP), so they are found by the file's name
+// in /proc/self/maps. Empty when the file or the maps cannot be read.
+std::vector<std::pair<std::uintptr_t, std::uintptr_t>> data_file_mappings(const std::string& data_dir);
+// Drops those ranges' pages from the resident set; they stay in the page cache. Advice only: a
+// failure leaves the pages resident, which costs memory, not correctness.
+void release_mappings(const std::vector<std::pair<std::uintptr_t, std::uintptr_t>>& ranges);
 
 // The on-disk format this build reads and writes; a data dir holding another is refused.
 inline constexpr std::string_view data_format_version = "1";

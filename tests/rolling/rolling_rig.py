@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 sys.path.insert(0, os.path.join(HERE, "..", "cluster"))
 
-from haproxy_rig import _die_with_parent, free_port, haproxy_binary, stop_process  # noqa: E402
+from haproxy_rig import _die_with_parent, free_port, haproxy_binary, runtime_command, stop_process  # noqa: E402
 from progressd_fixture import PROGRESSCTL, PROGRESSD  # noqa: E402
 
 CONFIG = os.path.join(HERE, "..", "..", "deploy", "haproxy", "single-nodes.cfg")
@@ -228,14 +228,7 @@ class RollingRig:
                               env={k: v for k, v in os.environ.items() if not k.startswith("PROGRESSD_")})
 
     def runtime(self, command):
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(10)
-            s.connect(self.socket_path)
-            s.sendall(command.encode() + b"\n")
-            chunks = []
-            while chunk := s.recv(65536):
-                chunks.append(chunk)
-        return b"".join(chunks).decode()
+        return runtime_command(self.socket_path, command)
 
     def stats(self):
         """{server or "BACKEND": its `show stat` row} of backend progressd."""
