@@ -1,6 +1,7 @@
 #include "tools/ctl_import_http.hpp"
 
 #include "tools/ctl_json.hpp"
+#include "tools/ctl_ndjson.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -82,17 +83,7 @@ private:
     void add_one(const store::content_entry& entry) {
         std::string& out = catalog_.empty() ? (catalog_ = "[") : (catalog_ += ',');
         json_object_writer w(out);
-        w.string("id", entry.id).string("type", entry.type).string("title", entry.title);
-        if (entry.duration_seconds) w.number("duration_seconds", *entry.duration_seconds);
-        else w.null("duration_seconds");
-        if (entry.parent_id.empty()) w.null("parent_id");
-        else w.string("parent_id", entry.parent_id);
-        std::string children = "[";
-        for (std::size_t i = 0; i < entry.children.size(); ++i) {
-            if (i > 0) children += ',';
-            append_json_string(children, entry.children[i]);
-        }
-        w.raw("children", children + "]").boolean("optional", entry.optional);
+        write_content_fields(w, entry);
         // A stored text that is not an object (never written by a server) cannot be sent as one.
         if (!entry.attributes.empty() && entry.attributes.front() == '{') w.raw("attributes", entry.attributes);
         w.close();

@@ -41,9 +41,8 @@ void append_session(std::string& out, const store::session_window& window) {
 
 }  // namespace
 
-void append_line(std::string& out, const store::content_entry& entry) {
-    json_object_writer w(out);
-    w.string("kind", "catalog").string("id", entry.id).string("type", entry.type).string("title", entry.title);
+void write_content_fields(json_object_writer& w, const store::content_entry& entry) {
+    w.string("id", entry.id).string("type", entry.type).string("title", entry.title);
     if (entry.duration_seconds) w.number("duration_seconds", *entry.duration_seconds);
     else w.null("duration_seconds");
     if (entry.parent_id.empty()) w.null("parent_id");
@@ -55,6 +54,12 @@ void append_line(std::string& out, const store::content_entry& entry) {
     }
     children += ']';
     w.raw("children", children).boolean("optional", entry.optional);
+}
+
+void append_line(std::string& out, const store::content_entry& entry) {
+    json_object_writer w(out);
+    w.string("kind", "catalog");
+    write_content_fields(w, entry);
     if (entry.attributes.empty()) w.null("attributes");
     else w.raw("attributes", json_text_field(entry.attributes));
     w.boolean("learned", entry.learned).integer("updated_at", entry.updated_at);

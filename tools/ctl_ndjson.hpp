@@ -10,6 +10,7 @@
 #include "store/catalog.hpp"
 #include "store/enrolments.hpp"
 #include "store/record.hpp"
+#include "tools/ctl_json.hpp"
 
 #include <optional>
 #include <string>
@@ -37,6 +38,10 @@ struct assessment_item {
 };
 
 using export_item = std::variant<store::content_entry, record_item, enrolment_item, assessment_item>;
+
+// A catalog entry's fields as the native API's catalog (PUT /v1/contents) names them; the
+// NDJSON line adds its own (kind, attributes, learned, updated_at), import --url the API's.
+void write_content_fields(json_object_writer& w, const store::content_entry& entry);
 
 // Appends the item's line, '\n' included.
 void append_line(std::string& out, const store::content_entry& entry);
