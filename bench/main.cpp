@@ -20,6 +20,7 @@
 
 #include "bench/connection.hpp"
 #include "bench/fill.hpp"
+#include "bench/inserts.hpp"
 #include "bench/options.hpp"
 #include "bench/players.hpp"
 #include "bench/report.hpp"
@@ -69,6 +70,9 @@ int run(const options& o) {
   } else if (o.profile == profile::fill) {
     std::fprintf(stderr, "progress-bench: fill: %llu records in batches of %u, built as they are sent\n",
                  static_cast<unsigned long long>(o.users) * o.contents, o.batch_size);
+  } else if (o.profile == profile::inserts) {
+    std::fprintf(stderr, "progress-bench: inserts: pings drawn over %u users x %u contents as they are sent\n",
+                 o.users, o.contents);
   } else {
     pool = std::make_unique<request_pool>(o);
     std::fprintf(stderr, "progress-bench: %zu requests pre-built (%.1f MiB) in %.2f s%s\n", pool->size(),
@@ -84,9 +88,11 @@ int run(const options& o) {
   const auto start = clock_type::now();
   for (unsigned i = 0; i < o.connections; ++i) {
     const unsigned t = i % o.threads;
-    auto source = players ? players->make_source(i, o.connections, start + o.warmup / 2)
-                  : pool  ? pool->make_source(i, o.connections)
-                          : make_fill_source(o, i, o.connections);
+    std::unique_ptr<request_source> source;
+    if (players) source = players->make_source(i, o.connections, start + o.warmup / 2);
+    else if (pool) source = pool->make_source(i, o.connections);
+    else if (o.profile == profile::inserts) source = make_inserts_source(o, i);
+    else source = make_fill_source(o, i, o.connections);
     net::co_spawn(*contexts[t], run_connection(endpoint, std::move(source), stats[t], control),
                   [&stats, t](std::exception_ptr e) {
                     if (!e) return;

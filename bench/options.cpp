@@ -31,6 +31,7 @@ const char* to_string(profile p) {
     case profile::batch: return "batch";
     case profile::mixed: return "mixed";
     case profile::fill: return "fill";
+    case profile::inserts: return "inserts";
   }
   return "?";
 }
@@ -69,7 +70,8 @@ parse_result parse_options(int argc, char** argv) {
                                                 {"players", profile::players},
                                                 {"batch", profile::batch},
                                                 {"mixed", profile::mixed},
-                                                {"fill", profile::fill}};
+                                                {"fill", profile::fill},
+                                                {"inserts", profile::inserts}};
 
   app.add_option("--url", url, "server address, http://HOST:PORT[/path]")->capture_default_str();
   app.add_option("--connections,-c", o.connections, "keep-alive connections")
@@ -81,8 +83,9 @@ parse_result parse_options(int argc, char** argv) {
       ->capture_default_str();
   std::string profile_name = "pings";
   app.add_option("--profile", profile_name,
-                 "workload: pings | players | batch | mixed | fill (every user x content once, then stop)")
-      ->check(CLI::IsMember({"pings", "players", "batch", "mixed", "fill"}))->capture_default_str();
+                 "workload: pings | players | batch | mixed | fill (every user x content once, then stop) | "
+                 "inserts (pings drawn as sent, never repeating a pool: nearly every one a new record)")
+      ->check(CLI::IsMember({"pings", "players", "batch", "mixed", "fill", "inserts"}))->capture_default_str();
   app.add_option("--users", o.users, "distinct users (user-%06d)")
       ->check(CLI::Range(1u, 100'000'000u))->capture_default_str();
   app.add_option("--contents", o.contents, "distinct contents (content-%04d)")
@@ -124,7 +127,7 @@ parse_result parse_options(int argc, char** argv) {
   o.duration = *d;
   o.warmup = *w;
   if (!users_file.empty()) {
-    if (o.profile == profile::players || o.profile == profile::fill)
+    if (o.profile == profile::players || o.profile == profile::fill || o.profile == profile::inserts)
       return fail("--users-file is for the pings, batch and mixed profiles");
     std::ifstream in(users_file);
     if (!in) return fail("cannot read --users-file " + users_file);

@@ -9,7 +9,7 @@
 
 namespace bench {
 
-enum class profile { pings, players, batch, mixed, fill };
+enum class profile { pings, players, batch, mixed, fill, inserts };
 
 struct options {
   std::string host = "127.0.0.1";

@@ -82,3 +82,35 @@ ticks() { local t=0 p f; for p in "$@"; do read -r -a f < "/proc/$p/stat" 2>/dev
 
 # busy: CPU ticks the whole box has spent, from /proc/stat.
 busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
+
+# wait_idle SECONDS PID...: true once those processes (all their threads) used at most one clock
+# tick in half a second (2 % of a core at 100 Hz), false if SECONDS passed first. Between runs
+# against servers kept up, so that one server's background work (a persister flushing the last
+# run's records) is not billed to the next run.
+wait_idle() {
+  local limit=$1 t0 i; shift
+  for ((i = 0; i < limit * 2; i++)); do
+    t0=$(ticks "$@"); sleep 0.5
+    [ $(( $(ticks "$@") - t0 )) -le 1 ] && return 0
+  done; return 1
+}
+
+# server_figures PID URL: "RECORDS RSS_BYTES ANON_BYTES": progressd_records and
+# process_resident_memory_bytes from URL/metrics, and RssAnon (the heap, without file mappings
+# such as LMDB's) from /proc/PID/status; "-" for what a server does not report (peers have no
+# /metrics).
+server_figures() {
+  local anon; anon=$(awk '/^RssAnon:/ { printf "%.0f", $2 * 1024 }' "/proc/$1/status" 2>/dev/null)
+  python3 - "$2/metrics" "${anon:--}" <<'EOF'
+import sys, urllib.request
+wanted = {"progressd_records": "-", "process_resident_memory_bytes": "-"}
+try:
+    for line in urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().splitlines():
+        name, _, value = line.partition(" ")
+        if name in wanted:
+            wanted[name] = str(int(float(value)))
+except Exception:
+    pass
+print(wanted["progressd_records"], wanted["process_resident_memory_bytes"], sys.argv[2])
+EOF
+}
