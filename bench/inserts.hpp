@@ -5,7 +5,8 @@
 // first second every ping of a long run updates a record that exists. Here nothing repeats on
 // purpose: over the default 100 000 users x 1 000 contents nearly every ping creates a record, and
 // the server's store keeps growing for as long as the run lasts (bench/compare --growing). A body
-// costs the generator one snprintf more than a pooled one.
+// costs the generator one snprintf more than a pooled one. The same --seed draws the same pings, so
+// runs against one server kept up need seeds of their own (bench/compare --growing gives them).
 //
 // Thread-safety: an inserts_source belongs to one connection; each draws from its own generator,
 // seeded from --seed and the connection's index.
