@@ -120,16 +120,12 @@ private:
     void add_one(const assessment_item& item) {
         for (const auto& attempt : item.state.attempts) {
             std::string body;
-            json_object_writer(body)
-                .string("user_id", item.user_id)
+            json_object_writer w(body);
+            w.string("user_id", item.user_id)
                 .string("content_id", item.key.content_id)
-                .string("context_id", item.key.context_id)
-                .string("attempt_id", attempt.attempt_id)
-                .number("score", attempt.score)
-                .number("max_score", attempt.max_score)
-                .integer("submitted_at", attempt.submitted_at)
-                .boolean("passed", attempt.passed)
-                .close();
+                .string("context_id", item.key.context_id);
+            write_attempt_fields(w, attempt);
+            w.close();
             send(http::verb::post, "/v1/assessments", body, 0);
         }
         ++counts_.written;

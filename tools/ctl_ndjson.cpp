@@ -56,6 +56,14 @@ void write_content_fields(json_object_writer& w, const store::content_entry& ent
     w.raw("children", children).boolean("optional", entry.optional);
 }
 
+void write_attempt_fields(json_object_writer& w, const store::assessment_attempt& attempt) {
+    w.string("attempt_id", attempt.attempt_id)
+        .number("score", attempt.score)
+        .number("max_score", attempt.max_score)
+        .integer("submitted_at", attempt.submitted_at)
+        .boolean("passed", attempt.passed);
+}
+
 void append_line(std::string& out, const store::content_entry& entry) {
     json_object_writer w(out);
     w.string("kind", "catalog");
@@ -133,13 +141,9 @@ void append_line(std::string& out, std::string_view user_id, const store::record
     for (std::size_t i = 0; i < state.attempts.size(); ++i) {
         const store::assessment_attempt& a = state.attempts[i];
         if (i > 0) attempts += ',';
-        json_object_writer(attempts)
-            .string("attempt_id", a.attempt_id)
-            .number("score", a.score)
-            .number("max_score", a.max_score)
-            .integer("submitted_at", a.submitted_at)
-            .boolean("passed", a.passed)
-            .close();
+        json_object_writer attempt(attempts);
+        write_attempt_fields(attempt, a);
+        attempt.close();
     }
     attempts += ']';
     w.raw("attempts", attempts);

@@ -42,6 +42,8 @@ using export_item = std::variant<store::content_entry, record_item, enrolment_it
 // A catalog entry's fields as the native API's catalog (PUT /v1/contents) names them; the
 // NDJSON line adds its own (kind, attributes, learned, updated_at), import --url the API's.
 void write_content_fields(json_object_writer& w, const store::content_entry& entry);
+// An assessment attempt's fields as POST /v1/assessments names them (the NDJSON line's attempts too).
+void write_attempt_fields(json_object_writer& w, const store::assessment_attempt& attempt);
 
 // Appends the item's line, '\n' included.
 void append_line(std::string& out, const store::content_entry& entry);
