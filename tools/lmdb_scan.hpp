@@ -15,12 +15,9 @@ namespace progressd::tools {
 // only during the call. Throws store::lmdb_error when LMDB fails.
 template <class Visit>
 void scan_from(MDB_txn* txn, MDB_dbi dbi, MDB_val key, MDB_cursor_op first, Visit&& visit) {
-    MDB_cursor* cursor = nullptr;
-    if (const int rc = mdb_cursor_open(txn, dbi, &cursor); rc != MDB_SUCCESS) throw store::lmdb_error("mdb_cursor_open", rc);
-    struct closer {
-        MDB_cursor* cursor;
-        ~closer() { mdb_cursor_close(cursor); }
-    } close_at_end{cursor};
+    store::lmdb_cursor opened;
+    if (const int rc = opened.open(txn, dbi); rc != MDB_SUCCESS) throw store::lmdb_error("mdb_cursor_open", rc);
+    MDB_cursor* cursor = opened.get();
     MDB_val value{};
     int rc = mdb_cursor_get(cursor, &key, &value, first);
     for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {

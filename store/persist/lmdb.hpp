@@ -1,5 +1,5 @@
 #pragma once
-// Move-only RAII over the LMDB C API: the environment (with its named databases) and transactions.
+// RAII over the LMDB C API: the environment (with its named databases), transactions and cursors.
 //
 // Ground rules LMDB imposes, and how we keep them: a transaction belongs to one thread and aborts
 // in its destructor unless committed; there is exactly one writer (the persister); the map may
@@ -52,6 +52,28 @@ public:
 
 private:
     MDB_txn* txn_ = nullptr;
+};
+
+// One cursor of an open transaction. LMDB requires a write transaction's cursors to be closed
+// before the transaction ends, so a cursor lives in a scope inside its transaction's.
+class lmdb_cursor {
+public:
+    lmdb_cursor() = default;
+    lmdb_cursor(const lmdb_cursor&) = delete;
+    lmdb_cursor& operator=(const lmdb_cursor&) = delete;
+    ~lmdb_cursor() { close(); }
+
+    int open(MDB_txn* txn, MDB_dbi database) {
+        close();
+        return mdb_cursor_open(txn, database, &cursor_);
+    }
+    void close() {
+        if (cursor_ != nullptr) mdb_cursor_close(std::exchange(cursor_, nullptr));
+    }
+    MDB_cursor* get() const { return cursor_; }
+
+private:
+    MDB_cursor* cursor_ = nullptr;
 };
 
 // The named databases progressd uses, opened once at start.

@@ -168,6 +168,8 @@ private:
                            std::optional<std::uint64_t> covers, std::size_t& committed);
     int write_pending(const std::vector<pending_write>& writes, std::size_t begin, std::size_t end,
                       std::optional<std::uint64_t> covers);
+    // Puts writes[begin, end), sorted by sort_by_key, into the open transaction.
+    static int put_sorted(MDB_txn* txn, const std::vector<pending_write>& writes, std::size_t begin, std::size_t end);
     static std::size_t transaction_end(const std::vector<pending_write>& writes, std::size_t begin, std::size_t cut);
     // By database and key, changes to one key in collection order.
     static void sort_by_key(std::vector<pending_write>& writes);

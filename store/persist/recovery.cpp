@@ -10,13 +10,6 @@
 namespace progressd::store {
 namespace {
 
-// Closes the cursor before its transaction ends, as LMDB requires.
-struct cursor_guard {
-    MDB_cursor* cursor = nullptr;
-    ~cursor_guard() {
-        if (cursor) mdb_cursor_close(cursor);
-    }
-};
 
 // Logs only the first few corrupt entries: a badly damaged file must not flood the log.
 constexpr std::size_t corrupt_entries_logged = 10;
@@ -30,14 +23,14 @@ recovery_result scan(const lmdb_environment& environment, MDB_dbi database, std:
     recovery_result result;
     lmdb_transaction txn;
     if (const int rc = environment.begin_read(txn); rc != MDB_SUCCESS) throw lmdb_error("mdb_txn_begin", rc);
-    cursor_guard cursor;
-    if (const int rc = mdb_cursor_open(txn.get(), database, &cursor.cursor); rc != MDB_SUCCESS) {
+    lmdb_cursor cursor;
+    if (const int rc = cursor.open(txn.get(), database); rc != MDB_SUCCESS) {
         throw lmdb_error("mdb_cursor_open", rc);
     }
     MDB_val key{};
     MDB_val value{};
-    int rc = mdb_cursor_get(cursor.cursor, &key, &value, MDB_FIRST);
-    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor.cursor, &key, &value, MDB_NEXT)) {
+    int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_NEXT)) {
         if (load(as_view(key), as_view(value))) {
             ++result.records;
         } else if (++result.corrupt <= corrupt_entries_logged) {
@@ -59,15 +52,15 @@ recovery_result recover(const lmdb_environment& environment, progress_store& sto
 
     lmdb_transaction txn;
     if (const int rc = environment.begin_read(txn); rc != MDB_SUCCESS) throw lmdb_error("mdb_txn_begin", rc);
-    cursor_guard cursor;
-    if (const int rc = mdb_cursor_open(txn.get(), environment.records(), &cursor.cursor); rc != MDB_SUCCESS) {
+    lmdb_cursor cursor;
+    if (const int rc = cursor.open(txn.get(), environment.records()); rc != MDB_SUCCESS) {
         throw lmdb_error("mdb_cursor_open", rc);
     }
 
     MDB_val key{};
     MDB_val value{};
-    int rc = mdb_cursor_get(cursor.cursor, &key, &value, MDB_FIRST);
-    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor.cursor, &key, &value, MDB_NEXT)) {
+    int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_NEXT)) {
         const auto parts = decode_key(as_view(key));
         auto record = decode_record(as_view(value));
         const bool valid = parts && record && is_valid_id(parts->user_id) && is_valid_context_id(parts->context_id) &&
