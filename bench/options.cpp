@@ -98,6 +98,19 @@ parse_result parse_options(int argc, char** argv) {
   app.add_option("--origin", o.origin, "send Origin: ORIGIN on every request (the cost of CORS, with a server that allows it)");
   app.add_option("--ping-interval-ms", o.ping_interval_ms, "players: ms between one player's pings (0 = as fast as possible)")
       ->capture_default_str();
+  app.add_option("--steps", o.steps,
+                 "players: pings per content before moving on (0 = --pool / --contents, 1..120)")
+      ->check(CLI::Range(0u, 120u))->capture_default_str();
+  app.add_option("--continue-percent", o.continue_percent,
+                 "players: percent of requests that read GET /v1/users/me/continue")
+      ->check(CLI::Range(0u, 50u))->capture_default_str();
+  app.add_option("--collection-percent", o.collection_percent,
+                 "players: percent of requests that read GET /v1/collections/course-NNNN/progress of the "
+                 "current content's collection (the server's catalog must define them)")
+      ->check(CLI::Range(0u, 50u))->capture_default_str();
+  app.add_option("--collection-size", o.collection_size,
+                 "players: contents per collection (content c is in course-%04d of c / SIZE)")
+      ->check(CLI::Range(1u, 10'000u))->capture_default_str();
   app.add_option("--batch-size", o.batch_size, "pings per batch request")
       ->check(CLI::Range(1u, 1000u))->capture_default_str();
   app.add_option("--pool", o.pool, "pre-built requests")->check(CLI::Range(1ul, 100'000'000ul))
@@ -141,6 +154,9 @@ parse_result parse_options(int argc, char** argv) {
     return fail("--profile players needs --jwt-secret-file");
   if (o.profile == profile::players && o.users < o.connections)
     return fail("--profile players needs --users >= --connections (each connection simulates players)");
+  const bool players_mix = o.steps != 0 || o.continue_percent != 0 || o.collection_percent != 0;
+  if (players_mix && o.profile != profile::players)
+    return fail("--steps, --continue-percent and --collection-percent are for the players profile");
   return {std::move(o), 0};
 }
 

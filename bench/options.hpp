@@ -31,6 +31,15 @@ struct options {
   std::string jwt_secret_file;  // players: per-user HS256 tokens
   std::string origin;           // sent as Origin on every request, as a page on another origin would
   unsigned ping_interval_ms = 0;
+  // players: pings per content before a player moves on (0: as many as --pool allows, up to 120),
+  // so the share of pings that start a content, i.e. create a record, is about 1 / steps.
+  unsigned steps = 0;
+  // players: percent of requests that read the user's continue-watching list and the progress of
+  // the collection holding the current content (course-%04u = content / collection_size; the
+  // server's catalog must define those collections, or the reads answer 404).
+  unsigned continue_percent = 0;
+  unsigned collection_percent = 0;
+  unsigned collection_size = 10;
   unsigned batch_size = 50;
   std::size_t pool = 65'536;
   std::string json_file;

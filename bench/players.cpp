@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 
@@ -13,11 +14,24 @@ namespace {
 constexpr unsigned step_seconds = 5;
 constexpr unsigned max_steps = 600 / step_seconds;  // a 600-second content, watched to its end
 constexpr long long base_ts = 1'700'000'000'000;
+// A well-mixed hash of a user number (SplitMix64's finaliser).
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// "GET TARGET HTTP/1.1\r\n" and the common headers; with --path the target is that path.
+std::string get_head(const options& o, const char* target) {
+  return "GET " + (o.path.empty() ? std::string(target) : o.path) + " HTTP/1.1\r\n" +
+         common_headers(o, false, false);
+}
 }  // namespace
 
 player_tables::player_tables(const options& o) : opts_(o) {
-  // As many (content, step) bodies as --pool allows, at least one step per content.
-  steps_ = static_cast<unsigned>(std::clamp<std::size_t>(o.pool / o.contents, 1, max_steps));
+  // --steps, or as many (content, step) bodies as --pool allows; at least one step per content.
+  steps_ = static_cast<unsigned>(std::clamp<std::size_t>(o.steps != 0 ? o.steps : o.pool / o.contents, 1, max_steps));
 
   const std::string secret = read_secret_file(o.jwt_secret_file);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -46,9 +60,16 @@ player_tables::player_tables(const options& o) : opts_(o) {
     // With --path the target is that path, not the content's.
     char target[64];
     std::snprintf(target, sizeof target, "/v1/progress/content-%04u", c);
-    read_head_.push_back("GET " + (o.path.empty() ? std::string(target) : o.path) + " HTTP/1.1\r\n" +
-                         common_headers(o, false, false));
+    read_head_.push_back(get_head(o, target));
   }
+  if (o.collection_percent > 0) {
+    for (unsigned k = 0; k * o.collection_size < o.contents; ++k) {
+      char target[64];
+      std::snprintf(target, sizeof target, "/v1/collections/course-%04u/progress", k);
+      collection_head_.push_back(get_head(o, target));
+    }
+  }
+  continue_head_ = get_head(o, "/v1/users/me/continue");
 }
 
 std::size_t player_tables::bytes() const {
@@ -56,6 +77,8 @@ std::size_t player_tables::bytes() const {
   for (const auto& s : auth_) n += s.size();
   for (const auto& s : ping_tail_) n += s.size();
   for (const auto& s : read_head_) n += s.size();
+  for (const auto& s : collection_head_) n += s.size();
+  n += continue_head_.size();
   return n;
 }
 
@@ -63,10 +86,14 @@ class player_source final : public request_source {
  public:
   player_source(const player_tables& t, std::size_t index, std::size_t count, clock_type::time_point start)
       : tables_(t), rng_(t.opts_.seed * 7919 + index), interval_(t.opts_.ping_interval_ms) {
-    std::uniform_int_distribution<unsigned> content(0, t.opts_.contents - 1);
-    std::uniform_int_distribution<unsigned> step(0, t.steps_ - 1);
-    for (std::size_t u = index; u < t.opts_.users; u += count)
-      players_.push_back({static_cast<unsigned>(u), content(rng_), step(rng_), false, {}});
+    // A player's first content and step depend on its user alone, not on --seed: consecutive runs
+    // against one server (bench/long-run) resume on records that exist instead of creating one a
+    // user at once; --seed picks the contents players move on to.
+    for (std::size_t u = index; u < t.opts_.users; u += count) {
+      const std::uint64_t h = splitmix64(u);
+      players_.push_back({static_cast<unsigned>(u), static_cast<unsigned>(h % t.opts_.contents),
+                          static_cast<unsigned>((h >> 32) % t.steps_), false, {}});
+    }
     // Spread the first pings evenly over one interval so the load is smooth from the start.
     for (std::size_t i = 0; i < players_.size(); ++i)
       players_[i].due = start + interval_ * static_cast<long>(i) / static_cast<long>(players_.size());
@@ -76,12 +103,26 @@ class player_source final : public request_source {
     player& p = players_[current_];
     next_request r;
     r.due = interval_.count() > 0 ? p.due : clock_type::time_point{};
-    reading_ = p.pinged && percent_(rng_) < 10;
-    if (reading_) {
-      r.parts = {tables_.read_head_[p.content], tables_.auth_[p.user], "\r\n"};
-    } else {
-      r.parts = {tables_.ping_head_, tables_.auth_[p.user],
-                 tables_.ping_tail_[std::size_t{p.content} * tables_.steps_ + p.step]};
+    // One draw picks the request: [0, 10) reads the current content back (once it has a record),
+    // then the continue-watching and collection shares; the rest ping. With both shares at 0 the
+    // draws are the plain profile's.
+    const unsigned draw = percent_(rng_);
+    const unsigned continue_end = 10 + tables_.opts_.continue_percent;
+    if (draw < 10) kind_ = p.pinged ? kind::read : kind::ping;
+    else if (draw < continue_end) kind_ = kind::continue_list;
+    else if (draw < continue_end + tables_.opts_.collection_percent) kind_ = kind::collection;
+    else kind_ = kind::ping;
+    switch (kind_) {
+      case kind::ping:
+        r.parts = {tables_.ping_head_, tables_.auth_[p.user],
+                   tables_.ping_tail_[std::size_t{p.content} * tables_.steps_ + p.step]};
+        break;
+      case kind::read: r.parts = {tables_.read_head_[p.content], tables_.auth_[p.user], "\r\n"}; break;
+      case kind::continue_list: r.parts = {tables_.continue_head_, tables_.auth_[p.user], "\r\n"}; break;
+      case kind::collection:
+        r.parts = {tables_.collection_head_[p.content / tables_.opts_.collection_size], tables_.auth_[p.user],
+                   "\r\n"};
+        break;
     }
     r.part_count = 3;
     return r;
@@ -89,7 +130,7 @@ class player_source final : public request_source {
 
   void answered(unsigned status) override {
     player& p = players_[current_];
-    if (!reading_) {
+    if (kind_ == kind::ping) {
       p.pinged = p.pinged || (status >= 200 && status < 300);
       if (++p.step == tables_.steps_) {  // this content is done: on to another one
         p.step = 0;
@@ -115,7 +156,8 @@ class player_source final : public request_source {
   std::chrono::milliseconds interval_;
   std::vector<player> players_;
   std::size_t current_ = 0;
-  bool reading_ = false;
+  enum class kind { ping, read, continue_list, collection };
+  kind kind_ = kind::ping;
 };
 
 std::unique_ptr<request_source> player_tables::make_source(std::size_t index, std::size_t count,

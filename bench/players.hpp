@@ -7,6 +7,15 @@
 // pings on its own schedule (first pings spread evenly over one interval); with 0 the connection
 // cycles through its players as fast as answers come back.
 //
+// The mix can add two reads a player app makes (0 % each by default, so the plain profile is
+// unchanged): --continue-percent reads the user's continue-watching list
+// (GET /v1/users/me/continue), --collection-percent the progress of the collection holding the
+// current content (GET /v1/collections/course-NNNN/progress, NNNN = content / --collection-size;
+// the server's catalog must define those collections). --steps sets the pings per content, so
+// about 1 ping in --steps starts a content, which is a new record while users x contents is far
+// from filled. A player's first content and step depend on its user only (not --seed), so runs
+// one after another against one server resume on existing records; --seed picks where players go next.
+//
 // Bytes: one Authorization line per user, one body (with its Content-Length line) per
 // (content, step), one request line per content; a request is three views into these tables.
 //
@@ -42,6 +51,8 @@ class player_tables {
   std::vector<std::string> auth_;         // per user: "Authorization: Bearer <jwt>\r\n"
   std::vector<std::string> ping_tail_;    // per content*steps+step: "Content-Length: N\r\n\r\n{...}"
   std::vector<std::string> read_head_;    // per content: "GET /v1/progress/content-NNNN HTTP/1.1\r\n" + headers
+  std::vector<std::string> collection_head_;  // per collection: "GET /v1/collections/course-NNNN/progress ..."
+  std::string continue_head_;             // "GET /v1/users/me/continue HTTP/1.1\r\n" + headers
 };
 
 }  // namespace bench
