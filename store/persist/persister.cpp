@@ -213,11 +213,17 @@ void persister::commit_pending() {
     });
     const bool split = options_.writes_per_transaction != 0 && pending_.size() > options_.writes_per_transaction &&
                        records_only;
-    // Collection order is a correct order (a later change to a key wins). Sorting by key only
-    // pays where it is needed: to cut a split batch between users, and to drop the repeated
-    // changes to a key that frames of a write-ahead log accumulate. For a batch of new records
-    // in random order it costs more than it saves LMDB (docs/durability.md, "Batches").
-    if (split || wal_ != nullptr) sort_by_key(pending_);
+    // Collection order is a correct order (a later change to a key wins), and it already keeps a
+    // user's changes together except where the user was written again while being collected, so
+    // a split batch is cut in that order too. Sorting by key only pays where it is needed: to
+    // drop the repeated changes to a key that frames of a write-ahead log accumulate. For a batch
+    // of new records in random order it costs more than it saves LMDB (docs/durability.md,
+    // "Batches").
+    // So does a retry: the changes kept from a failed commit, then newer ones to the same keys,
+    // which sorted come right after them and replace them (a delete then makes room for the put
+    // it supersedes, which could not fit).
+    const bool retrying = backoff_.count() > 0;
+    if (wal_ != nullptr || retrying) sort_by_key(pending_);
     std::size_t committed = 0;  // pending_[0, committed) is on disk
     const auto covers = wal_ != nullptr ? std::optional(wal_->last_sequence()) : std::nullopt;
     const int rc = write_transactions(pending_, split ? options_.writes_per_transaction : 0, covers, committed);
@@ -295,8 +301,9 @@ int persister::write_transactions(const std::vector<pending_write>& writes, std:
 std::size_t persister::transaction_end(const std::vector<pending_write>& writes, std::size_t begin, std::size_t cut) {
     if (cut == 0 || writes.size() - begin <= cut) return writes.size();
     std::size_t end = begin + cut;
-    // Never between two changes of one user: they commit together, as in an unsplit batch (and
-    // so do the changes of one key, which write_pending relies on).
+    // Never between two adjacent changes of one user (in a sorted batch, all of them): they
+    // commit together, as in an unsplit batch (and so do the changes of one key, which
+    // put_sorted relies on).
     const std::string_view last_user = user_of(writes[end - 1].key);
     while (end < writes.size() && user_of(writes[end].key) == last_user) ++end;
     return end;
@@ -317,6 +324,7 @@ int persister::write_pending(const std::vector<pending_write>& writes, std::size
 int persister::put_sorted(MDB_txn* txn, const std::vector<pending_write>& writes, std::size_t begin, std::size_t end) {
     // Through one cursor per database rather than mdb_put: a cursor still on the leaf page that
     // holds the next key (sorted keys are often neighbours) skips the descent from the root.
+    // Writes in collection order work the same, the cursor then descending for most of them.
     lmdb_cursor cursor;
     MDB_dbi cursor_database = 0;
     for (std::size_t i = begin; i < end; ++i) {

@@ -3,6 +3,7 @@
 #include "store/catalog.hpp"
 #include "store/codec/record_codec.hpp"
 #include "store/persist/recovery.hpp"
+#include "store/sharding.hpp"
 
 #include "tests/unit/durable_future.hpp"
 #include "tests/unit/lmdb_rows.hpp"
@@ -361,14 +362,22 @@ BOOST_AUTO_TEST_CASE(a_failure_in_a_later_transaction_keeps_the_earlier_ones_and
     persister_options options{durability_mode::sync, never, small_map_size};
     options.writes_per_transaction = 4;
     persister writer(store, environment, options, quiet);
-    // Four small records (a0…a3: the first transaction), then z1's 100 records of ~4 KiB, one
-    // user so one transaction, which cannot fit under the cap.
-    for (auto user : {"a0", "a1", "a2", "a3"}) store.apply_ping(user, watch("c1"), 1);
+    // A batch is written in the order it is collected, shard by shard: four small records of
+    // users in shards before the big user's (the first transaction), then the big user's 100
+    // records of ~4 KiB, one user so one transaction, which cannot fit under the cap.
+    std::string big = "z1";
+    for (int i = 2; shard_index(big, 8) == 0; ++i) big = "z" + std::to_string(i);
+    std::vector<std::string> small;
+    for (int i = 0; small.size() < 4; ++i) {
+        std::string user = "a" + std::to_string(i);
+        if (shard_index(user, 8) < shard_index(big, 8)) small.push_back(std::move(user));
+    }
+    for (const auto& user : small) store.apply_ping(user, watch("c1"), 1);
     const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
     std::uint64_t last = 0;
     for (int i = 0; i < 100; ++i) {
         const auto p = make_ping({.content = "c" + std::to_string(i), .details = details});
-        last = store.apply_ping("z1", p, i).generation;
+        last = store.apply_ping(big, p, i).generation;
     }
     writer.start();
     auto failed = durable(writer, last);
@@ -379,8 +388,9 @@ BOOST_AUTO_TEST_CASE(a_failure_in_a_later_transaction_keeps_the_earlier_ones_and
     BOOST_TEST(writer.stats().records_written == 4u);
     BOOST_TEST(records_in_lmdb(environment) == 4u);  // the first transaction stayed committed
 
-    // Erasing z1 supersedes the kept puts: the retry writes only the deletes, and succeeds.
-    const auto erased = store.erase_user("z1");
+    // Erasing the big user supersedes the kept puts: the retry, sorted, writes only the deletes,
+    // and succeeds.
+    const auto erased = store.erase_user(big);
     BOOST_REQUIRE(erased.generation > last);
     auto retried = durable(writer, erased.generation);
     BOOST_REQUIRE(retried.wait_for(10s) == std::future_status::ready);
@@ -389,7 +399,7 @@ BOOST_AUTO_TEST_CASE(a_failure_in_a_later_transaction_keeps_the_earlier_ones_and
     BOOST_TEST(writer.stats().flushes == 1u);
     BOOST_TEST(writer.stop());
     BOOST_TEST(recovered_records(environment) == 4u);
-    BOOST_TEST(stored(environment, "a3", "c1").has_value());
+    for (const auto& user : small) BOOST_TEST(stored(environment, user, "c1").has_value());
 }
 
 // Everything that runs at once in the server, at once here: sync writers waiting on the
