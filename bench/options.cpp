@@ -157,6 +157,8 @@ parse_result parse_options(int argc, char** argv) {
   const bool players_mix = o.steps != 0 || o.continue_percent != 0 || o.collection_percent != 0;
   if (players_mix && o.profile != profile::players)
     return fail("--steps, --continue-percent and --collection-percent are for the players profile");
+  if (o.continue_percent + o.collection_percent > 50)
+    return fail("--continue-percent and --collection-percent add up to at most 50");
   return {std::move(o), 0};
 }
 

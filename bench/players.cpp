@@ -31,7 +31,8 @@ std::string get_head(const options& o, const char* target) {
 
 player_tables::player_tables(const options& o) : opts_(o) {
   // --steps, or as many (content, step) bodies as --pool allows; at least one step per content.
-  steps_ = static_cast<unsigned>(std::clamp<std::size_t>(o.steps != 0 ? o.steps : o.pool / o.contents, 1, max_steps));
+  const std::size_t wanted = o.steps != 0 ? o.steps : o.pool / o.contents;
+  steps_ = static_cast<unsigned>(std::clamp<std::size_t>(wanted, 1, max_steps));
 
   const std::string secret = read_secret_file(o.jwt_secret_file);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -105,7 +106,7 @@ class player_source final : public request_source {
     r.due = interval_.count() > 0 ? p.due : clock_type::time_point{};
     // One draw picks the request: [0, 10) reads the current content back (once it has a record),
     // then the continue-watching and collection shares; the rest ping. With both shares at 0 the
-    // draws are the plain profile's.
+    // mix is the plain profile's.
     const unsigned draw = percent_(rng_);
     const unsigned continue_end = 10 + tables_.opts_.continue_percent;
     if (draw < 10) kind_ = p.pinged ? kind::read : kind::ping;
