@@ -121,6 +121,21 @@ double per_record(std::size_t after, std::size_t before, std::size_t records) {
   return records == 0 ? 0 : (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(records);
 }
 
+// The store's own count of its bytes (progress_store::memory), split by what grows with users and
+// what grows with records; `accounted_B` beside anon_B shows what the allocator adds.
+json::object store_breakdown(const st::progress_store& store) {
+  const st::store_memory m = store.memory();
+  const auto per = [](std::size_t bytes, std::size_t count) {
+    return count == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(count);
+  };
+  return {{"users", m.users},
+          {"bytes_per_user", per(m.user_bytes, m.users)},
+          {"bytes_per_record", per(m.record_bytes, m.records)},
+          {"slack_bytes_per_record", per(m.record_slack_bytes, m.records)},
+          {"string_bytes_per_record", per(m.string_bytes, m.records)},
+          {"accounted_bytes_per_record", per(m.user_bytes + m.record_bytes + m.string_bytes, m.records)}};
+}
+
 // Phase 3, in its own process: recover the data dir into a fresh store.
 json::object recover_phase(const scale_options& o, const progressd::logger& log) {
   auto environment = st::open_data_dir(o.data_dir, o.map_size_mb << 20);
@@ -142,7 +157,8 @@ json::object recover_phase(const scale_options& o, const progressd::logger& log)
           {"rss_per_record", per_record(after.rss, before.rss, n)},
           {"anon_per_record", per_record(after.anon, before.anon, n)},
           {"heap_per_record", per_record(after.heap, before.heap, n)},
-          {"rss_bytes", after.rss}};
+          {"rss_bytes", after.rss},
+          {"store", store_breakdown(store)}};
 }
 
 // Runs this binary again with --recover-only and returns what it wrote to its --json file.
@@ -222,7 +238,8 @@ json::object run(const scale_options& o, const std::string& self, const progress
                  {"rss_per_record", per_record(loaded_memory.rss, empty.rss, loaded)},
                  {"anon_per_record", per_record(loaded_memory.anon, empty.anon, loaded)},
                  {"heap_per_record", per_record(loaded_memory.heap, empty.heap, loaded)},
-                 {"rss_bytes", loaded_memory.rss}};
+                 {"rss_bytes", loaded_memory.rss},
+                 {"store", store_breakdown(*store)}};
 
   // Phase 2: flush everything through the real persister. The interval is long, so the only
   // flush is the one requested here.
@@ -293,10 +310,21 @@ void print(const json::object& r) {
               json::serialize(recover.at("records")).c_str(), json::serialize(recover.at("corrupt")).c_str(),
               number(recover.at("rss_per_record")), number(recover.at("anon_per_record")),
               number(recover.at("heap_per_record")));
-  const double memory_b = number(recover.at("rss_per_record"));
+  for (const auto& [phase, figures] : {std::pair{"load", &load}, std::pair{"recover", &recover}}) {
+    const auto& store = figures->at("store").as_object();
+    std::printf("  %-7s store: B_per_user=%.1f B_per_record=%.1f (slack %.1f) strings_B_per_record=%.1f "
+                "accounted_B_per_record=%.1f\n",
+                phase, number(store.at("bytes_per_user")), number(store.at("bytes_per_record")),
+                number(store.at("slack_bytes_per_record")), number(store.at("string_bytes_per_record")),
+                number(store.at("accounted_bytes_per_record")));
+  }
+  const double loading_b = number(load.at("anon_per_record"));
+  const double recovered_b = number(recover.at("anon_per_record"));
   const double rate = number(recover.at("records_per_s"));
-  std::printf("targets  memory<=150_B_per_record(at_10M,after_recovery): %s (%.1f)  recovery>=1M/s: %s (%.0f)\n",
-              memory_b <= 150 ? "met" : "NOT met", memory_b, rate >= 1e6 ? "met" : "NOT met", rate);
+  const auto verdict = [](bool met) { return met ? "met" : "NOT met"; };
+  std::printf("targets  anon<=180_B_per_record(load): %s (%.1f)  anon<=120_B_per_record(recovered): %s (%.1f)  "
+              "recovery>=1M/s: %s (%.0f)\n",
+              verdict(loading_b <= 180), loading_b, verdict(recovered_b <= 120), recovered_b, verdict(rate >= 1e6), rate);
 }
 
 void write_json(const std::string& file, const json::object& r) {

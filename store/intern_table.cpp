@@ -43,4 +43,15 @@ std::optional<intern_table::id> intern_table::find(std::string_view text) const 
     return found->second;
 }
 
+std::size_t intern_table::bytes() const {
+    constexpr std::size_t inline_capacity = 15;  // what std::string holds without an allocation
+    const auto text_bytes = [](const std::string& text) {
+        return text.capacity() > inline_capacity ? text.capacity() + 1 : 0;
+    };
+    std::size_t total = index_.bucket_count() * (sizeof(decltype(index_)::value_type) + 1) +
+                        entries_.size() * sizeof(entry) + free_.capacity() * sizeof(id);
+    for (const auto& [text, string] : index_) total += text_bytes(text) + text_bytes(entries_[string].text);
+    return total;
+}
+
 }  // namespace progressd::store

@@ -50,6 +50,9 @@ public:
     // Distinct strings held, the empty one not counted.
     std::size_t size() const { return index_.size(); }
     std::size_t references(id string) const { return entries_[string].refs; }
+    // What the table takes: its index, its entries, and texts too long for a string's own buffer
+    // (each text is held twice: as the index's key and in its entry).
+    std::size_t bytes() const;
 
 private:
     struct entry {

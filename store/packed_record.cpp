@@ -1,5 +1,6 @@
 #include "store/packed_record.hpp"
 
+#include <optional>
 #include <utility>
 
 namespace progressd::store {
@@ -7,11 +8,59 @@ namespace {
 
 // What the memory budget rests on (bench/README.md, "Figures behind design choices"); a field added to
 // packed_record should find room in the extras first.
-static_assert(sizeof(packed_record) <= 120, "packed_record grew: see store/packed_record.hpp");
+static_assert(sizeof(packed_record) <= 104, "packed_record grew: see store/packed_record.hpp");
 
-bool needs_extras(const progress_record& record) {
+constexpr int time_bytes = 6;
+constexpr std::uint64_t field_max = (std::uint64_t{1} << (8 * time_bytes)) - 1;  // all ones: in the extras
+
+record_times times_of(const progress_record& record) {
+    return {record.position_ts, record.first_accessed_at, record.last_accessed_at, record.updated_at,
+            record.completed_at};
+}
+
+// What field i holds for `time`, or nullopt when it does not fit. position_ts (field 0) is kept
+// plus one, so that its "none" (-1) is stored as 0.
+std::optional<std::uint64_t> field_value(std::size_t i, std::int64_t time) {
+    const std::int64_t biased = i == 0 ? time + 1 : time;  // no overflow: position_ts ≤ 2^53
+    if (biased < 0 || static_cast<std::uint64_t>(biased) >= field_max) return std::nullopt;
+    return static_cast<std::uint64_t>(biased);
+}
+
+// Stores the times; false (and every field all ones) when one does not fit.
+bool store_times(packed_times& packed, const record_times& times) {
+    std::array<std::uint64_t, 5> fields{};
+    bool fit = true;
+    for (std::size_t i = 0; i < times.size() && fit; ++i) {
+        const auto value = field_value(i, times[i]);
+        fit = value.has_value();
+        if (fit) fields[i] = *value;
+    }
+    if (!fit) fields.fill(field_max);
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        for (int b = 0; b < time_bytes; ++b) {
+            packed.bytes[i * time_bytes + b] = static_cast<std::uint8_t>(fields[i] >> (8 * b));
+        }
+    }
+    return fit;
+}
+
+std::uint64_t field_at(const packed_times& packed, std::size_t i) {
+    std::uint64_t value = 0;
+    for (int b = 0; b < time_bytes; ++b) value |= std::uint64_t{packed.bytes[i * time_bytes + b]} << (8 * b);
+    return value;
+}
+
+record_times times_of(const packed_record& packed) {
+    if (field_at(packed.times, 0) == field_max) return *packed.extras->wide_times;
+    record_times times{};
+    for (std::size_t i = 0; i < times.size(); ++i) times[i] = static_cast<std::int64_t>(field_at(packed.times, i));
+    times[0] -= 1;
+    return times;
+}
+
+bool needs_extras(const progress_record& record, bool wide_times) {
     return !record.details.empty() || record.annotations || !record.replay.empty() ||
-           record.watched != coverage_map{};
+           record.watched != coverage_map{} || wide_times;
 }
 
 // Everything but the strings and the extras, which copying and moving treat differently.
@@ -23,11 +72,12 @@ void unpack_scalars(const packed_record& packed, progress_record& out) {
     out.duration_seconds = packed.duration_seconds;
     out.time_spent_seconds = packed.time_spent_seconds;
     out.views = packed.views;
-    out.position_ts = packed.position_ts;
-    out.first_accessed_at = packed.first_accessed_at;
-    out.last_accessed_at = packed.last_accessed_at;
-    out.updated_at = packed.updated_at;
-    out.completed_at = packed.completed_at;
+    const record_times times = times_of(packed);
+    out.position_ts = times[0];
+    out.first_accessed_at = times[1];
+    out.last_accessed_at = times[2];
+    out.updated_at = times[3];
+    out.completed_at = times[4];
     out.hidden = packed.hidden;
 }
 
@@ -85,11 +135,8 @@ void pack(packed_record& packed, progress_record&& record, intern_table& strings
     packed.duration_seconds = record.duration_seconds;
     packed.time_spent_seconds = record.time_spent_seconds;
     packed.views = record.views;
-    packed.position_ts = record.position_ts;
-    packed.first_accessed_at = record.first_accessed_at;
-    packed.last_accessed_at = record.last_accessed_at;
-    packed.updated_at = record.updated_at;
-    packed.completed_at = record.completed_at;
+    const record_times times = times_of(record);
+    const bool wide_times = !store_times(packed.times, times);
     packed.hidden = record.hidden;
 
     // Most writes keep the mimetype: compare before touching the table. Acquire before release,
@@ -100,7 +147,7 @@ void pack(packed_record& packed, progress_record&& record, intern_table& strings
         packed.mimetype = next;
     }
 
-    if (!needs_extras(record)) {
+    if (!needs_extras(record, wide_times)) {
         packed.extras.reset();
         return;
     }
@@ -109,7 +156,16 @@ void pack(packed_record& packed, progress_record&& record, intern_table& strings
     packed.extras->watched = record.watched;
     packed.extras->details = std::move(record.details);
     packed.extras->annotations = std::move(record.annotations);
+    if (!wide_times) {
+        packed.extras->wide_times.reset();
+    } else if (packed.extras->wide_times) {
+        *packed.extras->wide_times = times;
+    } else {
+        packed.extras->wide_times = std::make_unique<record_times>(times);
+    }
 }
+
+std::int64_t last_accessed_at(const packed_record& packed) { return times_of(packed)[2]; }
 
 void release_strings(const packed_record& packed, intern_table& strings) {
     strings.release(packed.context);

@@ -1,5 +1,5 @@
 #pragma once
-// How the progress store keeps a record in memory: a progress_record packed to 120 bytes.
+// How the progress store keeps a record in memory: a progress_record packed to 104 bytes.
 //
 // Memory per record is what limits how many records one server holds (10 M records at ~300 bytes
 // each was 3 GiB of heap), so inside a shard a record is stored as this instead of a
@@ -8,7 +8,10 @@
 // - what most records never set lives behind one pointer, null while all of it is empty:
 //   details, annotations, the replay window (only pings with a session id set it) and watched
 //   coverage (only consecutive pings of a session or explicit segments set it);
-// - the dirty flag is a byte of the padding.
+// - its five times (ms) take 6 bytes each: a server's clock needs 41 bits until 2039 and 48
+//   until the year 10 889. A time that does not fit (a client's ts near 2^53, a negative one)
+//   puts all five in the extras (wide_times) and the packed fields say so;
+// - status, hidden and the dirty flag share one byte.
 // Every field of progress_record is kept exactly; the conversions below are the only way in or
 // out, so the merge rules and every caller keep working on progress_record.
 //
@@ -28,12 +31,24 @@
 
 namespace progressd::store {
 
+// A record's five times: position_ts, first_accessed_at, last_accessed_at, updated_at,
+// completed_at, in that order.
+using record_times = std::array<std::int64_t, 5>;
+
 // The fields few records set (see above).
 struct record_extras {
     replay_window replay;
     coverage_map watched{};
     std::string details;
     std::shared_ptr<const record_annotations> annotations;
+    std::unique_ptr<record_times> wide_times;  // null: the times fit in the packed record
+};
+
+// The five times, 6 bytes each (little-endian). position_ts is kept plus one, so that all zero
+// bytes are a new record's times (no position_ts, the others 0); all ones in a field says the
+// times are in the extras.
+struct packed_times {
+    std::array<std::uint8_t, 30> bytes{};
 };
 
 struct packed_record {
@@ -46,15 +61,11 @@ struct packed_record {
     double position_seconds = 0;
     double duration_seconds = 0;
     double time_spent_seconds = 0;
-    std::int64_t position_ts = no_position_ts;
-    std::int64_t first_accessed_at = 0;
-    std::int64_t last_accessed_at = 0;
-    std::int64_t updated_at = 0;
-    std::int64_t completed_at = 0;
     std::unique_ptr<record_extras> extras;  // null: all of record_extras is empty
-    progress_status status = progress_status::not_started;
-    bool hidden = false;
-    bool dirty = false;  // the store has queued it for the persister
+    packed_times times;
+    progress_status status : 2 = progress_status::not_started;
+    bool hidden : 1 = false;
+    bool dirty : 1 = false;  // the store has queued it for the persister
 };
 
 // Copies the record out (reads). `out` is assigned field by field, so a scratch record reused
@@ -73,6 +84,9 @@ void take_into(packed_record& packed, const intern_table& strings, progress_reco
 // Stores `record`'s fields into `packed`, its key ids and dirty flag untouched: the mimetype is
 // re-interned only when it changed, and the extras are allocated or freed as they fill or empty.
 void pack(packed_record& packed, progress_record&& record, intern_table& strings);
+
+// The record's last_accessed_at, without copying it out.
+std::int64_t last_accessed_at(const packed_record& packed);
 
 // Gives back the record's three references (before the store drops it).
 void release_strings(const packed_record& packed, intern_table& strings);

@@ -132,22 +132,27 @@ std::vector<std::pair<record_key, progress_record>> progress_store::continue_wat
     const user_entry* user = s.user_for_read(user_id);
     if (!user || limit == 0) return listing;
     const user_records& records = user->records;
-    std::vector<std::size_t> candidates;
+    struct candidate {
+        std::int64_t last_accessed_at = 0;  // decoded once, not in every comparison
+        std::size_t index = 0;
+    };
+    std::vector<candidate> candidates;
     for (std::size_t i = 0; i < records.size(); ++i) {
-        if (records[i].status == progress_status::in_progress && !records[i].hidden) candidates.push_back(i);
+        if (records[i].status == progress_status::in_progress && !records[i].hidden) {
+            candidates.push_back({last_accessed_at(records[i]), i});
+        }
     }
     // Newest first; equal times by key, so the order is stable across calls.
-    auto newer = [&records, &s](std::size_t a, std::size_t b) {
-        if (records[a].last_accessed_at != records[b].last_accessed_at) {
-            return records[a].last_accessed_at > records[b].last_accessed_at;
-        }
-        return key_text_less(s.strings, records[a], records[b]);
+    auto newer = [&records, &s](const candidate& a, const candidate& b) {
+        if (a.last_accessed_at != b.last_accessed_at) return a.last_accessed_at > b.last_accessed_at;
+        return key_text_less(s.strings, records[a.index], records[b.index]);
     };
     const std::size_t count = std::min(limit, candidates.size());
     std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count), candidates.end(), newer);
     listing.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-        listing.emplace_back(s.key_of(records[candidates[i]]), unpack(records[candidates[i]], s.strings));
+        const packed_record& record = records[candidates[i].index];
+        listing.emplace_back(s.key_of(record), unpack(record, s.strings));
     }
     return listing;
 }
@@ -187,6 +192,13 @@ void progress_store::load(std::string_view user_id, record_key key, const progre
     user_entry& user = s.user_for_write(user_id);
     packed_record& stored = s.find_or_create(user, key.context_id, key.content_id);
     pack(stored, progress_record(record), s.strings);
+}
+
+void progress_store::loaded(std::string_view user_id) {
+    shard& s = shard_for(user_id);
+    std::lock_guard lock(s.mutex);
+    const auto user = s.users.find(user_id);
+    if (user != s.users.end()) user->second.records.shrink_to_fit();
 }
 
 std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_visitor& visit) {

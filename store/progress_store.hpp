@@ -54,6 +54,21 @@ struct store_stats {
     std::size_t dirty = 0;
 };
 
+// What the store's own structures take, in bytes, split by what they grow with (a count from the
+// structures, not from the allocator: bench/scale.cpp sets it beside the process's RSS).
+struct store_memory {
+    std::size_t records = 0;
+    std::size_t users = 0;
+    // Per user: its slot in the shard's table (key and entry; the table's empty slots shared
+    // out), a user id too long for the string's own buffer, its vectors' allocation headers.
+    std::size_t user_bytes = 0;
+    // Per record: the records' vectors (capacity: their growth slack included) and extras.
+    std::size_t record_bytes = 0;
+    std::size_t record_slack_bytes = 0;  // of record_bytes, capacity not holding a record
+    // The shards' intern tables: one copy of each distinct context, content and mimetype string.
+    std::size_t string_bytes = 0;
+};
+
 // Called for each dirty key while the persister collects a shard; `record` is null when the
 // record was deleted (a tombstone).
 using dirty_visitor = std::function<void(std::string_view user_id, const record_key& key, const progress_record* record)>;
@@ -103,6 +118,10 @@ public:
 
     // Recovery: inserts a record read back from LMDB, clean (not dirty).
     void load(std::string_view user_id, record_key key, const progress_record& record);
+    // Recovery: every record of the user is loaded; its vector gives back its growth slack.
+    void loaded(std::string_view user_id);
+    // Walks every shard under its lock: for reports and benchmarks, not for a request.
+    store_memory memory() const;
 
     // Cluster mode keeps only some users in memory (app/resident_users.hpp). Each user remembers
     // the generation of its latest write; a user whose entry went (all its records removed and

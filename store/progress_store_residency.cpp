@@ -3,7 +3,53 @@
 
 #include "store/progress_store_shard.hpp"
 
+#include <malloc.h>
+
+#include <algorithm>
+
 namespace progressd::store {
+
+namespace {
+
+// The bytes an allocation of `requested` bytes takes from the heap: glibc's chunk (a size word,
+// rounded up to 16) where that is known, the request plus a word elsewhere.
+std::size_t heap_bytes(const void* allocation, std::size_t requested) {
+    if (allocation == nullptr) return 0;
+#if defined(__GLIBC__)
+    (void)requested;
+    return malloc_usable_size(const_cast<void*>(allocation)) + sizeof(std::size_t);
+#else
+    return requested + sizeof(std::size_t);
+#endif
+}
+
+}  // namespace
+
+store_memory progress_store::memory() const {
+    store_memory total;
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+        const shard& s = shards_[i];
+        std::lock_guard lock(s.mutex);
+        total.records += s.record_count;
+        total.users += s.user_count;
+        // One metadata byte a slot besides the slot itself (boost's open addressing).
+        total.user_bytes += s.users.bucket_count() * (sizeof(decltype(s.users)::value_type) + 1);
+        for (const auto& [user_id, entry] : s.users) {
+            if (user_id.capacity() > std::string().capacity()) total.user_bytes += heap_bytes(user_id.data(), user_id.capacity() + 1);
+            const std::size_t records = entry.records.capacity() * sizeof(packed_record);
+            const std::size_t taken = heap_bytes(entry.records.data(), records);
+            total.record_bytes += records;
+            total.record_slack_bytes += (entry.records.capacity() - entry.records.size()) * sizeof(packed_record);
+            total.user_bytes += taken - std::min(taken, records);  // the allocation's header and rounding
+            total.user_bytes += heap_bytes(entry.erased.data(), entry.erased.capacity() * sizeof(erased_key));
+            for (const auto& record : entry.records) {
+                if (record.extras) total.record_bytes += heap_bytes(record.extras.get(), sizeof(record_extras));
+            }
+        }
+        total.string_bytes += s.strings.bytes();
+    }
+    return total;
+}
 
 std::size_t progress_store::user_bytes(std::string_view user_id) const {
     shard& s = shard_for(user_id);

@@ -44,6 +44,8 @@ public:
     std::size_t size() const { return records_.size(); }
     bool empty() const { return records_.empty(); }
     std::size_t capacity() const { return records_.capacity(); }
+    void shrink_to_fit() { records_.shrink_to_fit(); }
+    const packed_record* data() const { return records_.data(); }
     packed_record& operator[](std::size_t index) { return records_[index]; }
     const packed_record& operator[](std::size_t index) const { return records_[index]; }
     auto begin() { return records_.begin(); }

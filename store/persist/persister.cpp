@@ -215,15 +215,16 @@ void persister::commit_pending() {
                        records_only;
     // Collection order is a correct order (a later change to a key wins), and it already keeps a
     // user's changes together except where the user was written again while being collected, so
-    // a split batch is cut in that order too. Sorting by key only pays where it is needed: to
-    // drop the repeated changes to a key that frames of a write-ahead log accumulate. For a batch
-    // of new records in random order it costs more than it saves LMDB (docs/durability.md,
-    // "Batches").
-    // So does a retry: the changes kept from a failed commit, then newer ones to the same keys,
-    // which sorted come right after them and replace them (a delete then makes room for the put
-    // it supersedes, which could not fit).
+    // a split batch is cut in that order too. Sorting by key only pays where it is needed
+    // (docs/durability.md, "Batches"; for a second of new records it costs more than it saves):
+    // - with a write-ahead log, to drop the repeated changes to a key that its frames accumulate;
+    // - on a retry: the changes kept from a failed commit, then newer ones to the same keys,
+    //   which sorted come right after them and replace them (a delete then makes room for the
+    //   put it supersedes, which could not fit);
+    // - for a bulk batch (a first flush after an import): keys in order let LMDB fill its pages,
+    //   where 1 M new records as collected made a file 1.5 times as large, three times as slowly.
     const bool retrying = backoff_.count() > 0;
-    if (wal_ != nullptr || retrying) sort_by_key(pending_);
+    if (wal_ != nullptr || retrying || pending_.size() > large_batch) sort_by_key(pending_);
     std::size_t committed = 0;  // pending_[0, committed) is on disk
     const auto covers = wal_ != nullptr ? std::optional(wal_->last_sequence()) : std::nullopt;
     const int rc = write_transactions(pending_, split ? options_.writes_per_transaction : 0, covers, committed);

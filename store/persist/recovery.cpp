@@ -59,6 +59,7 @@ recovery_result recover(const lmdb_environment& environment, progress_store& sto
 
     MDB_val key{};
     MDB_val value{};
+    std::string loading_user;
     int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_FIRST);
     for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_NEXT)) {
         const auto parts = decode_key(as_view(key));
@@ -72,11 +73,17 @@ recovery_result recover(const lmdb_environment& environment, progress_store& sto
             }
             continue;
         }
+        // Keys sort by user first: a new user id means the previous user is whole.
+        if (parts->user_id != loading_user) {
+            if (!loading_user.empty()) store.loaded(loading_user);
+            loading_user.assign(parts->user_id);
+        }
         store.load(parts->user_id, record_key{std::string(parts->context_id), std::string(parts->content_id)},
                    *record);
         ++result.records;
     }
     if (rc != MDB_NOTFOUND) throw lmdb_error("mdb_cursor_get", rc);
+    if (!loading_user.empty()) store.loaded(loading_user);
     environment.release_mapped_pages();
 
     result.duration =

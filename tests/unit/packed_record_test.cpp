@@ -64,6 +64,51 @@ BOOST_AUTO_TEST_CASE(every_field_survives_pack_and_unpack) {
     check_equal(take(packed, strings), full_record());
 }
 
+BOOST_AUTO_TEST_CASE(a_new_record_unpacks_to_a_new_progress_record) {
+    intern_table strings;
+    const progress_record fresh = unpack(packed_record{}, strings);
+    check_equal(fresh, progress_record{});
+    BOOST_TEST(fresh.position_ts == no_position_ts);
+}
+
+BOOST_AUTO_TEST_CASE(times_at_the_edges_of_six_bytes_survive_exactly) {
+    constexpr std::int64_t six_bytes = std::int64_t{1} << 48;
+    constexpr std::int64_t largest_integer = std::int64_t{1} << 53;  // what the APIs accept
+    struct times {
+        std::int64_t position_ts, first, last, updated, completed;
+        bool inline_fit;
+    };
+    const times cases[] = {
+        {no_position_ts, 0, 0, 0, 0, true},
+        {0, 1, 2, 3, 4, true},
+        {six_bytes - 3, six_bytes - 2, six_bytes - 2, six_bytes - 2, six_bytes - 2, true},
+        {six_bytes - 2, 1, 1, 1, 1, false},  // position_ts is kept plus one
+        {1, six_bytes - 1, 1, 1, 1, false},
+        {largest_integer, largest_integer, largest_integer, largest_integer, largest_integer, false},
+        {1, 1, -5, 1, 1, false},
+    };
+    for (const auto& c : cases) {
+        intern_table strings;
+        progress_record record;
+        record.position_ts = c.position_ts;
+        record.first_accessed_at = c.first;
+        record.last_accessed_at = c.last;
+        record.updated_at = c.updated;
+        record.completed_at = c.completed;
+        packed_record packed;
+        pack(packed, progress_record(record), strings);
+        BOOST_TEST(static_cast<bool>(packed.extras) == !c.inline_fit);
+        check_equal(unpack(packed, strings), record);
+        BOOST_TEST(last_accessed_at(packed) == c.last);
+        // Back into six bytes: the extras go.
+        record.position_ts = 5;
+        record.first_accessed_at = record.last_accessed_at = record.updated_at = record.completed_at = 6;
+        pack(packed, progress_record(record), strings);
+        BOOST_TEST(!packed.extras);
+        check_equal(take(packed, strings), record);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_plain_record_has_no_extras) {
     intern_table strings;
     progress_record record;
