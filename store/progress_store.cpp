@@ -95,7 +95,7 @@ std::optional<std::uint64_t> progress_store::erase(std::string_view user_id, std
     if (!index) return std::nullopt;
     s.remove(user_id, user->second, *index);
     user->second.generation = generation_.load(std::memory_order_acquire);
-    return user->second.generation;
+    return std::uint64_t{user->second.generation};
 }
 
 user_page progress_store::list_user(std::string_view user_id, std::size_t offset, std::size_t limit) const {
@@ -172,7 +172,7 @@ std::optional<std::uint64_t> progress_store::hide(std::string_view user_id, std:
     }
     if (!changed) return std::nullopt;
     user->second.generation = generation_.load(std::memory_order_acquire);
-    return user->second.generation;
+    return std::uint64_t{user->second.generation};
 }
 
 store_stats progress_store::stats() const {

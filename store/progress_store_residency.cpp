@@ -41,7 +41,8 @@ store_memory progress_store::memory() const {
             total.record_bytes += records;
             total.record_slack_bytes += (entry.records.capacity() - entry.records.size()) * sizeof(packed_record);
             total.user_bytes += taken - std::min(taken, records);  // the allocation's header and rounding
-            total.user_bytes += heap_bytes(entry.erased.data(), entry.erased.capacity() * sizeof(erased_key));
+            total.user_bytes += heap_bytes(entry.erased.vector(), sizeof(std::vector<erased_key>)) +
+                                heap_bytes(entry.erased.data(), entry.erased.capacity() * sizeof(erased_key));
             for (const auto& record : entry.records) {
                 if (record.extras) total.record_bytes += heap_bytes(record.extras.get(), sizeof(record_extras));
             }

@@ -13,7 +13,9 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <mutex>
+#include <vector>
 
 namespace progressd::store::progress_store_parts {
 
@@ -32,12 +34,40 @@ struct erased_key {
 // the lock go unless dropped — and maybe elsewhere: the table is open-addressed (one cache miss
 // less per ping than a node-based map), so an insert meanwhile may move every entry, and
 // collect_dirty looks its user up again after each pause.
+// A user's removed keys waiting for their tombstones. Nearly always empty, so one pointer in the
+// entry (a vector would be three), the vector allocated with the first and freed with the last.
+class erased_keys {
+public:
+    bool empty() const { return !keys_; }
+    void push_back(erased_key key) {
+        if (!keys_) keys_ = std::make_unique<std::vector<erased_key>>();
+        keys_->push_back(key);
+    }
+    const erased_key& back() const { return keys_->back(); }
+    void pop_back() {
+        keys_->pop_back();
+        if (keys_->empty()) keys_.reset();
+    }
+    const erased_key* begin() const { return keys_ ? keys_->data() : nullptr; }
+    const erased_key* end() const { return keys_ ? keys_->data() + keys_->size() : nullptr; }
+    // The heap bytes it holds, for progress_store::memory.
+    const void* vector() const { return keys_.get(); }
+    const void* data() const { return keys_ ? keys_->data() : nullptr; }
+    std::size_t capacity() const { return keys_ ? keys_->capacity() : 0; }
+
+private:
+    std::unique_ptr<std::vector<erased_key>> keys_;
+};
+
+// 40 bytes, 72 with its key in the shard's table: per user, it is what a user with few records
+// pays beside them (bench/RESULTS.md, "Store memory and recovery").
 struct user_entry {
     user_records records;
-    std::vector<erased_key> erased;
-    std::uint64_t generation = 0;  // of the latest write
-    bool queued = false;  // in the shard's dirty_users
+    erased_keys erased;
+    std::uint64_t generation : 63 = 0;  // of the latest write
+    bool queued : 1 = false;  // in the shard's dirty_users
 };
+static_assert(sizeof(user_entry) <= 40, "user_entry grew: see above");
 
 }  // namespace progressd::store::progress_store_parts
 
