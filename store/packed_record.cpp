@@ -1,6 +1,7 @@
 #include "store/packed_record.hpp"
 
-#include <optional>
+#include <bit>
+#include <cstring>
 #include <utility>
 
 namespace progressd::store {
@@ -10,7 +11,9 @@ namespace {
 // packed_record should find room in the extras first.
 static_assert(sizeof(packed_record) <= 104, "packed_record grew: see store/packed_record.hpp");
 
-constexpr int time_bytes = 6;
+constexpr std::size_t time_bytes = 6;
+// store_times copies a value's first bytes, which are its low ones only on little-endian hosts.
+static_assert(std::endian::native == std::endian::little, "packed_times assumes a little-endian host");
 constexpr std::uint64_t field_max = (std::uint64_t{1} << (8 * time_bytes)) - 1;  // all ones: in the extras
 
 record_times times_of(const progress_record& record) {
@@ -18,43 +21,34 @@ record_times times_of(const progress_record& record) {
             record.completed_at};
 }
 
-// What field i holds for `time`, or nullopt when it does not fit. position_ts (field 0) is kept
-// plus one, so that its "none" (-1) is stored as 0.
-std::optional<std::uint64_t> field_value(std::size_t i, std::int64_t time) {
-    const std::int64_t biased = i == 0 ? time + 1 : time;  // no overflow: position_ts ≤ 2^53
-    if (biased < 0 || static_cast<std::uint64_t>(biased) >= field_max) return std::nullopt;
-    return static_cast<std::uint64_t>(biased);
-}
-
-// Stores the times; false (and every field all ones) when one does not fit.
+// Stores the times; false (and every field all ones) when one does not fit. position_ts (field
+// 0) is kept plus one, so that its "none" (-1) is stored as 0. In unsigned arithmetic a negative
+// time becomes a huge value, so one comparison a field checks both ends.
 bool store_times(packed_times& packed, const record_times& times) {
     std::array<std::uint64_t, 5> fields{};
     bool fit = true;
-    for (std::size_t i = 0; i < times.size() && fit; ++i) {
-        const auto value = field_value(i, times[i]);
-        fit = value.has_value();
-        if (fit) fields[i] = *value;
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        fields[i] = static_cast<std::uint64_t>(times[i]) + (i == 0 ? 1 : 0);
+        fit = fit && fields[i] < field_max;
     }
     if (!fit) fields.fill(field_max);
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-        for (int b = 0; b < time_bytes; ++b) {
-            packed.bytes[i * time_bytes + b] = static_cast<std::uint8_t>(fields[i] >> (8 * b));
-        }
-    }
+    // The low bytes of each value, copied whole: a ping packs and unpacks a record twice.
+    for (std::size_t i = 0; i < fields.size(); ++i) std::memcpy(&packed.bytes[i * time_bytes], &fields[i], time_bytes);
     return fit;
 }
 
 std::uint64_t field_at(const packed_times& packed, std::size_t i) {
     std::uint64_t value = 0;
-    for (int b = 0; b < time_bytes; ++b) value |= std::uint64_t{packed.bytes[i * time_bytes + b]} << (8 * b);
+    std::memcpy(&value, &packed.bytes[i * time_bytes], time_bytes);
     return value;
 }
 
 record_times times_of(const packed_record& packed) {
     if (field_at(packed.times, 0) == field_max) return *packed.extras->wide_times;
     record_times times{};
-    for (std::size_t i = 0; i < times.size(); ++i) times[i] = static_cast<std::int64_t>(field_at(packed.times, i));
-    times[0] -= 1;
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        times[i] = static_cast<std::int64_t>(field_at(packed.times, i)) - (i == 0 ? 1 : 0);
+    }
     return times;
 }
 

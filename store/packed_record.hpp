@@ -44,7 +44,7 @@ struct record_extras {
     std::unique_ptr<record_times> wide_times;  // null: the times fit in the packed record
 };
 
-// The five times, 6 bytes each (little-endian). position_ts is kept plus one, so that all zero
+// The five times, 6 bytes each (the host's order: x86-64 and arm64 are little-endian). position_ts is kept plus one, so that all zero
 // bytes are a new record's times (no position_ts, the others 0); all ones in a field says the
 // times are in the extras.
 struct packed_times {
