@@ -45,7 +45,7 @@
 // docs/durability.md). Now a checkpoint first logs its own batch like any other, then hands every
 // change since the previous checkpoint, all in the log's active file, to the checkpoint thread
 // and turns the log to its other file (store/persist/write_ahead_log.hpp), and the persister goes on
-// logging while LMDB is written. Its transactions are cut as above whatever sources it changes:
+// logging while LMDB is written. Its transactions are cut as above (every checkpoint_writes_per_transaction changes) whatever sources it changes:
 // every change in it is in the log, so a crash between two of them replays to the whole of it
 // (the marker is in the last). A checkpoint due while the previous one still runs is tried again
 // every few milliseconds, frames going on meanwhile; after a failed one the persister takes its changes back and commits them
@@ -89,6 +89,9 @@ struct persister_options {
     // Changes per LMDB transaction when a records-only batch is split (see above); 0: never
     // split. A transaction may exceed it by the rest of one user's records.
     std::size_t writes_per_transaction = 4096;
+    // The same for a sync-mode checkpoint (a whole interval of logged changes, on its own thread):
+    // cut finer, each transaction's page copies and two syncs add up, so it keeps its own bound.
+    std::size_t checkpoint_writes_per_transaction = 32768;
     // With a write-ahead log: a checkpoint is due once the log holds this much.
     std::size_t max_log_bytes = std::size_t{64} << 20;
 };

@@ -53,7 +53,8 @@ void persister::run_checkpoints() {
         const auto started = std::chrono::steady_clock::now();
         sort_by_key(checkpoint_.writes);
         std::size_t committed = 0;
-        const int rc = write_transactions(checkpoint_.writes, options_.writes_per_transaction, checkpoint_.covers, committed);
+        const int rc = write_transactions(checkpoint_.writes, options_.checkpoint_writes_per_transaction,
+                                          checkpoint_.covers, committed);
         if (rc == MDB_SUCCESS) {
             record_commit(checkpoint_.writes.size(),
                           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
