@@ -304,7 +304,7 @@ std::size_t persister::transaction_end(const std::vector<pending_write>& writes,
     std::size_t end = begin + cut;
     // Never between two adjacent changes of one user (in a sorted batch, all of them): they
     // commit together, as in an unsplit batch (and so do the changes of one key, which
-    // put_sorted relies on).
+    // put_in_order relies on).
     const std::string_view last_user = user_of(writes[end - 1].key);
     while (end < writes.size() && user_of(writes[end].key) == last_user) ++end;
     return end;
@@ -314,7 +314,7 @@ int persister::write_pending(const std::vector<pending_write>& writes, std::size
                              std::optional<std::uint64_t> covers) {
     lmdb_transaction txn;
     if (const int rc = environment_.begin_write(txn); rc != MDB_SUCCESS) return rc;
-    if (const int rc = put_sorted(txn.get(), writes, begin, end); rc != MDB_SUCCESS) return rc;
+    if (const int rc = put_in_order(txn.get(), writes, begin, end); rc != MDB_SUCCESS) return rc;
     // The last transaction of a checkpoint marks every frame it holds as held by LMDB.
     if (covers && end == writes.size()) {
         if (const int rc = wal_->put_checkpoint(txn.get(), *covers); rc != MDB_SUCCESS) return rc;
@@ -322,10 +322,10 @@ int persister::write_pending(const std::vector<pending_write>& writes, std::size
     return txn.commit();
 }
 
-int persister::put_sorted(MDB_txn* txn, const std::vector<pending_write>& writes, std::size_t begin, std::size_t end) {
+int persister::put_in_order(MDB_txn* txn, const std::vector<pending_write>& writes, std::size_t begin, std::size_t end) {
     // Through one cursor per database rather than mdb_put: a cursor still on the leaf page that
-    // holds the next key (sorted keys are often neighbours) skips the descent from the root.
-    // Writes in collection order work the same, the cursor then descending for most of them.
+    // holds the next key (in a sorted batch, keys are often neighbours) skips the descent from
+    // the root; in collection order it descends for most of them, as mdb_put would.
     lmdb_cursor cursor;
     MDB_dbi cursor_database = 0;
     for (std::size_t i = begin; i < end; ++i) {

@@ -175,9 +175,9 @@ private:
                            std::optional<std::uint64_t> covers, std::size_t& committed);
     int write_pending(const std::vector<pending_write>& writes, std::size_t begin, std::size_t end,
                       std::optional<std::uint64_t> covers);
-    // Puts writes[begin, end) into the open transaction in their order. Sorted (sort_by_key), a
-    // change followed by one to the same key is skipped.
-    static int put_sorted(MDB_txn* txn, const std::vector<pending_write>& writes, std::size_t begin, std::size_t end);
+    // Puts writes[begin, end) into the open transaction in their order; a change followed at once
+    // by one to the same key (as sort_by_key leaves them) is skipped.
+    static int put_in_order(MDB_txn* txn, const std::vector<pending_write>& writes, std::size_t begin, std::size_t end);
     static std::size_t transaction_end(const std::vector<pending_write>& writes, std::size_t begin, std::size_t cut);
     // By database and key, changes to one key in collection order.
     static void sort_by_key(std::vector<pending_write>& writes);
