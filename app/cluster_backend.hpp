@@ -83,6 +83,7 @@ public:
     void request_flush() override;
     bool healthy() const override;
     bool writable() const override;
+    bool falling_behind() const override { return false; }
     write_behind_stats stats() const override;
     const char* store_name() const override { return "PostgreSQL"; }
 

@@ -71,8 +71,12 @@ public:
     // Cluster mode's node (routing, loading users); null on the embedded store.
     cluster_backend* cluster() { return backend_->cluster(); }
 
-    // An acknowledged write waits for its commit (durability sync).
-    bool sync_durability() const { return durability_ == store::durability_mode::sync; }
+    // An acknowledged write waits for its commit: always in sync durability; in snapshot
+    // durability while the persister is falling behind (store/persist/persister.hpp), so that
+    // what a crash may lose stays bounded however busy the machine is.
+    bool writes_wait_for_commit() const {
+        return durability_ == store::durability_mode::sync || backend_->falling_behind();
+    }
     // A completion rule names a content type, so a ping needs its content's type from the catalog.
     bool completion_by_type() const { return completion_by_type_; }
     // Frames the start-up replayed from the write-ahead log (0 after a clean stop, and in cluster mode).

@@ -41,6 +41,7 @@ public:
     void request_flush() override { persister_.request_flush(); }
     bool healthy() const override { return persister_.healthy(); }
     bool writable() const override { return persister_.healthy(); }
+    bool falling_behind() const override { return persister_.falling_behind(); }
     write_behind_stats stats() const override;
     const char* store_name() const override { return "LMDB"; }
 

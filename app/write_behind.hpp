@@ -1,7 +1,7 @@
 #pragma once
 // What the server asks of the thread that writes the stores behind, whichever store it writes to:
 // LMDB (app/lmdb_backend.hpp) or PostgreSQL in cluster mode (app/cluster_backend.hpp). The
-// session waits on it in sync durability (server/durable_gate.hpp), readiness and writes ask it
+// session waits on it when writes wait for their commit (server/durable_gate.hpp), readiness and writes ask it
 // whether persistence works, the webhook sender delivers only what it has made durable, metrics
 // read its counters.
 //
@@ -50,6 +50,10 @@ public:
     // Whether a write accepted now can be kept: LMDB and sync mode need a healthy persister;
     // PostgreSQL in snapshot mode buffers an outage up to a bound.
     virtual bool writable() const = 0;
+    // Snapshot mode: whether the persister has fallen so far behind the writes that a write must
+    // wait for its commit before it is acknowledged (LMDB: store/persist/persister.hpp). Always
+    // false for PostgreSQL, whose snapshot mode buffers up to a bound of its own (writable()).
+    virtual bool falling_behind() const = 0;
     virtual write_behind_stats stats() const = 0;
     // For readiness and logs: "LMDB" or "PostgreSQL".
     virtual const char* store_name() const = 0;

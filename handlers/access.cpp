@@ -40,7 +40,7 @@ handler_result durable_shared(services& context, http_response response, std::ui
 
 handler_result durable_native(const services& context, http_response response, std::uint64_t generation) {
     handler_result result{std::move(response)};
-    if (context.data.sync_durability() && generation != 0) {
+    if (context.data.writes_wait_for_commit() && generation != 0) {
         result.durable_generation = generation;
         result.not_durable = native_not_durable;
     }

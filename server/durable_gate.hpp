@@ -1,5 +1,6 @@
 #pragma once
-// Where the sessions of one I/O thread wait for their writes to become durable (sync mode).
+// Where the sessions of one I/O thread wait for their writes to become durable (sync mode, or a
+// persister falling behind in snapshot mode: app/database.hpp).
 //
 // Why a gate per thread rather than a persister callback per request: the persister releases a
 // group commit of ~25 requests at once, and one callback each meant one post each. On a core

@@ -31,7 +31,7 @@ handler_result fail(const api_error& error) { return {write_problem(error)}; }
 
 handler_result durable(services& context, http_response response, std::uint64_t generation) {
     handler_result result{std::move(response)};
-    if (context.data.sync_durability()) {
+    if (context.data.writes_wait_for_commit()) {
         result.durable_generation = generation;
         result.not_durable = not_durable;
     }

@@ -54,9 +54,9 @@ int lmdb_environment::begin_read(lmdb_transaction& out) const {
     return rc;
 }
 
-int lmdb_environment::begin_write(lmdb_transaction& out) const {
+int lmdb_environment::begin_write(lmdb_transaction& out, write_sync sync) const {
     MDB_txn* txn = nullptr;
-    const int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+    const int rc = mdb_txn_begin(env_, nullptr, sync == write_sync::data_only ? MDB_NOMETASYNC : 0, &txn);
     if (rc == MDB_SUCCESS) out = lmdb_transaction(txn);
     return rc;
 }

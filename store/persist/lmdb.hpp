@@ -107,7 +107,13 @@ public:
 
     // Each returns an LMDB status code; `out` is valid when it is MDB_SUCCESS.
     int begin_read(lmdb_transaction& out) const;
-    int begin_write(lmdb_transaction& out) const;
+    // How a write transaction's commit reaches the disk. data_only (LMDB's per-transaction
+    // MDB_NOMETASYNC) syncs its pages but not the meta page that makes it current: that is synced
+    // with the next commit's pages, so a crash may undo the transaction but never leaves a meta
+    // page pointing at pages not on disk. For every transaction of a batch but its last, which
+    // syncs both and so makes the whole batch durable: one sync a transaction instead of two.
+    enum class write_sync { full, data_only };
+    int begin_write(lmdb_transaction& out, write_sync sync = write_sync::full) const;
 
     std::size_t map_size() const;
     std::size_t used_bytes() const;

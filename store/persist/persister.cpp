@@ -42,6 +42,7 @@ persister::~persister() { stop(); }
 void persister::attach(dirty_source& source, MDB_dbi database) { sources_.push_back({&source, database}); }
 
 void persister::start() {
+    durable_through_.store(steady::now().time_since_epoch().count(), std::memory_order_release);
     if (wal_ != nullptr) checkpoint_thread_ = std::thread([this] { run_checkpoints(); });
     thread_ = std::thread([this] { run(); });
 }
@@ -70,10 +71,11 @@ void persister::when_durable(std::uint64_t generation, durable_callback callback
         std::unique_lock lock(mutex_);
         if (generation > durable_generation_.load(std::memory_order_relaxed)) {
             waiters_.push_back({generation, std::move(callback)});
+            const bool hurry = waiters_start_batches();
             // Unlocked first: on a shared core the woken persister would otherwise run at once,
             // find the mutex still held by this thread, and sleep again.
             lock.unlock();
-            wake_.notify_one();
+            if (hurry) wake_.notify_one();
             return;
         }
     }
@@ -86,6 +88,19 @@ void persister::request_flush() {
         flush_requested_ = true;
     }
     wake_.notify_one();
+}
+
+bool persister::waiters_start_batches() const {
+    // A snapshot-mode persister falling behind has writes waiting because it is slow: batches
+    // started for them would be small ones, each paying a commit's syncs for a few changes, and
+    // it would fall further behind. Its batches keep their interval (the next one is due at once).
+    return options_.mode == durability_mode::sync || wal_ != nullptr || !falling_behind();
+}
+
+bool persister::falling_behind() const {
+    if (wal_ != nullptr) return false;
+    const steady::time_point through{steady::duration{durable_through_.load(std::memory_order_acquire)}};
+    return steady::now() - through > 2 * options_.flush_interval;
 }
 
 persister_stats persister::stats() const {
@@ -104,7 +119,7 @@ void persister::run() {
         const bool retrying = backoff_.count() > 0;
         const auto deadline = retrying ? steady::now() + backoff_ : next_flush;
         wake_.wait_until(lock, deadline, [&] {
-            return stopping_ || (!retrying && (flush_requested_ || !waiters_.empty()));
+            return stopping_ || (!retrying && (flush_requested_ || (!waiters_.empty() && waiters_start_batches())));
         });
         if (stopping_) break;
         const bool requested = std::exchange(flush_requested_, false);
@@ -135,13 +150,16 @@ void persister::run() {
 }
 
 bool persister::flush(batch_kind kind) {
+    // Before the generation turns: every write acknowledged until now is in this batch.
+    const auto began = steady::now();
     const std::uint64_t generation = store_.begin_flush();
     const std::size_t collected_from = pending_.size();
     collect(generation);
+    pending_began_ = began;
     // A checkpoint logs its own batch first, like any other, so that everything it writes is in
     // the log and its waiters need not wait for LMDB.
     const bool logged = log_collected(collected_from);
-    if (logged || pending_.empty()) finish_waiters(generation, true);
+    if (logged || pending_.empty()) batch_durable(generation, began);
     if (logged && kind == batch_kind::frame) return true;
     if (logged && kind == batch_kind::checkpoint) {
         switch (start_checkpoint()) {
@@ -244,7 +262,7 @@ void persister::commit_pending() {
     logged_ = 0;
     if (wal_) wal_->rewind();
     backoff_ = std::chrono::milliseconds{0};
-    finish_waiters(pending_generation_, true);
+    batch_durable(pending_generation_, pending_began_);
 }
 
 void persister::sort_by_key(std::vector<pending_write>& writes) {
@@ -313,6 +331,11 @@ bool persister::grow_map() {
     }
     log_.info("lmdb_map_grown", {{"from_bytes", std::int64_t(current)}, {"to_bytes", std::int64_t(next)}});
     return true;
+}
+
+void persister::batch_durable(std::uint64_t generation, steady::time_point began) {
+    durable_through_.store(began.time_since_epoch().count(), std::memory_order_release);
+    finish_waiters(generation, true);
 }
 
 void persister::finish_waiters(std::uint64_t generation, bool committed) {

@@ -52,6 +52,16 @@
 // itself, with the backoff above. On stop, the persister waits for the checkpoint thread and
 // writes the rest itself.
 //
+// When it falls behind (snapshot mode): a write is acknowledged before it is on disk, on the
+// promise that its batch begins within an interval. On a saturated core the persister (nice 10,
+// server/thread_priority.hpp) gets too little CPU to keep that: pinned to one core beside an I/O
+// thread answering 70 000 new records a second, it got ~5 % of it and its batches fell 20 s
+// behind. falling_behind() says when the newest batch wholly on disk began more than two intervals ago;
+// writes then wait for their commit, as in sync mode (app/database.hpp), but for the batches that
+// keep their interval rather than for batches started for them. With its writes waiting, an I/O thread has less to do, the persister gets the
+// CPU, and the lag stays bounded: the scheduler cannot be asked to favour the persister only when
+// late (lowering a nice value again needs a privilege), so the writes that outrun it wait instead.
+//
 // Besides the records, the persister writes the changes of attached dirty_sources (the catalog,
 // the enrolments) into their own named databases, in the same batches and transactions, so a
 // sync-mode waiter is released only once every change of its generation has committed.
@@ -135,6 +145,9 @@ public:
     bool healthy() const { return healthy_.load(std::memory_order_acquire); }
     // Every write up to this generation is on disk (in sync mode, in the log or in LMDB).
     std::uint64_t durable_generation() const { return durable_generation_.load(std::memory_order_acquire); }
+    // Snapshot mode: the newest batch wholly on disk began more than two flush intervals ago
+    // (see above). Always false with a write-ahead log, where every write waits anyway.
+    bool falling_behind() const;
     persister_stats stats() const;
 
 private:
@@ -183,7 +196,11 @@ private:
     static void sort_by_key(std::vector<pending_write>& writes);
     void release_scratch(std::vector<pending_write>& writes, byte_arena& arena);
     bool grow_map();
+    // Whether a waiter starts a batch at once rather than at the interval (see falling_behind).
+    bool waiters_start_batches() const;
     void finish_waiters(std::uint64_t generation, bool committed);
+    // Everything up to `generation`, collected from `began` on, is on disk: its waiters are released.
+    void batch_durable(std::uint64_t generation, std::chrono::steady_clock::time_point began);
     void record_commit(std::size_t written, std::chrono::microseconds took);
     void record_failure(int rc, std::size_t committed, std::size_t left);
     // The checkpoint thread: writes each batch handed over, one at a time.
@@ -220,6 +237,7 @@ private:
     std::string key_scratch_;  // encoding buffers, reused so a record costs no allocation
     std::string value_scratch_;
     std::uint64_t pending_generation_ = 0;  // highest generation whose writes are all in pending_
+    std::chrono::steady_clock::time_point pending_began_{};  // when its collection began
     std::chrono::milliseconds backoff_{0};
     write_ahead_log* wal_ = nullptr;
     std::size_t logged_ = 0;  // pending_[0, logged_) is in the write-ahead log
@@ -236,6 +254,9 @@ private:
     std::atomic<bool> healthy_{true};
     bool all_flushed_on_stop_ = true;
     std::atomic<std::uint64_t> durable_generation_{0};
+    // When the collection of the newest batch wholly on disk began (steady-clock ticks): every
+    // write acknowledged before then is on disk. Read by behind() on the I/O threads.
+    std::atomic<std::chrono::steady_clock::rep> durable_through_{0};
 };
 
 }  // namespace progressd::store

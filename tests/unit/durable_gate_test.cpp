@@ -43,6 +43,7 @@ struct persister_behind final : progressd::app::write_behind {
     void request_flush() override { writer.request_flush(); }
     bool healthy() const override { return writer.healthy(); }
     bool writable() const override { return writer.healthy(); }
+    bool falling_behind() const override { return writer.falling_behind(); }
     progressd::app::write_behind_stats stats() const override { return {}; }
     const char* store_name() const override { return "LMDB"; }
     persister& writer;

@@ -209,7 +209,7 @@ handler_result put_lesson_progress(services& context, request_context& request) 
     handler_result result{json_response(
         http::status::ok,
         education::lesson_to_json({subject.user_id, ids[0], ids[1]}, written.record, quiz ? &*quiz : nullptr))};
-    if (context.data.sync_durability()) {
+    if (context.data.writes_wait_for_commit()) {
         result.durable_generation = generation;
         result.not_durable = not_durable;
     }

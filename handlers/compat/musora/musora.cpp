@@ -122,7 +122,7 @@ handler_result put_reset(services& context, request_context& request) {
     }
 
     handler_result result{std::move(response)};
-    if (context.data.sync_durability() && generation != 0) {
+    if (context.data.writes_wait_for_commit() && generation != 0) {
         result.durable_generation = generation;
         result.not_durable = not_durable;
     }

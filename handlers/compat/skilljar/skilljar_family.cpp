@@ -62,7 +62,7 @@ handler_result invalid(const field_errors& errors) {
 
 handler_result finish(const services& context, http_response response, std::uint64_t generation) {
     handler_result result{std::move(response)};
-    if (context.data.sync_durability() && generation != 0) {
+    if (context.data.writes_wait_for_commit() && generation != 0) {
         result.durable_generation = generation;
         result.not_durable = not_durable;
     }

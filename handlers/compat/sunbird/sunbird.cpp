@@ -58,7 +58,7 @@ handler_result call::fail(const api_error& error) const { return {envelope_error
 handler_result call::ok(const services& context, boost::json::value result, std::uint64_t generation) const {
     handler_result answer{
         json_response(http::status::ok, success_envelope(api_id, msgid, now_ms, std::move(result)))};
-    if (context.data.sync_durability() && generation != 0) {
+    if (context.data.writes_wait_for_commit() && generation != 0) {
         answer.durable_generation = generation;
         answer.not_durable = not_durable;
     }

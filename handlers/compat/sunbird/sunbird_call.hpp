@@ -42,7 +42,8 @@ struct call {
     std::int64_t now_ms = 0;
 
     handler_result fail(const api_error& error) const;
-    // In sync durability the answer waits for `generation` (0: nothing written).
+    // When writes wait for their commit (app/database.hpp), the answer waits for `generation`
+    // (0: nothing written).
     handler_result ok(const services& context, boost::json::value result, std::uint64_t generation = 0) const;
 };
 
