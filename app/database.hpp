@@ -71,11 +71,16 @@ public:
     // Cluster mode's node (routing, loading users); null on the embedded store.
     cluster_backend* cluster() { return backend_->cluster(); }
 
-    // An acknowledged write waits for its commit: always in sync durability; in snapshot
-    // durability while the persister is falling behind (store/persist/persister.hpp), so that
-    // what a crash may lose stays bounded however busy the machine is.
-    bool writes_wait_for_commit() const {
-        return durability_ == store::durability_mode::sync || backend_->falling_behind();
+    // The generation the reply to a write of `generation` waits for (0: none, and for a write
+    // that changed nothing). Sync durability: the write's own, so that a reply means it is on disk.
+    // Snapshot durability, while the persister is falling behind (store/persist/persister.hpp):
+    // the one before, the batch being written, so that writes cannot outrun the persister and
+    // what a crash may lose stays bounded however busy the machine is; the reply does not wait for
+    // the write's own batch, so the I/O threads work on while that one is written.
+    std::uint64_t reply_waits_for(std::uint64_t generation) const {
+        if (generation == 0) return 0;
+        if (durability_ == store::durability_mode::sync) return generation;
+        return generation > 1 && backend_->falling_behind() ? generation - 1 : 0;
     }
     // A completion rule names a content type, so a ping needs its content's type from the catalog.
     bool completion_by_type() const { return completion_by_type_; }

@@ -50,8 +50,8 @@ public:
     // Whether a write accepted now can be kept: LMDB and sync mode need a healthy persister;
     // PostgreSQL in snapshot mode buffers an outage up to a bound.
     virtual bool writable() const = 0;
-    // Snapshot mode: whether the persister has fallen so far behind the writes that a write must
-    // wait for its commit before it is acknowledged (LMDB: store/persist/persister.hpp). Always
+    // Snapshot mode: whether the persister has fallen so far behind the writes that their replies
+    // must wait for it (app::database::reply_waits_for; LMDB: store/persist/persister.hpp). Always
     // false for PostgreSQL, whose snapshot mode buffers up to a bound of its own (writable()).
     virtual bool falling_behind() const = 0;
     virtual write_behind_stats stats() const = 0;

@@ -95,15 +95,15 @@ wait_idle() {
   done; return 1
 }
 
-# server_figures PID URL: "RECORDS RSS_BYTES ANON_BYTES": progressd_records and
-# process_resident_memory_bytes from URL/metrics, and RssAnon (the heap, without file mappings
-# such as LMDB's) from /proc/PID/status; "-" for what a server does not report (peers have no
-# /metrics).
+# server_figures PID URL: "RECORDS RSS_BYTES ANON_BYTES DIRTY": progressd_records,
+# process_resident_memory_bytes and progressd_dirty_records (changes not yet written: how far the
+# persister is behind) from URL/metrics, and RssAnon (the heap, without file mappings such as
+# LMDB's) from /proc/PID/status; "-" for what a server does not report (peers have no /metrics).
 server_figures() {
   local anon; anon=$(awk '/^RssAnon:/ { printf "%.0f", $2 * 1024 }' "/proc/$1/status" 2>/dev/null)
   python3 - "$2/metrics" "${anon:--}" <<'EOF'
 import sys, urllib.request
-wanted = {"progressd_records": "-", "process_resident_memory_bytes": "-"}
+wanted = {"progressd_records": "-", "process_resident_memory_bytes": "-", "progressd_dirty_records": "-"}
 try:
     for line in urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().splitlines():
         name, _, value = line.partition(" ")
@@ -111,6 +111,7 @@ try:
             wanted[name] = str(int(float(value)))
 except Exception:
     pass
-print(wanted["progressd_records"], wanted["process_resident_memory_bytes"], sys.argv[2])
+print(wanted["progressd_records"], wanted["process_resident_memory_bytes"], sys.argv[2],
+      wanted["progressd_dirty_records"])
 EOF
 }

@@ -40,8 +40,8 @@ handler_result durable_shared(services& context, http_response response, std::ui
 
 handler_result durable_native(const services& context, http_response response, std::uint64_t generation) {
     handler_result result{std::move(response)};
-    if (context.data.writes_wait_for_commit() && generation != 0) {
-        result.durable_generation = generation;
+    if (const auto waits_for = context.data.reply_waits_for(generation); waits_for != 0) {
+        result.durable_generation = waits_for;
         result.not_durable = native_not_durable;
     }
     return result;

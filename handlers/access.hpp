@@ -28,8 +28,8 @@ std::optional<api_error> resolve_subject(const auth::principal& principal, const
 // Catalog and enrolment writes belong to backends: a user token gets 403.
 std::optional<api_error> require_service(const auth::principal& principal, std::string_view what);
 
-// A native (problem+json) answer that, when writes wait for their commit (app/database.hpp),
-// waits for `generation` and becomes a 503 if that commit fails. generation 0: nothing to wait for.
+// A native (problem+json) answer to a write of `generation` that waits for the commit
+// app::database::reply_waits_for names, if any, and becomes a 503 if that commit fails.
 handler_result durable_native(const services& context, http_response response, std::uint64_t generation);
 // The same for a change of the state every cluster node shares (the catalog): on a cluster node
 // it waits for the commit whatever the durability, since the commit is what sends the change to

@@ -46,8 +46,8 @@ struct request_context {
 
 struct handler_result {
     http_response response;
-    // Non-zero: the reply waits until the persister has committed this generation (sync
-    // durability, or a persister falling behind: app/database.hpp), and becomes `not_durable` if that commit fails.
+    // Non-zero: the reply waits until the persister has committed this generation
+    // (app::database::reply_waits_for), and becomes `not_durable` if that commit fails.
     std::uint64_t durable_generation = 0;
     http_response (*not_durable)() = nullptr;
 };

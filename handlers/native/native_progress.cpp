@@ -31,8 +31,8 @@ handler_result fail(const api_error& error) { return {write_problem(error)}; }
 
 handler_result durable(services& context, http_response response, std::uint64_t generation) {
     handler_result result{std::move(response)};
-    if (context.data.writes_wait_for_commit()) {
-        result.durable_generation = generation;
+    if (const auto waits_for = context.data.reply_waits_for(generation); waits_for != 0) {
+        result.durable_generation = waits_for;
         result.not_durable = not_durable;
     }
     return result;

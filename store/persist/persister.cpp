@@ -33,6 +33,7 @@ constexpr std::chrono::milliseconds checkpoint_retry{5};
 persister::persister(progress_store& store, lmdb_environment& environment, persister_options options,
                      const logger& log)
     : store_(store), environment_(environment), options_(options), log_(log) {
+    durable_through_.store(steady::now().time_since_epoch().count(), std::memory_order_relaxed);
     stats_.map_size = environment_.map_size();
     stats_.used_bytes = environment_.used_bytes();
 }

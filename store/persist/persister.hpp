@@ -56,11 +56,13 @@
 // promise that its batch begins within an interval. On a saturated core the persister (nice 10,
 // server/thread_priority.hpp) gets too little CPU to keep that: pinned to one core beside an I/O
 // thread answering 70 000 new records a second, it got ~5 % of it and its batches fell 20 s
-// behind. falling_behind() says when the newest batch wholly on disk began more than two intervals ago;
-// writes then wait for their commit, as in sync mode (app/database.hpp), but for the batches that
-// keep their interval rather than for batches started for them. With its writes waiting, an I/O thread has less to do, the persister gets the
-// CPU, and the lag stays bounded: the scheduler cannot be asked to favour the persister only when
-// late (lowering a nice value again needs a privilege), so the writes that outrun it wait instead.
+// behind. falling_behind() says when the newest batch wholly on disk began more than two
+// intervals ago; replies to writes then wait for the batch being written
+// (app::database::reply_waits_for), and that waiting starts no batch early (small batches would
+// each pay a commit's syncs). With its writes waiting, an I/O thread has less to do, the
+// persister gets the CPU, and the lag stays bounded: the scheduler cannot be asked to favour the
+// persister only when late (lowering a nice value again needs a privilege), so the writes that
+// would outrun it wait instead.
 //
 // Besides the records, the persister writes the changes of attached dirty_sources (the catalog,
 // the enrolments) into their own named databases, in the same batches and transactions, so a
@@ -255,7 +257,8 @@ private:
     bool all_flushed_on_stop_ = true;
     std::atomic<std::uint64_t> durable_generation_{0};
     // When the collection of the newest batch wholly on disk began (steady-clock ticks): every
-    // write acknowledged before then is on disk. Read by behind() on the I/O threads.
+    // write acknowledged before then is on disk. Read by falling_behind() on the I/O threads.
+    // Until the first batch: when the persister was made, and again when it started.
     std::atomic<std::chrono::steady_clock::rep> durable_through_{0};
 };
 

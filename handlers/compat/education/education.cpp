@@ -209,8 +209,8 @@ handler_result put_lesson_progress(services& context, request_context& request) 
     handler_result result{json_response(
         http::status::ok,
         education::lesson_to_json({subject.user_id, ids[0], ids[1]}, written.record, quiz ? &*quiz : nullptr))};
-    if (context.data.writes_wait_for_commit()) {
-        result.durable_generation = generation;
+    if (const auto waits_for = context.data.reply_waits_for(generation); waits_for != 0) {
+        result.durable_generation = waits_for;
         result.not_durable = not_durable;
     }
     return result;

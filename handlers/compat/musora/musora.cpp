@@ -122,8 +122,8 @@ handler_result put_reset(services& context, request_context& request) {
     }
 
     handler_result result{std::move(response)};
-    if (context.data.writes_wait_for_commit() && generation != 0) {
-        result.durable_generation = generation;
+    if (const auto waits_for = context.data.reply_waits_for(generation); waits_for != 0) {
+        result.durable_generation = waits_for;
         result.not_durable = not_durable;
     }
     return result;

@@ -24,8 +24,8 @@ http_response detail_response(http::status status, std::string_view detail);
 http_response write_error(const api_error& error);
 handler_result fail(const api_error& error);
 handler_result invalid(const field_errors& errors);
-// When writes wait for their commit (app/database.hpp), the answer waits for `generation`
-// (0: nothing written).
+// The answer to a write of `generation` (0: nothing written) waits for the commit
+// app::database::reply_waits_for names.
 handler_result finish(const services& context, http_response response, std::uint64_t generation);
 // The answer waits for `generation` in either durability mode: for rare administrative writes.
 handler_result finish_durable(services& context, http_response response, std::uint64_t generation);

@@ -58,8 +58,8 @@ handler_result call::fail(const api_error& error) const { return {envelope_error
 handler_result call::ok(const services& context, boost::json::value result, std::uint64_t generation) const {
     handler_result answer{
         json_response(http::status::ok, success_envelope(api_id, msgid, now_ms, std::move(result)))};
-    if (context.data.writes_wait_for_commit() && generation != 0) {
-        answer.durable_generation = generation;
+    if (const auto waits_for = context.data.reply_waits_for(generation); waits_for != 0) {
+        answer.durable_generation = waits_for;
         answer.not_durable = not_durable;
     }
     return answer;

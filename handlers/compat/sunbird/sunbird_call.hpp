@@ -42,8 +42,8 @@ struct call {
     std::int64_t now_ms = 0;
 
     handler_result fail(const api_error& error) const;
-    // When writes wait for their commit (app/database.hpp), the answer waits for `generation`
-    // (0: nothing written).
+    // The answer to a write of `generation` (0: nothing written) waits for the commit
+    // app::database::reply_waits_for names.
     handler_result ok(const services& context, boost::json::value result, std::uint64_t generation = 0) const;
 };
 
