@@ -236,6 +236,9 @@ handler_result metrics(services& context, const router& routes, std::optional<do
     out.sample("users", {}, static_cast<double>(store.users));
     out.family("dirty_records", "gauge", "Records changed since the last flush.");
     out.sample("dirty_records", {}, static_cast<double>(store.dirty));
+    out.family("persister_behind", "gauge",
+               "1 while the persister is over two flush intervals behind the writes, which then wait for it.");
+    out.sample("persister_behind", {}, context.data.persister().falling_behind() ? 1 : 0);
     out.family("catalog_entries", "gauge", "Catalog entries, managed and learned.");
     out.sample("catalog_entries", {}, static_cast<double>(context.data.catalog().snapshot()->size()));
     out.family("enrolments", "gauge", "Enrolments in memory.");

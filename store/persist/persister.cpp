@@ -95,11 +95,11 @@ bool persister::waiters_start_batches() const {
     // A snapshot-mode persister falling behind has writes waiting because it is slow: batches
     // started for them would be small ones, each paying a commit's syncs for a few changes, and
     // it would fall further behind. Its batches keep their interval (the next one is due at once).
-    return options_.mode == durability_mode::sync || wal_ != nullptr || !falling_behind();
+    return !falling_behind();
 }
 
 bool persister::falling_behind() const {
-    if (wal_ != nullptr) return false;
+    if (options_.mode == durability_mode::sync || wal_ != nullptr) return false;
     const steady::time_point through{steady::duration{durable_through_.load(std::memory_order_acquire)}};
     return steady::now() - through > 2 * options_.flush_interval;
 }

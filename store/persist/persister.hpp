@@ -148,7 +148,7 @@ public:
     // Every write up to this generation is on disk (in sync mode, in the log or in LMDB).
     std::uint64_t durable_generation() const { return durable_generation_.load(std::memory_order_acquire); }
     // Snapshot mode: the newest batch wholly on disk began more than two flush intervals ago
-    // (see above). Always false with a write-ahead log, where every write waits anyway.
+    // (see above). Always false in sync mode, where every write waits anyway.
     bool falling_behind() const;
     persister_stats stats() const;
 

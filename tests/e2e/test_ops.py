@@ -102,13 +102,15 @@ class OpsTest(ServerCase):
         names = {name for name, _, _ in samples}
         for required in ("progressd_records", "progressd_users", "progressd_dirty_records",
                          "progressd_connections", "progressd_lmdb_used_bytes",
-                         "progressd_last_flush_age_seconds"):
+                         "progressd_last_flush_age_seconds", "progressd_persister_behind"):
             self.assertIn(required, names, f"{required} missing from /metrics")
             self.assertRegex(text, rf"(?m)^# TYPE {required} \w+$")
         self.assertTrue(any(n.startswith("progressd_flush_duration_seconds") for n in names),
                         "no progressd_flush_duration_seconds metric")
         # Our own connection is open while the scrape happens.
         self.assertGreaterEqual(value_of(samples, "progressd_connections"), 1)
+        # An idle server's persister keeps its interval: replies to writes do not wait for it.
+        self.assertEqual(value_of(samples, "progressd_persister_behind"), 0)
         self.assertRegex(text, r"(?m)^# TYPE progressd_requests_total counter$")
         self.assertRegex(text, r"(?m)^# TYPE progressd_request_duration_seconds histogram$")
         for name, labels, value in samples:

@@ -4,6 +4,7 @@
 #include "store/persist/persister.hpp"
 
 #include "tests/unit/durable_future.hpp"
+#include "tests/unit/eventually.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "tests/unit/test_pings.hpp"
 
@@ -23,6 +24,7 @@ constexpr std::chrono::milliseconds short_interval{50};
 const progressd::logger quiet{progressd::log_level::error};
 
 using progressd::testing::durable;
+using progressd::testing::eventually;
 using progressd::testing::temp_dir;
 using progressd::testing::watch;
 
@@ -47,16 +49,6 @@ private:
     std::condition_variable released_;
     bool let_go_ = false;
 };
-
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
 
 struct lagging_fixture {
     explicit lagging_fixture(std::chrono::milliseconds interval = short_interval)

@@ -6,6 +6,7 @@
 #include "store/sharding.hpp"
 
 #include "tests/unit/durable_future.hpp"
+#include "tests/unit/eventually.hpp"
 #include "tests/unit/lmdb_rows.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "tests/unit/test_pings.hpp"
@@ -37,6 +38,7 @@ constexpr std::chrono::milliseconds never = 1h;
 const progressd::logger quiet{progressd::log_level::error};
 
 using progressd::testing::durable;
+using progressd::testing::eventually;
 using progressd::testing::make_ping;
 using progressd::testing::temp_dir;
 using progressd::testing::watch;
@@ -51,17 +53,6 @@ std::uint64_t write_large_records(progress_store& store, int count) {
         last = store.apply_ping("u1", p, i).generation;
     }
     return last;
-}
-
-// For effects with no completion callback (request_flush): poll, briefly, up to a limit.
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
 }
 
 // The value LMDB holds for a record, read in its own short transaction.
