@@ -1,9 +1,9 @@
 #pragma once
 // What the server asks of the thread that writes the stores behind, whichever store it writes to:
-// LMDB (app/lmdb_backend.hpp) or PostgreSQL in cluster mode (app/cluster_backend.hpp). The
-// session waits on it when writes wait for their commit (server/durable_gate.hpp), readiness and writes ask it
-// whether persistence works, the webhook sender delivers only what it has made durable, metrics
-// read its counters.
+// LMDB (app/lmdb_backend.hpp) or PostgreSQL in cluster mode (app/cluster_backend.hpp). A session
+// waits on it when a write's reply must wait for a commit (server/durable_gate.hpp), readiness
+// and writes ask it whether persistence works, the webhook sender delivers only what it has made
+// durable, metrics read its counters.
 //
 // Thread-safety: every member may be called from any thread; when_durable's callback runs on the
 // persister's thread and must only hand off.

@@ -38,7 +38,9 @@ std::size_t persister::transaction_end(const std::vector<pending_write>& writes,
 int persister::write_pending(const std::vector<pending_write>& writes, std::size_t begin, std::size_t end,
                              std::optional<std::uint64_t> covers) {
     lmdb_transaction txn;
-    const auto sync = end == writes.size() ? lmdb_environment::write_sync::full : lmdb_environment::write_sync::data_only;
+    // Only the last transaction makes the batch durable (lmdb_environment::write_sync).
+    using sync_kind = lmdb_environment::write_sync;
+    const auto sync = end == writes.size() ? sync_kind::full : sync_kind::data_only;
     if (const int rc = environment_.begin_write(txn, sync); rc != MDB_SUCCESS) return rc;
     if (const int rc = put_in_order(txn.get(), writes, begin, end); rc != MDB_SUCCESS) return rc;
     // The last transaction of a checkpoint marks every frame it holds as held by LMDB.
