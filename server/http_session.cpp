@@ -161,7 +161,7 @@ struct connection {
             // completed through the scheduler's queue, which gave the client time to send it. So
             // one non-blocking read first, and the asynchronous read (epoll) only when it finds
             // nothing. Not the other way round for the write: sending at once and reading straight
-            // after would mostly find nothing, a wasted recv per request (bench/README.md, "Figures
+            // after would mostly find nothing, a wasted recv per request (bench/RESULTS.md, "Figures
             // behind design choices").
             boost::system::error_code ec;
             const std::size_t bytes = socket.read_some(buffer.prepare(first_read_bytes), ec);

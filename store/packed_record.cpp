@@ -7,7 +7,7 @@
 namespace progressd::store {
 namespace {
 
-// What the memory budget rests on (bench/README.md, "Figures behind design choices"); a field added to
+// What the memory budget rests on (bench/RESULTS.md, "Figures behind design choices"); a field added to
 // packed_record should find room in the extras first.
 static_assert(sizeof(packed_record) <= 104, "packed_record grew: see store/packed_record.hpp");
 

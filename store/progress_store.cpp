@@ -28,7 +28,7 @@ apply_result progress_store::apply_ping(std::string_view user_id, const ping& ob
 
     // The merge rules work on a progress_record: unpack into the shard's scratch record (moving
     // the rare strings, not copying), merge, pack back; no allocation. What this layout costs a
-    // ping, in instructions, is in bench/README.md ("Figures behind design choices").
+    // ping, in instructions, is in bench/RESULTS.md ("Figures behind design choices").
     progress_record& record = s.scratch;
     take_into(stored, s.strings, record);
     apply_result result;
