@@ -12,6 +12,7 @@ database::database(store::lmdb_environment& environment, const database_options&
                                               lmdb_backend_options{.data_dir = options.data_dir,
                                                                    .durability = options.durability,
                                                                    .flush_interval = options.flush_interval,
+                                                                   .checkpoint_interval = options.checkpoint_interval,
                                                                    .lmdb_max_map_size = options.lmdb_max_map_size},
                                               log)),
       completion_by_type_(stores_.records.rules().has_type_overrides()) {}

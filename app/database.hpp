@@ -38,6 +38,7 @@ struct database_options {
     store::merge_rules rules{};
     store::durability_mode durability = store::durability_mode::snapshot;
     std::chrono::milliseconds flush_interval{1000};
+    std::chrono::milliseconds checkpoint_interval{30000};  // the embedded store's (store/persist/persister.hpp)
     std::size_t lmdb_max_map_size = 0;  // 0: grow without limit
     store::retry_policy webhook_retry{};
 };

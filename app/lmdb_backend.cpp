@@ -7,14 +7,17 @@ lmdb_backend::lmdb_backend(stores& data, store::lmdb_environment& environment, c
     : data_(data),
       log_(log),
       environment_(environment),
-      // In either mode: a sync-mode run that crashed may have left acknowledged writes only there.
       replayed_(store::replay_write_ahead_log(store::write_ahead_log_paths(options.data_dir), environment_)),
-      persister_(data.records, environment_, {options.durability, options.flush_interval, options.lmdb_max_map_size},
+      persister_(data.records, environment_,
+                 {.mode = options.durability,
+                  .flush_interval = options.flush_interval,
+                  .max_map_size = options.lmdb_max_map_size,
+                  .checkpoint_interval = options.checkpoint_interval},
                  log) {
-    if (options.durability == store::durability_mode::sync) {
-        write_ahead_.emplace(store::write_ahead_log_paths(options.data_dir), environment_, replayed_.last_sequence);
-        persister_.use_write_ahead_log(*write_ahead_);
-    }
+    // Both modes: a batch is a frame appended to the log, LMDB gets it in the next checkpoint
+    // (store/persist/persister.hpp).
+    write_ahead_.emplace(store::write_ahead_log_paths(options.data_dir), environment_, replayed_.last_sequence);
+    persister_.use_write_ahead_log(*write_ahead_);
     persister_.attach(data.catalog, environment_.catalog());
     persister_.attach(data.enrolments, environment_.enrolments());
     persister_.attach(data.assessments, environment_.assessments());
@@ -39,7 +42,9 @@ write_behind_stats lmdb_backend::stats() const {
             .failures = s.failures,
             .written = s.records_written,
             .log_frames = s.log_frames,
+            .checkpoints = s.checkpoints,
             .last_flush_duration_us = s.last_flush_duration_us,
+            .last_checkpoint_duration_us = s.last_checkpoint_duration_us,
             .flush_durations = s.flush_durations,
             .last_success_ms = s.last_success_ms,
             .map_size = s.map_size,

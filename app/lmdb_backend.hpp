@@ -20,6 +20,7 @@ struct lmdb_backend_options {
     std::string data_dir;  // where the write-ahead log lives, beside LMDB's files
     store::durability_mode durability = store::durability_mode::snapshot;
     std::chrono::milliseconds flush_interval{1000};
+    std::chrono::milliseconds checkpoint_interval{30000};
     std::size_t lmdb_max_map_size = 0;  // 0: grow without limit
 };
 

@@ -18,12 +18,14 @@ namespace progressd::app {
 
 // The counters of either persister; a field one of them does not have stays 0.
 struct write_behind_stats {
-    std::uint64_t flushes = 0;   // committed batches
+    std::uint64_t flushes = 0;   // batches made durable
     std::uint64_t failures = 0;  // batches that failed
     std::uint64_t written = 0;   // records and other changes committed
-    std::uint64_t log_frames = 0;  // LMDB: sync batches made durable by the write-ahead log
+    std::uint64_t log_frames = 0;  // LMDB: batches made durable by the write-ahead log
+    std::uint64_t checkpoints = 0;  // LMDB: checkpoints of the log committed
     std::uint64_t last_flush_duration_us = 0;
-    duration_histogram flush_durations{};  // committed batches
+    std::uint64_t last_checkpoint_duration_us = 0;  // LMDB
+    duration_histogram flush_durations{};  // batches made durable
     std::int64_t last_success_ms = 0;  // wall clock; 0: none yet
     std::size_t map_size = 0;          // LMDB
     std::size_t used_bytes = 0;        // LMDB

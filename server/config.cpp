@@ -34,6 +34,7 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     std::string durability = "snapshot";
     std::string level = "info";
     long flush_ms = 1000;
+    long checkpoint_ms = 30000;
     long drain_s = 5;
     long drain_max_s = 30;
     long load_hold_s = 5;
@@ -55,6 +56,10 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     flag("--durability", durability, "snapshot | sync (see docs/durability.md)", "PROGRESSD_DURABILITY")
         ->check(CLI::IsMember({"snapshot", "sync"}));
     flag("--flush-interval-ms", flush_ms, "persister batch interval", "PROGRESSD_FLUSH_INTERVAL_MS")
+        ->check(CLI::Range(1l, 3600000l));
+    flag("--checkpoint-interval-ms", checkpoint_ms,
+         "how often LMDB gets the write-ahead log's batches (sooner once the log holds 32 MiB)",
+         "PROGRESSD_CHECKPOINT_INTERVAL_MS")
         ->check(CLI::Range(1l, 3600000l));
     flag("--persister-nice", config.persister_nice,
          "nice value of the persister thread in snapshot mode: below the I/O threads, so a flush does not "
@@ -194,6 +199,7 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     config.durability = *store::parse_durability_mode(durability);
     config.log = *parse_log_level(level);
     config.flush_interval = std::chrono::milliseconds(flush_ms);
+    config.checkpoint_interval = std::chrono::milliseconds(checkpoint_ms);
     config.drain = std::chrono::seconds(drain_s);
     config.drain_max = std::chrono::seconds(std::max(drain_s, drain_max_s));  // never shorter than the minimum
     config.load_hold = std::chrono::seconds(load_hold_s);

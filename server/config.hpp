@@ -22,6 +22,7 @@ struct server_config {
     std::string data_dir = "./data";
     store::durability_mode durability = store::durability_mode::snapshot;
     std::chrono::milliseconds flush_interval{1000};
+    std::chrono::milliseconds checkpoint_interval{30000};  // embedded store: LMDB checkpoints of the log
     int persister_nice = 10;  // the persister's nice value (server/thread_priority.hpp); 0 = as the I/O threads
     double completion_threshold = 95;
     // --completion-rule: the default policy and the per type / mimetype overrides (docs/data-model.md, rule 4).

@@ -91,6 +91,7 @@ int serve(const server_config& config, const logger& log) {
         .rules = {config.completion_threshold, config.default_completion_policy, config.completion_overrides},
         .durability = config.durability,
         .flush_interval = config.flush_interval,
+        .checkpoint_interval = config.checkpoint_interval,
         .lmdb_max_map_size = config.lmdb_max_map_size,
         .webhook_retry = config.webhook_retry};
     // A cluster node keeps nothing in the data dir: LMDB is opened only for the embedded store.

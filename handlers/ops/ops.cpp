@@ -187,7 +187,8 @@ void render_cluster_paths(exposition& out, const services& context) {
     }
 }
 
-// Committed flushes by duration (LMDB transactions, or PostgreSQL batches in cluster mode), and
+// Flushes (batches made durable: write-ahead log frames or LMDB commits, or PostgreSQL batches in
+// cluster mode) by duration, and
 // the last one's alone, as a gauge, for a quick look.
 void render_flush_durations(exposition& out, const app::write_behind_stats& persistence) {
     static constexpr auto bounds = [] {
@@ -196,7 +197,7 @@ void render_flush_durations(exposition& out, const app::write_behind_stats& pers
         return seconds;
     }();
     const auto& flushes = persistence.flush_durations;
-    out.family("flush_duration_seconds", "histogram", "Duration of committed flushes, seconds.");
+    out.family("flush_duration_seconds", "histogram", "Duration of flushes (batches made durable), seconds.");
     out.histogram("flush_duration_seconds", {}, flushes.counts, bounds, static_cast<double>(flushes.sum_us) / 1e6);
     out.family("last_flush_duration_seconds", "gauge", "Duration of the last committed flush, seconds.");
     out.sample("last_flush_duration_seconds", {}, static_cast<double>(persistence.last_flush_duration_us) / 1e6);
@@ -245,11 +246,12 @@ handler_result metrics(services& context, const router& routes, std::optional<do
     out.sample("enrolments", {}, static_cast<double>(context.data.enrolments().size()));
 
     const auto persistence = context.data.persister().stats();
-    out.family("flushes_total", "counter", "Committed flush transactions (LMDB, or PostgreSQL in cluster mode).");
+    out.family("flushes_total", "counter",
+               "Flushes: batches made durable (write-ahead log frames or LMDB commits, or PostgreSQL in cluster mode).");
     out.sample("flushes_total", {}, static_cast<double>(persistence.flushes));
     out.family("flush_failures_total", "counter", "Flush attempts that failed.");
     out.sample("flush_failures_total", {}, static_cast<double>(persistence.failures));
-    out.family("write_ahead_log_frames_total", "counter", "Sync batches made durable by the write-ahead log.");
+    out.family("write_ahead_log_frames_total", "counter", "Batches made durable by the write-ahead log.");
     out.sample("write_ahead_log_frames_total", {}, static_cast<double>(persistence.log_frames));
     render_flush_durations(out, persistence);
     out.family("last_flush_age_seconds", "gauge", "Seconds since the last successful flush (-1: none yet).");
@@ -257,6 +259,10 @@ handler_result metrics(services& context, const router& routes, std::optional<do
                persistence.last_success_ms == 0 ? -1.0
                                                 : static_cast<double>(wall_clock_ms() - persistence.last_success_ms) / 1e3);
     if (context.data.cluster() == nullptr) {
+        out.family("checkpoints_total", "counter", "Checkpoints: the write-ahead log's batches committed to LMDB.");
+        out.sample("checkpoints_total", {}, static_cast<double>(persistence.checkpoints));
+        out.family("last_checkpoint_duration_seconds", "gauge", "Duration of the last checkpoint, seconds.");
+        out.sample("last_checkpoint_duration_seconds", {}, static_cast<double>(persistence.last_checkpoint_duration_us) / 1e6);
         out.family("lmdb_map_size_bytes", "gauge", "LMDB map size.");
         out.sample("lmdb_map_size_bytes", {}, static_cast<double>(persistence.map_size));
         out.family("lmdb_used_bytes", "gauge", "LMDB pages in use, bytes.");

@@ -22,11 +22,10 @@ constexpr int attempts_on_stop = 3;
 // A batch of more changes than this leaves scratch memory worth giving back (pending_ alone is
 // ~48 bytes a change); smaller ones, the steady state, keep it for the next batch.
 constexpr std::size_t large_batch = 65536;
-// A sync batch of more changes than this is a checkpoint rather than a write-ahead log frame.
-constexpr std::size_t max_frame_changes = 32768;
-
-// With the log, a checkpoint due while the previous one is still being written is tried again after this.
-constexpr std::chrono::milliseconds checkpoint_retry{5};
+// A batch of more changes than this (a bulk import) goes to LMDB at once rather than into a
+// frame: the frame would be built in memory whole (~85 bytes a change), and sorted into LMDB it
+// fills pages as well as a checkpoint would.
+constexpr std::size_t max_frame_changes = 262144;
 
 }  // namespace
 
@@ -99,7 +98,7 @@ bool persister::waiters_start_batches() const {
 }
 
 bool persister::falling_behind() const {
-    if (options_.mode == durability_mode::sync || wal_ != nullptr) return false;
+    if (options_.mode == durability_mode::sync) return false;
     const steady::time_point through{steady::duration{durable_through_.load(std::memory_order_acquire)}};
     return steady::now() - through > 2 * options_.flush_interval;
 }
@@ -112,13 +111,14 @@ persister_stats persister::stats() const {
 }
 
 void persister::run() {
-    auto next_flush = steady::now() + options_.flush_interval;
+    auto next_batch = steady::now() + options_.flush_interval;
+    auto next_checkpoint = steady::now() + options_.checkpoint_interval;
     std::unique_lock lock(mutex_);
     while (!stopping_) {
         // While retrying a failed batch, only the backoff (or stop) ends the wait: hammering a
         // full disk on every request would not help it recover.
         const bool retrying = backoff_.count() > 0;
-        const auto deadline = retrying ? steady::now() + backoff_ : next_flush;
+        const auto deadline = retrying ? steady::now() + backoff_ : next_batch;
         wake_.wait_until(lock, deadline, [&] {
             return stopping_ || (!retrying && (flush_requested_ || (!waiters_.empty() && waiters_start_batches())));
         });
@@ -126,18 +126,21 @@ void persister::run() {
         const bool requested = std::exchange(flush_requested_, false);
         lock.unlock();
         // Intervals count from the start of a batch, so a write waits at most one interval for
-        // its batch to begin, however long the previous commit took. With a log, only
-        // checkpoints count: the batches between them are frames. request_flush asks for one.
-        const bool checkpoint = wal_ == nullptr || requested || steady::now() >= next_flush;
-        if (checkpoint) next_flush = steady::now() + options_.flush_interval;
-        // The previous checkpoint still running: this one is tried again shortly.
-        if (!flush(checkpoint ? batch_kind::checkpoint : batch_kind::frame)) next_flush = steady::now() + checkpoint_retry;
+        // its batch to begin, however long the previous one took. With a log, a checkpoint is
+        // due on its own interval or size (request_flush asks for one at once); one due while
+        // the previous still runs is tried again with the next batch, frames going on meanwhile.
+        const auto now = steady::now();
+        next_batch = now + options_.flush_interval;
+        const bool checkpoint = wal_ == nullptr || requested || now >= next_checkpoint ||
+                                wal_->bytes() >= options_.checkpoint_log_bytes;
+        if (flush(checkpoint ? batch_kind::checkpoint : batch_kind::frame) && checkpoint) {
+            next_checkpoint = now + options_.checkpoint_interval;
+        }
         lock.lock();
     }
     lock.unlock();
 
     // Shutdown: everything acknowledged so far must reach the disk.
-    settle_checkpoint();
     for (int attempt = 0; attempt < attempts_on_stop; ++attempt) {
         flush(batch_kind::final_checkpoint);
         if (pending_.empty()) break;
@@ -157,40 +160,44 @@ bool persister::flush(batch_kind kind) {
     const std::size_t collected_from = pending_.size();
     collect(generation);
     pending_began_ = began;
-    // A checkpoint logs its own batch first, like any other, so that everything it writes is in
-    // the log and its waiters need not wait for LMDB.
-    const bool logged = log_collected(collected_from);
-    if (logged || pending_.empty()) batch_durable(generation, began);
-    if (logged && kind == batch_kind::frame) return true;
-    if (logged && kind == batch_kind::checkpoint) {
+    if (kind != batch_kind::final_checkpoint && log_batch(collected_from)) {
+        batch_durable(generation, began);
+        if (kind == batch_kind::frame) return false;
         switch (start_checkpoint()) {
             case checkpoint_start::handed_over: return true;
             case checkpoint_start::busy: return false;
             case checkpoint_start::failed: break;  // taken back below, and committed here
         }
+    } else if (pending_.empty()) {
+        batch_durable(generation, began);
     }
-    settle_checkpoint();
+    // To LMDB on this thread: without a log; on stop; after a failed frame, commit or checkpoint
+    // (until a commit succeeds, so the log only ever extends a state LMDB can restore); when the
+    // log is full or the batch too large for a frame.
+    const std::size_t taken_back = settle_checkpoint();
+    if (!take_back_log(taken_back)) return false;
     if (!pending_.empty()) commit_pending();
-    return true;
+    return pending_.empty();
 }
 
-bool persister::log_collected(std::size_t from) {
-    // Only onto a log that, with LMDB, restores everything in pending_ (see persister.hpp).
-    if (wal_ == nullptr || backoff_.count() > 0 || logged_ != from) return false;
-    // Large batches go to LMDB at once: frames stay small, and so does the log.
-    if (pending_.size() - from > max_frame_changes || wal_->bytes() >= options_.max_log_bytes) return false;
-    if (pending_.size() == from) return true;
-    for (std::size_t i = from; i < pending_.size(); ++i) wal_->add(pending_[i].database, pending_[i].key, pending_[i].value);
-    if (const int error = wal_->write_frame(); error != 0) {
-        // Once per outage: every batch falls back to a checkpoint meanwhile, and tries the log again after it.
-        if (!log_failing_) log_.error("write_ahead_log_failed", {{"error", std::string_view(std::strerror(error))}});
-        log_failing_ = true;
-        return false;
+bool persister::log_batch(std::size_t from) {
+    if (wal_ == nullptr || backoff_.count() > 0 || from != 0) return false;
+    if (pending_.size() > max_frame_changes || wal_->bytes() >= 2 * options_.checkpoint_log_bytes) return false;
+    if (!pending_.empty()) {
+        const auto started = steady::now();
+        for (const pending_write& write : pending_) wal_->add(write.database, write.key, write.value);
+        if (const int error = wal_->write_frame(); error != 0) {
+            // Once per outage: every batch goes to LMDB meanwhile, and tries the log again after it.
+            if (!log_failing_) log_.error("write_ahead_log_failed", {{"error", std::string_view(std::strerror(error))}});
+            log_failing_ = true;
+            return false;
+        }
+        if (std::exchange(log_failing_, false)) log_.info("write_ahead_log_recovered", {});
+        record_frame(std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started));
     }
-    if (std::exchange(log_failing_, false)) log_.info("write_ahead_log_recovered", {});
-    logged_ = pending_.size();
-    std::lock_guard lock(mutex_);
-    ++stats_.log_frames;
+    // In the log now: LMDB gets these changes from there, in the next checkpoint.
+    release_scratch(pending_, arena_);
+    next_order_ = 0;
     return true;
 }
 
@@ -248,9 +255,8 @@ void persister::commit_pending() {
     if (rc != MDB_SUCCESS) {
         // What committed stays committed; only the rest is retried, newer changes behind it.
         pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(committed));
-        logged_ = 0;  // sorted and cut: no longer a prefix the log holds
         record_failure(rc, committed, pending_.size());
-        backoff_ = std::min(max_backoff, backoff_.count() == 0 ? first_backoff : backoff_ * 2);
+        back_off();
         // The generation is not whole on disk while any of it is left, so its waiters fail.
         finish_waiters(pending_generation_, false);
         return;
@@ -258,13 +264,15 @@ void persister::commit_pending() {
 
     record_commit(pending_.size(), std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started));
     release_scratch(pending_, arena_);
-    taken_back_.release();
+    taken_back_.clear();
+    active_log_taken_back_ = false;
     next_order_ = 0;
-    logged_ = 0;
     if (wal_) wal_->rewind();
     backoff_ = std::chrono::milliseconds{0};
     batch_durable(pending_generation_, pending_began_);
 }
+
+void persister::back_off() { backoff_ = std::min(max_backoff, backoff_.count() == 0 ? first_backoff : backoff_ * 2); }
 
 void persister::sort_by_key(std::vector<pending_write>& writes) {
     std::sort(writes.begin(), writes.end(), [](const pending_write& a, const pending_write& b) {
@@ -277,11 +285,33 @@ void persister::sort_by_key(std::vector<pending_write>& writes) {
 void persister::record_commit(std::size_t written, std::chrono::microseconds took) {
     {
         std::lock_guard lock(mutex_);
-        ++stats_.flushes;
+        record_success(took);
         stats_.records_written += written;
-        stats_.last_flush_duration_us = static_cast<std::uint64_t>(took.count());
-        stats_.flush_durations.observe(took);
-        stats_.last_success_ms = wall_clock_ms();
+        stats_.map_size = environment_.map_size();
+        stats_.used_bytes = environment_.used_bytes();
+    }
+    if (!healthy_.exchange(true, std::memory_order_acq_rel)) log_.info("flush_recovered", {});
+}
+
+void persister::record_frame(std::chrono::microseconds took) {
+    std::lock_guard lock(mutex_);
+    record_success(took);
+    ++stats_.log_frames;
+}
+
+void persister::record_success(std::chrono::microseconds took) {
+    ++stats_.flushes;
+    stats_.last_flush_duration_us = static_cast<std::uint64_t>(took.count());
+    stats_.flush_durations.observe(took);
+    stats_.last_success_ms = wall_clock_ms();
+}
+
+void persister::record_checkpoint(std::size_t written, std::chrono::microseconds took) {
+    {
+        std::lock_guard lock(mutex_);
+        ++stats_.checkpoints;
+        stats_.last_checkpoint_duration_us = static_cast<std::uint64_t>(took.count());
+        stats_.records_written += written;
         stats_.map_size = environment_.map_size();
         stats_.used_bytes = environment_.used_bytes();
     }

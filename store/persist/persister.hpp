@@ -1,11 +1,13 @@
 #pragma once
-// The persister: the one thread that writes LMDB.
+// The persister: the one thread that writes LMDB and the write-ahead log.
 //
 // It collects the store's dirty records shard by shard (a shard lock is held only while its dirty
-// list is copied out and encoded) and writes them in one transaction per batch (a large batch of
-// records only in several, see below). In snapshot mode a batch starts every flush interval; in
-// sync mode it also starts as soon as a request waits (when_durable), and every request arriving
-// during a commit shares the next one: group commit.
+// list is copied out and encoded) into a batch. In snapshot mode a batch starts every flush
+// interval; in sync mode it also starts as soon as a request waits (when_durable), and every
+// request arriving during a commit shares the next one: group commit. With a write-ahead log (the
+// embedded store always has one), a batch is appended to the log as one frame and fdatasync'd,
+// which makes it durable, and LMDB gets it later, in a checkpoint (below). Without one, and
+// whenever the log cannot take a batch, the batch is committed to LMDB on this thread.
 //
 // A large batch made only of records (a second of new records, a bulk import, the flush on stop)
 // is written as several transactions of about writes_per_transaction changes each, in collection
@@ -32,25 +34,32 @@
 // waiters are failed all the same, as their generation is not whole on disk. MDB_MAP_FULL grows
 // the map (doubling, up to max_map_size when set) and retries the failed transaction at once.
 //
-// Sync mode with a write-ahead log (store/persist/write_ahead_log.hpp): a batch started because requests
-// wait is appended to the log as one frame and fdatasync'd, which releases its waiters; the
-// changes stay in pending_ and reach LMDB in a checkpoint every flush interval (or sooner when
-// the log passes max_log_bytes, a batch has over 32 768 changes, or the server stops), written by
-// a thread of their own. Until a checkpoint succeeds after a failed frame or a failed commit,
-// every batch is a checkpoint on the persister thread: the log only ever extends a state LMDB can
-// restore.
+// Checkpoints (store/persist/write_ahead_log.hpp): every checkpoint_interval, or once the log holds
+// checkpoint_log_bytes, or when asked (request_flush: a snapshot, the server stopping), the
+// persister sets the log's active file aside (its frames are everything logged since the previous
+// checkpoint), turns the log to its other file and goes on logging, while a thread of its own maps
+// the file set aside, reads its changes back, sorts them by key and writes them to LMDB; the last
+// transaction records the newest frame it covers. Why the log for every batch, and not LMDB: a new
+// record in a large store dirties a leaf page of its own, and an LMDB commit writes each dirty
+// page whole and syncs twice, so a second of new records wrote a page per record; a frame is the
+// records' bytes, appended, with one sync. A checkpoint of thirty seconds writes each leaf page
+// once however many of its records changed, in key order (docs/durability.md, "The write-ahead
+// log"). Read back from the file rather than kept in memory between checkpoints: thirty seconds
+// of new records would hold ~130 bytes each in the heap.
 //
-// Why a thread: a checkpoint of a second of pings takes 50-250 ms, and sync writes used to wait
-// that long once a second for the persister to log them (p99.9 ~50-80 ms, wrk's p99 100-200 ms:
-// docs/durability.md). Now a checkpoint first logs its own batch like any other, then hands every
-// change since the previous checkpoint, all in the log's active file, to the checkpoint thread
-// and turns the log to its other file (store/persist/write_ahead_log.hpp), and the persister goes on
-// logging while LMDB is written. Its transactions are cut as above (every checkpoint_writes_per_transaction changes) whatever sources it changes:
-// every change in it is in the log, so a crash between two of them replays to the whole of it
-// (the marker is in the last). A checkpoint due while the previous one still runs is tried again
-// every few milliseconds, frames going on meanwhile; after a failed one the persister takes its changes back and commits them
-// itself, with the backoff above. On stop, the persister waits for the checkpoint thread and
-// writes the rest itself.
+// Why a thread: a checkpoint takes 50 ms to seconds, and writes waiting on the persister would
+// wait that long. Its transactions are cut every checkpoint_writes_per_transaction changes
+// whatever sources they change: every change is in the log, so a crash between two of them
+// replays to the whole (the marker is in the last). A checkpoint due while the previous one still
+// runs is tried again with the next batch, frames going on meanwhile; past twice
+// checkpoint_log_bytes the log takes no more frames, and the persister waits for the running
+// checkpoint and commits itself.
+//
+// When the persister commits to LMDB itself while the log holds frames (the log failed to take a
+// frame, a batch too large for one, a failed checkpoint, the stop), it first takes back every
+// change LMDB lacks: a failed checkpoint's, then the active file's frames read back, then those
+// never logged, in that order, so that its commit covers every frame. Until that commit succeeds
+// no frame is written: the log only ever extends a state LMDB can restore.
 //
 // When it falls behind (snapshot mode): a write is acknowledged before it is on disk, on the
 // promise that its batch begins within an interval. On a saturated core the persister (nice 10,
@@ -73,6 +82,7 @@
 
 #include "common/duration_histogram.hpp"
 #include "common/log.hpp"
+#include "common/mapped_file.hpp"
 #include "store/byte_arena.hpp"
 #include "store/dirty_source.hpp"
 #include "store/persist/durability.hpp"
@@ -101,20 +111,26 @@ struct persister_options {
     // Changes per LMDB transaction when a records-only batch is split (see above); 0: never
     // split. A transaction may exceed it by the rest of one user's records.
     std::size_t writes_per_transaction = 4096;
-    // The same for a sync-mode checkpoint (a whole interval of logged changes, on its own thread):
-    // cut finer, each transaction's page copies and two syncs add up, so it keeps its own bound.
-    std::size_t checkpoint_writes_per_transaction = 32768;
-    // With a write-ahead log: a checkpoint is due once the log holds this much.
-    std::size_t max_log_bytes = std::size_t{64} << 20;
+    // The same for a checkpoint (the log's changes since the previous one, sorted by key, on its
+    // own thread): each transaction's dirty pages stay in LMDB's heap for good, as above, and in
+    // key order 16 384 changes of a 2 M-record store touch about a tenth of its leaf pages.
+    std::size_t checkpoint_writes_per_transaction = 16384;
+    // With a write-ahead log: a checkpoint is due this long after the previous one began, or once
+    // the log holds checkpoint_log_bytes. Past twice that, batches stop going to the log and are
+    // committed to LMDB by the persister itself (after the running checkpoint).
+    std::chrono::milliseconds checkpoint_interval{30000};
+    std::size_t checkpoint_log_bytes = std::size_t{32} << 20;
 };
 
 struct persister_stats {
-    std::uint64_t flushes = 0;  // committed batches
+    std::uint64_t flushes = 0;  // batches made durable: log frames and LMDB commits of this thread
     std::uint64_t failures = 0;
-    std::uint64_t records_written = 0;
-    std::uint64_t log_frames = 0;  // sync batches made durable by the write-ahead log
+    std::uint64_t records_written = 0;  // to LMDB
+    std::uint64_t log_frames = 0;  // the batches made durable by the write-ahead log
+    std::uint64_t checkpoints = 0;  // committed to LMDB by the checkpoint thread
     std::uint64_t last_flush_duration_us = 0;
-    duration_histogram flush_durations{};  // committed batches
+    std::uint64_t last_checkpoint_duration_us = 0;
+    duration_histogram flush_durations{};  // batches made durable
     std::int64_t last_success_ms = 0;  // wall clock; 0: none yet
     std::size_t map_size = 0;
     std::size_t used_bytes = 0;
@@ -134,7 +150,7 @@ public:
 
     // Before start(): the source's changes go to `database`.
     void attach(dirty_source& source, MDB_dbi database);
-    // Before start(), sync mode only: batches that requests wait for go to `log` (see above).
+    // Before start(): batches go to `log` as frames, and to LMDB in checkpoints (see above).
     void use_write_ahead_log(write_ahead_log& log) { wal_ = &log; }
     void start();
     // Writes everything still dirty, fails any remaining waiters, joins its threads. Returns false
@@ -166,10 +182,11 @@ private:
         durable_callback callback;
     };
 
-    // A checkpoint the checkpoint thread writes while the persister logs on (sync mode with a log).
+    // A checkpoint the checkpoint thread writes while the persister logs on: the frames of the
+    // log file set aside, read back into writes that view the mapping.
     struct checkpoint_batch {
+        mapped_file log;
         std::vector<pending_write> writes;
-        byte_arena arena;
         std::uint64_t covers = 0;  // the newest frame whose changes it holds
     };
     enum class checkpoint_state { idle, running, failed };
@@ -177,12 +194,21 @@ private:
     enum class batch_kind { frame, checkpoint, final_checkpoint };
 
     void run();
-    // False when a checkpoint was due but another one was still being written.
+    // True when LMDB has, or a checkpoint now being written will have, every change logged so far.
     bool flush(batch_kind kind);
     void collect(std::uint64_t generation);
     void add_pending(MDB_dbi database, std::string_view key, std::optional<std::string_view> value);
-    bool log_collected(std::size_t from);
+    // Appends pending_ (collected from a state LMDB and the log hold whole: nothing older is
+    // pending) to the log as one frame; on success it is durable and pending_ is emptied.
+    bool log_batch(std::size_t from);
     void commit_pending();
+    // Puts the changes of the frames in `log` into `writes` (their bytes stay in the mapping).
+    // False, with an error logged, when it does not hold every frame up to `covers`.
+    bool read_back(const mapped_file& log, std::uint64_t covers, std::vector<pending_write>& writes) const;
+    // Before the persister commits to LMDB itself with a log: the active file's frames go into
+    // pending_ at `at`, behind any failed checkpoint's changes and before those never logged, so
+    // that the commit covers every frame. False when they cannot be read (nothing is committed).
+    bool take_back_log(std::size_t at);
     // Writes writes[committed, end) in transactions of about `cut` changes (0: one), cut between
     // users; the last one marks frames up to `covers` as checkpointed, when set. Advances
     // `committed` past each committed transaction; returns the last LMDB status.
@@ -203,15 +229,22 @@ private:
     void finish_waiters(std::uint64_t generation, bool committed);
     // Everything up to `generation`, collected from `began` on, is on disk: its waiters are released.
     void batch_durable(std::uint64_t generation, std::chrono::steady_clock::time_point began);
+    // A batch made durable: `written` changes committed to LMDB (0: a log frame), or a checkpoint.
     void record_commit(std::size_t written, std::chrono::microseconds took);
+    void record_frame(std::chrono::microseconds took);
+    void record_checkpoint(std::size_t written, std::chrono::microseconds took);
+    void record_success(std::chrono::microseconds took);  // under mutex_
     void record_failure(int rc, std::size_t committed, std::size_t left);
+    // After a failed batch: the next try waits twice as long as the last (100 ms to 5 s).
+    void back_off();
     // The checkpoint thread: writes each batch handed over, one at a time.
     void run_checkpoints();
     // Hands pending_ (all in the log) to the checkpoint thread and turns the log to its other file.
     // Busy while the previous one runs; failed when it failed (settle_checkpoint takes it back).
     checkpoint_start start_checkpoint();
-    // Waits out a running checkpoint; takes a failed one's changes back to the front of pending_.
-    void settle_checkpoint();
+    // Waits out a running checkpoint; takes a failed one's changes back to the front of pending_
+    // and returns how many.
+    std::size_t settle_checkpoint();
 
     progress_store& store_;
     lmdb_environment& environment_;
@@ -242,9 +275,11 @@ private:
     std::chrono::steady_clock::time_point pending_began_{};  // when its collection began
     std::chrono::milliseconds backoff_{0};
     write_ahead_log* wal_ = nullptr;
-    std::size_t logged_ = 0;  // pending_[0, logged_) is in the write-ahead log
     bool log_failing_ = false;
-    byte_arena taken_back_;  // a failed checkpoint's bytes, viewed by pending_ until a commit succeeds
+    // Log files read back into pending_ (a failed checkpoint's, the active one's), until a commit
+    // succeeds.
+    std::vector<mapped_file> taken_back_;
+    bool active_log_taken_back_ = false;
 
     std::thread checkpoint_thread_;
     std::mutex checkpoint_mutex_;  // guards the three below

@@ -1,8 +1,11 @@
-// The persister's checkpoint thread (sync mode with a write-ahead log; store/persist/persister.hpp): the
-// hand-over of a checkpoint, the thread that writes it to LMDB, and taking a failed one back.
+// The persister's checkpoints with a write-ahead log (store/persist/persister.hpp): handing the
+// active file's frames to the checkpoint thread, the thread that reads them back and writes them
+// to LMDB, and taking frames back when the persister must commit them itself.
 #include "store/persist/persister.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <utility>
 
 namespace progressd::store {
@@ -12,35 +15,70 @@ persister::checkpoint_start persister::start_checkpoint() {
         std::lock_guard lock(checkpoint_mutex_);
         if (checkpoint_state_ == checkpoint_state::running) return checkpoint_start::busy;
         if (checkpoint_state_ == checkpoint_state::failed) return checkpoint_start::failed;
-        if (pending_.empty()) return checkpoint_start::handed_over;  // nothing since the last one
-        checkpoint_.writes.swap(pending_);  // both emptied after their last batch
-        std::swap(checkpoint_.arena, arena_);
+        if (wal_->bytes() == 0) return checkpoint_start::handed_over;  // nothing since the last one
+        mapped_file frames = wal_->map_active();
+        if (!frames.is_mapped()) {
+            log_.error("write_ahead_log_unreadable", {{"error", std::string_view(std::strerror(errno))}});
+            return checkpoint_start::busy;  // tried again with the next batch
+        }
+        checkpoint_.log = std::move(frames);
         checkpoint_.covers = wal_->last_sequence();
         checkpoint_state_ = checkpoint_state::running;
     }
     checkpoint_wake_.notify_one();
     // The other file's frames are all in LMDB: the previous checkpoint covered them.
     wal_->switch_files();
-    logged_ = 0;
-    next_order_ = 0;
     return checkpoint_start::handed_over;
 }
 
-void persister::settle_checkpoint() {
-    if (!checkpoint_thread_.joinable()) return;
+std::size_t persister::settle_checkpoint() {
+    if (!checkpoint_thread_.joinable()) return 0;
     std::unique_lock lock(checkpoint_mutex_);
     checkpoint_wake_.wait(lock, [this] { return checkpoint_state_ != checkpoint_state::running; });
-    if (checkpoint_state_ != checkpoint_state::failed) return;
-    // Older than everything logged since, so in front of it, in the same order as collected.
-    std::vector<pending_write> merged = std::move(checkpoint_.writes);
-    merged.insert(merged.end(), pending_.begin(), pending_.end());
-    pending_ = std::move(merged);
+    if (checkpoint_state_ != checkpoint_state::failed) return 0;
+    // Older than everything logged since, so in front of it.
+    const std::size_t taken = checkpoint_.writes.size();
+    pending_.insert(pending_.begin(), checkpoint_.writes.begin(), checkpoint_.writes.end());
     for (std::size_t i = 0; i < pending_.size(); ++i) pending_[i].order = static_cast<std::uint32_t>(i);
     next_order_ = static_cast<std::uint32_t>(pending_.size());
     checkpoint_.writes = {};
-    std::swap(taken_back_, checkpoint_.arena);
-    logged_ = 0;  // every batch commits on this thread until one succeeds
+    taken_back_.push_back(std::move(checkpoint_.log));
     checkpoint_state_ = checkpoint_state::idle;
+    return taken;
+}
+
+bool persister::take_back_log(std::size_t at) {
+    if (wal_ == nullptr || active_log_taken_back_ || wal_->bytes() == 0) return true;
+    mapped_file frames = wal_->map_active();
+    std::vector<pending_write> logged;
+    if (!frames.is_mapped() || !read_back(frames, wal_->last_sequence(), logged)) {
+        // Still in the log, and later changes stay pending behind them: retried with backoff.
+        record_failure(MDB_CORRUPTED, 0, pending_.size());
+        back_off();
+        return false;
+    }
+    pending_.insert(pending_.begin() + static_cast<std::ptrdiff_t>(at), logged.begin(), logged.end());
+    for (std::size_t i = 0; i < pending_.size(); ++i) pending_[i].order = static_cast<std::uint32_t>(i);
+    next_order_ = static_cast<std::uint32_t>(pending_.size());
+    taken_back_.push_back(std::move(frames));
+    active_log_taken_back_ = true;
+    return true;
+}
+
+bool persister::read_back(const mapped_file& log, std::uint64_t covers, std::vector<pending_write>& writes) const {
+    std::uint32_t order = 0;
+    const log_read_back read = wal_->read_back(log.bytes(), [&](MDB_dbi database, std::string_view key,
+                                                                std::optional<std::string_view> value) {
+        writes.push_back({database, order++, key, value});
+    });
+    // Every frame in the file was written whole and fdatasync'd: anything short of that is a bug
+    // or a failing disk, and a checkpoint of part of it would mark the rest as written.
+    if (read.end == log.bytes().size()) return true;
+    log_.error("write_ahead_log_read_back_short", {{"bytes", std::int64_t(log.bytes().size())},
+                                                  {"intact_bytes", std::int64_t(read.end)},
+                                                  {"last_frame", std::int64_t(read.last_sequence)},
+                                                  {"expected_last_frame", std::int64_t(covers)}});
+    return false;
 }
 
 void persister::run_checkpoints() {
@@ -51,14 +89,23 @@ void persister::run_checkpoints() {
         lock.unlock();
         // Only this thread touches checkpoint_ while it runs.
         const auto started = std::chrono::steady_clock::now();
-        sort_by_key(checkpoint_.writes);
+        int rc = MDB_SUCCESS;
         std::size_t committed = 0;
-        const int rc = write_transactions(checkpoint_.writes, options_.checkpoint_writes_per_transaction,
-                                          checkpoint_.covers, committed);
+        if (!read_back(checkpoint_.log, checkpoint_.covers, checkpoint_.writes)) {
+            rc = MDB_CORRUPTED;
+        } else {
+            // Sorted, the changes of a key come together and only the last is put, and each
+            // transaction writes neighbouring leaf pages, each once.
+            sort_by_key(checkpoint_.writes);
+            rc = write_transactions(checkpoint_.writes, options_.checkpoint_writes_per_transaction,
+                                    checkpoint_.covers, committed);
+        }
         if (rc == MDB_SUCCESS) {
-            record_commit(checkpoint_.writes.size(),
+            record_checkpoint(checkpoint_.writes.size(),
                           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
-            release_scratch(checkpoint_.writes, checkpoint_.arena);
+            byte_arena unused;
+            release_scratch(checkpoint_.writes, unused);
+            checkpoint_.log = mapped_file();
         } else {
             checkpoint_.writes.erase(checkpoint_.writes.begin(),
                                      checkpoint_.writes.begin() + static_cast<std::ptrdiff_t>(committed));

@@ -78,28 +78,51 @@ struct logged_change {
     std::optional<std::string_view> value;
 };
 
-// Parses a payload; nullopt when it does not decode (cannot happen to a frame whose checksum
-// held, short of a bug, so the frame is then treated as the log's end).
-std::optional<std::vector<logged_change>> parse_payload(std::string_view payload) {
-    std::vector<logged_change> changes;
+// Calls visit(change) for each change of a payload, in order; false when it does not decode
+// (cannot happen to a frame whose checksum held, short of a bug, so the frame is then treated as
+// the log's end).
+template <typename Visit>
+bool for_each_change(std::string_view payload, Visit&& visit) {
     std::size_t at = 0;
     while (at < payload.size()) {
-        if (payload.size() - at < change_header_size) return std::nullopt;
+        if (payload.size() - at < change_header_size) return false;
         const auto database = read_at<std::uint8_t>(payload, at);
         const auto has_value = read_at<std::uint8_t>(payload, at + 1);
         const auto key_size = read_at<std::uint32_t>(payload, at + 2);
         const auto value_size = read_at<std::uint32_t>(payload, at + 6);
         at += change_header_size;
-        if (database >= 6 || has_value > 1 || payload.size() - at < std::uint64_t{key_size} + value_size) {
-            return std::nullopt;
-        }
-        logged_change& change = changes.emplace_back();
-        change.database = database;
-        change.key = payload.substr(at, key_size);
+        if (database >= 6 || has_value > 1 || payload.size() - at < std::uint64_t{key_size} + value_size) return false;
+        logged_change change{database, payload.substr(at, key_size), std::nullopt};
         if (has_value) change.value = payload.substr(at + key_size, value_size);
+        visit(change);
         at += std::size_t{key_size} + value_size;
     }
+    return true;
+}
+
+std::optional<std::vector<logged_change>> parse_payload(std::string_view payload) {
+    std::vector<logged_change> changes;
+    if (!for_each_change(payload, [&](const logged_change& change) { changes.push_back(change); })) return std::nullopt;
     return changes;
+}
+
+// Calls frame(sequence, payload) for each frame at the start of `content` that is intact and
+// numbered one after the previous, until one is not or frame() returns false.
+template <typename Frame>
+void scan_frames(std::string_view content, Frame&& frame) {
+    std::optional<std::uint64_t> previous;
+    for (std::size_t at = 0; content.size() - at >= header_size;) {
+        const std::string_view rest = content.substr(at);
+        const auto payload_size = read_at<std::uint32_t>(rest, 4);
+        const auto sequence = read_at<std::uint64_t>(rest, 8);
+        if (read_at<std::uint32_t>(rest, 0) != frame_magic || rest.size() - header_size < payload_size) return;
+        if (previous && sequence != *previous + 1) return;
+        const std::string_view payload = rest.substr(header_size, payload_size);
+        if (read_at<std::uint32_t>(rest, 16) != checksum(sequence, payload)) return;
+        if (!frame(sequence, payload)) return;
+        previous = sequence;
+        at += header_size + payload_size;
+    }
 }
 
 std::uint64_t read_checkpoint(const lmdb_environment& environment) {
@@ -159,19 +182,11 @@ struct logged_frame {
 // The frames at the start of `content` that are intact and numbered one after another.
 std::vector<logged_frame> read_frames(std::string_view content) {
     std::vector<logged_frame> frames;
-    for (std::size_t at = 0; content.size() - at >= header_size;) {
-        const std::string_view rest = content.substr(at);
-        const auto payload_size = read_at<std::uint32_t>(rest, 4);
-        const auto sequence = read_at<std::uint64_t>(rest, 8);
-        if (read_at<std::uint32_t>(rest, 0) != frame_magic || rest.size() - header_size < payload_size) break;
-        if (!frames.empty() && sequence != frames.back().sequence + 1) break;
-        const std::string_view payload = rest.substr(header_size, payload_size);
-        if (read_at<std::uint32_t>(rest, 16) != checksum(sequence, payload)) break;
+    scan_frames(content, [&](std::uint64_t sequence, std::string_view payload) {
         auto changes = parse_payload(payload);
-        if (!changes) break;
-        frames.push_back({sequence, std::move(*changes)});
-        at += header_size + payload_size;
-    }
+        if (changes) frames.push_back({sequence, std::move(*changes)});
+        return changes.has_value();
+    });
     return frames;
 }
 
@@ -326,6 +341,28 @@ void write_ahead_log::extend_to(file& target, std::uint64_t end) {
         if (n <= 0) return;
         target.allocated += static_cast<std::uint64_t>(n);
     }
+}
+
+mapped_file write_ahead_log::map_active() const {
+    const file& active = files_[active_];
+    return mapped_file(active.fd.get(), static_cast<std::size_t>(active.offset));
+}
+
+log_read_back write_ahead_log::read_back(std::string_view frames, const change_visitor& visit) const {
+    log_read_back read;
+    scan_frames(frames, [&](std::uint64_t sequence, std::string_view payload) {
+        const bool whole = for_each_change(payload, [&](const logged_change& change) {
+            visit(databases_[change.database], change.key, change.value);
+            ++read.changes;
+        });
+        if (whole) {
+            if (read.first_sequence == 0) read.first_sequence = sequence;
+            read.last_sequence = sequence;
+            read.end = static_cast<std::size_t>(payload.data() + payload.size() - frames.data());
+        }
+        return whole;
+    });
+    return read;
 }
 
 int write_ahead_log::put_checkpoint(MDB_txn* txn, std::uint64_t sequence) const {

@@ -31,10 +31,12 @@
 // value}; host byte order, like the LMDB file beside it.
 
 #include "common/file_descriptor.hpp"
+#include "common/mapped_file.hpp"
 #include "store/persist/lmdb.hpp"
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,8 +63,18 @@ log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_
 // as torn, so as the log's end). Throws with what failed when a file exists but cannot be read.
 log_replay peek_write_ahead_log(const std::array<std::string, 2>& paths, std::uint64_t checkpoint);
 
+// What read_back found in a file's frames.
+struct log_read_back {
+    std::size_t changes = 0;
+    std::uint64_t first_sequence = 0;  // 0: no frame
+    std::uint64_t last_sequence = 0;
+    std::size_t end = 0;  // bytes of intact frames from the start
+};
+
 class write_ahead_log {
 public:
+    using change_visitor = std::function<void(MDB_dbi database, std::string_view key, std::optional<std::string_view> value)>;
+
     // Opens (creating) both files for appending, after replay: frames continue from last_sequence,
     // into the first file.
     write_ahead_log(const std::array<std::string, 2>& paths, const lmdb_environment& environment,
@@ -95,6 +107,13 @@ public:
     }
     // Bytes in the active file.
     std::uint64_t bytes() const { return files_[active_].offset; }
+    // The active file's frames so far, mapped read-only: what a checkpoint writes to LMDB once
+    // switch_files() has set them aside, or what the persister commits itself.
+    mapped_file map_active() const;
+    // Calls `visit` for each change of the intact frames numbered one after another at the start of
+    // `frames` (a file's bytes), in log order. Reads nothing of the log's state that changes after
+    // construction: the checkpoint thread calls it while frames are being written.
+    log_read_back read_back(std::string_view frames, const change_visitor& visit) const;
 
 private:
     struct file {

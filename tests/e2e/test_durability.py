@@ -145,20 +145,30 @@ class CrashTest(DurabilityCase):
         self.assertEqual(last["time_spent_seconds"], 50)
 
     def test_sync_mode_restores_from_its_write_ahead_log_alone(self):
-        # A flush interval of a minute: no checkpoint reaches LMDB before the kill, so every
+        self.check_restored_from_the_log_alone("sync")
+
+    def test_snapshot_mode_restores_from_its_write_ahead_log_alone(self):
+        self.check_restored_from_the_log_alone("snapshot")
+
+    def check_restored_from_the_log_alone(self, durability):
+        # A checkpoint interval of a minute: nothing reaches LMDB before the kill, so every
         # acknowledged write must come back from the log (docs/durability.md).
-        server = self.start(durability="sync", extra_args=("--flush-interval-ms", "60000"))
+        server = self.start(durability=durability, extra_args=("--flush-interval-ms", "100",
+                                                               "--checkpoint-interval-ms", "60000"))
         writes = []
         for i in range(400):
             user = f"wal-u{i % 7}"
             content = f"wal-c{i}"
             writes.append((user, content, ping_body(user, content, i)))
         acked = self.write_all(server, writes, threads=4)
+        if durability == "snapshot":
+            time.sleep(0.5)  # > 3 × the flush interval: every write is in a frame
         metrics = server.metrics_text()
         frames = re.search(r"^progressd_write_ahead_log_frames_total (\S+)$", metrics, re.M)
         self.assertIsNotNone(frames, metrics[-2000:])
         self.assertGreater(float(frames.group(1)), 0)
-        self.assertRegex(metrics, r"(?m)^progressd_flushes_total 0$")  # nothing committed to LMDB yet
+        self.assertRegex(metrics, r"(?m)^progressd_checkpoints_total 0$")  # nothing in LMDB yet
+        self.assertRegex(metrics, r"(?m)^progressd_dirty_records 0$")
         server.kill9()
         server.start()
         replayed = server.wait_for_event("write_ahead_log_replayed")
@@ -190,8 +200,9 @@ class CrashTest(DurabilityCase):
 class LmdbFailureTest(DurabilityCase):
     def test_full_map_turns_readiness_503_refuses_writes_and_keeps_reads(self):
         # A 1 MiB map that may not grow: a few hundred 4 KiB records overflow it.
+        # LMDB gets the log's batches in checkpoints: every 50 ms here, so the map fills in time.
         server = self.start(extra_args=("--lmdb-map-size-mb", "1", "--lmdb-max-map-size-mb", "1",
-                                        "--flush-interval-ms", "50"))
+                                        "--flush-interval-ms", "50", "--checkpoint-interval-ms", "50"))
         details = {"pad": "x" * 3900}
         acked = {}
         for i in range(2000):

@@ -3,6 +3,7 @@
 #include "store/persist/persister.hpp"
 #include "store/persist/recovery.hpp"
 
+#include "tests/unit/crash_image.hpp"
 #include "tests/unit/durable_future.hpp"
 #include "tests/unit/lmdb_rows.hpp"
 #include "tests/unit/temp_dir.hpp"
@@ -26,7 +27,9 @@ using namespace std::chrono_literals;
 namespace {
 
 namespace fs = std::filesystem;
+using progressd::testing::copy_crash_image;
 using progressd::testing::durable;
+using progressd::testing::logs_of;
 using progressd::testing::read_row;
 using progressd::testing::write_row;
 using progressd::testing::temp_dir;
@@ -42,7 +45,6 @@ int write_one(write_ahead_log& log, MDB_dbi database, std::string_view key, std:
     return log.write_frame();
 }
 
-std::array<std::string, 2> logs_of(const temp_dir& dir) { return write_ahead_log_paths(dir.str()); }
 // The file frames go to first.
 std::string wal_of(const temp_dir& dir) { return logs_of(dir)[0]; }
 
@@ -82,15 +84,6 @@ struct logged_persister {
     progress_store store{8, {}};
     persister writer;
 };
-
-// What a kill -9 would leave: the data dir's LMDB file and log, copied while nothing commits.
-void copy_crash_image(const temp_dir& from, const temp_dir& to) {
-    fs::create_directories(to.path());
-    fs::copy_file(from.path() / "data.mdb", to.path() / "data.mdb");
-    for (std::size_t i = 0; i < 2; ++i) {
-        if (fs::exists(logs_of(from)[i])) fs::copy_file(logs_of(from)[i], logs_of(to)[i]);
-    }
-}
 
 }  // namespace
 
@@ -287,11 +280,12 @@ BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
         BOOST_REQUIRE(second.wait_for(5s) == std::future_status::ready);
         BOOST_TEST(second.get());
         BOOST_TEST(writer.stats().log_frames == 2u);
-        BOOST_TEST(writer.stats().flushes == 0u);  // no LMDB commit yet
+        BOOST_TEST(writer.stats().flushes == 2u);
+        BOOST_TEST(writer.stats().records_written == 0u);  // no LMDB commit yet
 
         copy_crash_image(dir, crashed);
-        writer.stop();  // the checkpoint on stop
-        BOOST_TEST(writer.stats().flushes == 1u);
+        writer.stop();  // the persister's own commit on stop
+        BOOST_TEST(writer.stats().records_written == 2u);
     }
 
     // The crash image: LMDB alone has neither write; the log brings both back.
@@ -324,8 +318,8 @@ BOOST_AUTO_TEST_CASE(request_flush_checkpoints_the_log_into_lmdb) {
 
     writer.request_flush();
     const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (writer.stats().flushes == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-    BOOST_TEST(writer.stats().flushes == 1u);
+    while (writer.stats().checkpoints == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    BOOST_TEST(writer.stats().checkpoints == 1u);
     BOOST_TEST(writer.stats().records_written == 1u);
     progress_store reloaded(8, {});
     BOOST_TEST(recover(environment, reloaded, quiet).records == 1u);
@@ -351,13 +345,14 @@ BOOST_AUTO_TEST_CASE(sync_writes_are_logged_while_a_checkpoint_waits_for_lmdb) {
             BOOST_REQUIRE(logged.wait_for(5s) == std::future_status::ready);
             BOOST_TEST(logged.get());
         }
-        BOOST_TEST(writer.stats().flushes == 0u);  // the checkpoint is still waiting
+        BOOST_TEST(writer.stats().checkpoints == 0u);  // the checkpoint is still waiting
         BOOST_TEST(writer.stats().log_frames == 4u);
         BOOST_TEST(fs::file_size(logs_of(dir)[1]) > 0u);  // the frames after it went to the other file
     }
 
     BOOST_TEST(writer.stop());
-    BOOST_TEST(writer.stats().flushes == 2u);  // the checkpoint, then the rest on stop
+    BOOST_TEST(writer.stats().checkpoints == 1u);  // the checkpoint, then the rest on stop
+    BOOST_TEST(writer.stats().records_written == 4u);
     progress_store reloaded(8, {});
     BOOST_TEST(recover(environment, reloaded, quiet).records == 4u);
     BOOST_TEST(replay_write_ahead_log(logs_of(dir), environment).frames == 0u);

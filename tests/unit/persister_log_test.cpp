@@ -1,0 +1,193 @@
+// The persister's batches as write-ahead log frames and LMDB's checkpoints of them
+// (store/persist/persister.hpp), in snapshot mode, and the persister committing the log's frames
+// itself when the log cannot take a frame: a real persister, a real LMDB, real log files.
+#include "store/persist/persister.hpp"
+
+#include "store/persist/recovery.hpp"
+#include "store/persist/write_ahead_log.hpp"
+
+#include "tests/unit/crash_image.hpp"
+#include "tests/unit/durable_future.hpp"
+#include "tests/unit/eventually.hpp"
+#include "tests/unit/temp_dir.hpp"
+#include "tests/unit/test_pings.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <string>
+
+using namespace progressd::store;
+using namespace std::chrono_literals;
+
+namespace {
+
+using progressd::testing::copy_crash_image;
+using progressd::testing::durable;
+using progressd::testing::eventually;
+using progressd::testing::logs_of;
+using progressd::testing::temp_dir;
+using progressd::testing::watch;
+
+constexpr std::size_t map_size = std::size_t{4} << 20;
+const progressd::logger quiet{progressd::log_level::error};
+
+// A persister with a log over `dir`, started; its checkpoints only when asked for, unless the
+// options say otherwise.
+struct logged_writer {
+    logged_writer(const temp_dir& dir, persister_options options)
+        : environment(open_data_dir(dir.str(), map_size)),
+          log(logs_of(dir), environment, replay_write_ahead_log(logs_of(dir), environment).last_sequence),
+          writer(store, environment, options, quiet) {
+        writer.use_write_ahead_log(log);
+        writer.start();
+    }
+
+    lmdb_environment environment;
+    write_ahead_log log;
+    progress_store store{8, {}};
+    persister writer;
+};
+
+persister_options snapshot_every(std::chrono::milliseconds interval) {
+    persister_options options;
+    options.mode = durability_mode::snapshot;
+    options.flush_interval = interval;
+    options.checkpoint_interval = 1h;
+    return options;
+}
+
+// The records LMDB alone holds in a copy of `dir` taken now, its log left unread.
+std::size_t records_in_lmdb_alone(const temp_dir& dir) {
+    temp_dir image;
+    copy_crash_image(dir, image);
+    auto environment = open_data_dir(image.str(), map_size);
+    progress_store reloaded(8, {});
+    return recover(environment, reloaded, quiet).records;
+}
+
+// The records a server would start with on a copy of `dir` taken now: LMDB, then the log replayed.
+std::size_t records_after_a_crash(const temp_dir& dir) {
+    temp_dir image;
+    copy_crash_image(dir, image);
+    auto environment = open_data_dir(image.str(), map_size);
+    replay_write_ahead_log(logs_of(image), environment);
+    progress_store reloaded(8, {});
+    return recover(environment, reloaded, quiet).records;
+}
+
+// While it lives, no file of this process may grow past `bytes` (a write there fails with EFBIG
+// instead of raising SIGXFSZ): a disk that has no room for the log.
+class file_size_limit {
+public:
+    explicit file_size_limit(rlim_t bytes) {
+        getrlimit(RLIMIT_FSIZE, &saved_);
+        previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit limited = saved_;
+        limited.rlim_cur = bytes;
+        BOOST_REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+    }
+    ~file_size_limit() {
+        setrlimit(RLIMIT_FSIZE, &saved_);
+        std::signal(SIGXFSZ, previous_handler_);
+    }
+    file_size_limit(const file_size_limit&) = delete;
+    file_size_limit& operator=(const file_size_limit&) = delete;
+
+private:
+    rlimit saved_{};
+    void (*previous_handler_)(int) = SIG_DFL;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(persister_log_suite)
+
+BOOST_AUTO_TEST_CASE(a_snapshot_batch_is_a_frame_and_lmdb_gets_it_in_a_checkpoint) {
+    temp_dir dir;
+    logged_writer setup(dir, snapshot_every(20ms));
+    auto& [environment, log, store, writer] = setup;
+    for (int i = 0; i < 5; ++i) store.apply_ping("u" + std::to_string(i), watch("c1", 30 + i), i);
+    const auto generation = store.apply_ping("u9", watch("c2", 90), 9).generation;
+
+    BOOST_TEST(eventually([&] { return writer.durable_generation() >= generation; }));
+    BOOST_TEST(writer.stats().log_frames >= 1u);
+    BOOST_TEST(writer.stats().checkpoints == 0u);
+    BOOST_TEST(records_in_lmdb_alone(dir) == 0u);
+    BOOST_TEST(records_after_a_crash(dir) == 6u);
+
+    writer.request_flush();
+    BOOST_TEST(eventually([&] { return writer.stats().checkpoints == 1u; }));
+    BOOST_TEST(records_in_lmdb_alone(dir) == 6u);
+    BOOST_TEST(writer.stop());
+    BOOST_TEST(log.bytes() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_checkpoint_is_due_once_the_log_holds_checkpoint_log_bytes) {
+    temp_dir dir;
+    persister_options options = snapshot_every(5ms);
+    options.checkpoint_log_bytes = 16384;
+    logged_writer setup(dir, options);
+    auto& [environment, log, store, writer] = setup;
+    ping padded = watch("c1", 10);
+    padded.details = R"({"pad":")" + std::string(2000, 'x') + R"("})";
+    for (int i = 0; i < 8; ++i) {
+        store.apply_ping("u" + std::to_string(i), padded, i);
+        const auto frames = writer.stats().log_frames;
+        BOOST_TEST(eventually([&] { return writer.stats().log_frames > frames; }));
+    }
+    // 8 frames of ~2 KiB each: the eighth passes 16 KiB, and the next batch hands them over.
+    store.apply_ping("u-last", watch("c1", 10), 99);
+    BOOST_TEST(eventually([&] { return writer.stats().checkpoints == 1u; }));
+    BOOST_TEST(eventually([&] { return records_in_lmdb_alone(dir) == 9u; }));
+    BOOST_TEST(writer.stop());
+}
+
+BOOST_AUTO_TEST_CASE(when_the_log_takes_no_more_frames_the_persister_commits_every_logged_one_itself) {
+    temp_dir dir;
+    persister_options options;
+    options.mode = durability_mode::sync;
+    options.flush_interval = 1h;
+    options.checkpoint_interval = 1h;
+    logged_writer setup(dir, options);
+    auto& [environment, log, store, writer] = setup;
+    const auto acknowledge = [&](const std::string& user, const ping& p, std::int64_t at) {
+        auto acknowledged = durable(writer, store.apply_ping(user, p, at).generation);
+        BOOST_REQUIRE(acknowledged.wait_for(5s) == std::future_status::ready);
+        BOOST_TEST(acknowledged.get());
+    };
+
+    // Twenty records, a frame each, then one record written again and again in frames of ~4 KiB:
+    // the log fills while LMDB stays small (the limit below holds for its file too).
+    constexpr int distinct = 20;
+    for (int i = 0; i < distinct; ++i) acknowledge("u" + std::to_string(i), watch("c1", 10), i);
+    int pings = distinct;
+    {
+        // The log's first mebibyte is allocated ahead of the frames; the frame that needs more fails.
+        file_size_limit no_room(std::size_t{1} << 20);
+        ping padded = watch("c1", 10);
+        padded.details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
+        while (writer.stats().records_written == 0 && pings < 1000) {
+            padded.position_seconds = 10 + pings;
+            acknowledge("u-big", padded, pings);
+            ++pings;
+        }
+    }
+    BOOST_TEST(writer.stats().flushes == std::uint64_t(pings));  // frames, and the persister's own commit
+    BOOST_TEST(writer.stats().checkpoints == 0u);
+    BOOST_TEST(writer.stats().log_frames + 1 == std::uint64_t(pings));  // all but the one the log refused
+    // The persister wrote the refused batch with every frame before it, and marked them all written.
+    BOOST_TEST(records_in_lmdb_alone(dir) == std::size_t(distinct) + 1);
+    BOOST_TEST(log.bytes() == 0u);
+
+    // The log takes frames again, from its start.
+    acknowledge("u-after", watch("c1", 10), 2000);
+    BOOST_TEST(writer.stats().log_frames == std::uint64_t(pings));
+    BOOST_TEST(records_in_lmdb_alone(dir) == std::size_t(distinct) + 1);
+    BOOST_TEST(records_after_a_crash(dir) == std::size_t(distinct) + 2);
+    BOOST_TEST(writer.stop());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
