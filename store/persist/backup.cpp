@@ -16,7 +16,7 @@ void backup_data_dir(const std::string& data_dir, const std::string& target_dir)
     }
     // Every user's progress is in the copy: readable by its owner only, whatever the umask.
     if (fs::create_directories(target_dir)) fs::permissions(target_dir, fs::perms::owner_all);
-    // A sync-mode server's newest writes may be only in its write-ahead log. The log's files are
+    // A server's newest batches may be only in its write-ahead log (until the next checkpoint). The log's files are
     // copied first: whatever a checkpoint moves out of them meanwhile, the LMDB copy taken after
     // holds, and a server started on the copy replays the rest (store/persist/write_ahead_log.hpp).
     const auto logs = write_ahead_log_paths(data_dir);

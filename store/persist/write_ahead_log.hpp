@@ -1,13 +1,14 @@
 #pragma once
-// The write-ahead log of sync mode: one fsync per group commit instead of an LMDB commit.
+// The write-ahead log: every batch of the persister, in either durability mode, as one fdatasync'd
+// frame instead of an LMDB commit.
 //
-// Why: an LMDB commit copies every B-tree page it touches and syncs twice; a batch of 64 pings to
-// 64 users dirties ~100 pages, so sync mode spent more CPU writing pages than serving requests.
-// With the log, a sync batch is appended to a file as one checksummed frame and fdatasync'd,
-// then its waiters are released; the persister keeps the changes and writes them to LMDB every
-// flush interval (a checkpoint), as snapshot mode does. The checkpoint's last transaction records
-// the newest frame it covers (meta key `wal_checkpoint`), after which that file is free to be
-// overwritten from its start: a file never grows past what one interval writes.
+// Why: an LMDB commit copies every B-tree page it touches, whole, and syncs twice; a batch of 64
+// pings to 64 users dirties ~100 pages, and a new record in a large store a page of its own. A
+// batch is appended to a file as one checksummed frame and fdatasync'd, which makes it durable;
+// LMDB gets the frames later, in a checkpoint that reads them back from the file
+// (store/persist/persister.hpp). The checkpoint's last transaction records the newest frame it
+// covers (meta key `wal_checkpoint`), after which that file is free to be overwritten from its
+// start.
 //
 // A file is extended ahead of the frames, a mebibyte of zeros at a time, so that a frame
 // overwrites blocks the file already has: fdatasync then has no file size to commit through the
