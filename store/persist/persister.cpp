@@ -3,6 +3,10 @@
 #include "common/clock.hpp"
 #include "store/codec/record_codec.hpp"
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -27,6 +31,11 @@ constexpr std::size_t large_batch = 65536;
 // fills pages as well as a checkpoint would.
 constexpr std::size_t max_frame_changes = 262144;
 
+// The checkpoint thread's: below the persister and the I/O threads (docs/durability.md, "The
+// write-ahead log": its slices of a busy core delayed requests). Lowering needs no privilege; a
+// refusal leaves it where it was.
+void lower_this_thread_to_lowest_priority() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19); }
+
 }  // namespace
 
 persister::persister(progress_store& store, lmdb_environment& environment, persister_options options,
@@ -43,8 +52,18 @@ void persister::attach(dirty_source& source, MDB_dbi database) { sources_.push_b
 
 void persister::start() {
     durable_through_.store(steady::now().time_since_epoch().count(), std::memory_order_release);
-    if (wal_ != nullptr) checkpoint_thread_ = std::thread([this] { run_checkpoints(); });
-    thread_ = std::thread([this] { run(); });
+    // Named, so that `top -H` and /proc/PID/task/*/comm tell an operator which one is busy.
+    if (wal_ != nullptr) {
+        checkpoint_thread_ = std::thread([this] {
+            pthread_setname_np(pthread_self(), "checkpoints");
+            lower_this_thread_to_lowest_priority();
+            run_checkpoints();
+        });
+    }
+    thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "persister");
+        run();
+    });
 }
 
 bool persister::stop() {
@@ -160,6 +179,7 @@ bool persister::flush(batch_kind kind) {
     const std::size_t collected_from = pending_.size();
     collect(generation);
     pending_began_ = began;
+    if (kind != batch_kind::final_checkpoint) make_room_in_log();
     if (kind != batch_kind::final_checkpoint && log_batch(collected_from)) {
         batch_durable(generation, began);
         if (kind == batch_kind::frame) return false;
@@ -178,6 +198,16 @@ bool persister::flush(batch_kind kind) {
     if (!take_back_log(taken_back)) return false;
     if (!pending_.empty()) commit_pending();
     return pending_.empty();
+}
+
+void persister::make_room_in_log() {
+    if (wal_ == nullptr || backoff_.count() > 0 || wal_->bytes() < 2 * options_.checkpoint_log_bytes) return;
+    {
+        std::unique_lock lock(checkpoint_mutex_);
+        checkpoint_wake_.wait(lock, [this] { return checkpoint_state_ != checkpoint_state::running; });
+    }
+    // Failed: the log stays full, and flush() commits everything itself.
+    start_checkpoint();
 }
 
 bool persister::log_batch(std::size_t from) {

@@ -145,6 +145,45 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_is_due_once_the_log_holds_checkpoint_log_bytes
     BOOST_TEST(writer.stop());
 }
 
+BOOST_AUTO_TEST_CASE(a_full_log_waits_for_the_running_checkpoint_and_hands_its_file_to_the_next) {
+    temp_dir dir;
+    persister_options options = snapshot_every(5ms);
+    options.checkpoint_log_bytes = 4096;  // full at 8 KiB
+    logged_writer setup(dir, options);
+    auto& [environment, log, store, writer] = setup;
+    ping padded = watch("c1", 10);
+    padded.details = R"({"pad":")" + std::string(1000, 'x') + R"("})";
+    int pings = 0;
+    const auto write_and_wait_for_its_frame = [&] {
+        const auto frames = writer.stats().log_frames;
+        store.apply_ping("u" + std::to_string(pings), padded, pings);
+        ++pings;
+        return eventually([&] { return writer.stats().log_frames > frames; }, 1s);
+    };
+    {
+        // LMDB has one writer at a time: while this transaction is open, a checkpoint cannot finish.
+        lmdb_transaction blocker;
+        BOOST_REQUIRE(environment.begin_write(blocker) == MDB_SUCCESS);
+        while (writer.stats().checkpoints == 0 && log.bytes() < 8192 && pings < 100) {
+            BOOST_REQUIRE(write_and_wait_for_its_frame());
+        }
+        // The first file is with the checkpoint; the log fills the other one, then takes no more.
+        bool logged = true;
+        while (logged && pings < 100) logged = write_and_wait_for_its_frame();
+        BOOST_TEST(!logged);
+        BOOST_TEST(log.bytes() >= 8192u);
+        BOOST_TEST(eventually([&] { return writer.falling_behind(); }));
+        BOOST_TEST(writer.stats().checkpoints == 0u);
+    }
+    // The checkpoint finishes, the full file goes to the next one, and frames go on.
+    BOOST_TEST(eventually([&] { return writer.stats().checkpoints >= 1u && log.bytes() < 8192u; }));
+    BOOST_TEST(write_and_wait_for_its_frame());
+    BOOST_TEST(eventually([&] { return !writer.falling_behind(); }));
+    BOOST_TEST(writer.stats().flushes == writer.stats().log_frames);  // the persister committed nothing itself
+    BOOST_TEST(records_after_a_crash(dir) == std::size_t(pings));
+    BOOST_TEST(writer.stop());
+}
+
 BOOST_AUTO_TEST_CASE(when_the_log_takes_no_more_frames_the_persister_commits_every_logged_one_itself) {
     temp_dir dir;
     persister_options options;
