@@ -66,6 +66,10 @@ bool persister::take_back_log(std::size_t at) {
 }
 
 bool persister::read_back(const mapped_file& log, std::uint64_t covers, std::vector<pending_write>& writes) const {
+    // Counted first, so the vector is one allocation of its final size (tens of MiB for a full
+    // log: grown by doubling, the sizes it left behind would stay in the heap).
+    const std::size_t changes = wal_->read_back(log.bytes(), [](MDB_dbi, std::string_view, std::optional<std::string_view>) {}).changes;
+    writes.reserve(writes.size() + changes);
     std::uint32_t order = 0;
     const log_read_back read = wal_->read_back(log.bytes(), [&](MDB_dbi database, std::string_view key,
                                                                 std::optional<std::string_view> value) {
@@ -97,7 +101,7 @@ void persister::run_checkpoints() {
             // Sorted, the changes of a key come together and only the last is put, and each
             // transaction writes neighbouring leaf pages, each once.
             sort_by_key(checkpoint_.writes);
-            rc = write_transactions(checkpoint_.writes, options_.checkpoint_writes_per_transaction,
+            rc = write_transactions(checkpoint_.writes, options_.writes_per_transaction,
                                     checkpoint_.covers, committed);
         }
         if (rc == MDB_SUCCESS) {
