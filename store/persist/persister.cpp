@@ -192,8 +192,8 @@ bool persister::flush(batch_kind kind) {
         batch_durable(generation, began);
     }
     // To LMDB on this thread: without a log; on stop; after a failed frame, commit or checkpoint
-    // (until a commit succeeds, so the log only ever extends a state LMDB can restore); when the
-    // log is full or the batch too large for a frame.
+    // (until a commit succeeds, so the log only ever extends a state LMDB can restore); for a
+    // batch too large for a frame.
     const std::size_t taken_back = settle_checkpoint();
     if (!take_back_log(taken_back)) return false;
     if (!pending_.empty()) commit_pending();
