@@ -9,6 +9,7 @@
 #include "tests/unit/crash_image.hpp"
 #include "tests/unit/durable_future.hpp"
 #include "tests/unit/eventually.hpp"
+#include "tests/unit/logged_persister.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "tests/unit/test_pings.hpp"
 
@@ -27,29 +28,13 @@ namespace {
 using progressd::testing::copy_crash_image;
 using progressd::testing::durable;
 using progressd::testing::eventually;
+using progressd::testing::logged_persister;
 using progressd::testing::logs_of;
 using progressd::testing::temp_dir;
 using progressd::testing::watch;
 
 constexpr std::size_t map_size = std::size_t{4} << 20;
 const progressd::logger quiet{progressd::log_level::error};
-
-// A persister with a log over `dir`, started; its checkpoints only when asked for, unless the
-// options say otherwise.
-struct logged_writer {
-    logged_writer(const temp_dir& dir, persister_options options)
-        : environment(open_data_dir(dir.str(), map_size)),
-          log(logs_of(dir), environment, replay_write_ahead_log(logs_of(dir), environment).last_sequence),
-          writer(store, environment, options, quiet) {
-        writer.use_write_ahead_log(log);
-        writer.start();
-    }
-
-    lmdb_environment environment;
-    write_ahead_log log;
-    progress_store store{8, {}};
-    persister writer;
-};
 
 persister_options snapshot_every(std::chrono::milliseconds interval) {
     persister_options options;
@@ -107,7 +92,7 @@ BOOST_AUTO_TEST_SUITE(persister_log_suite)
 
 BOOST_AUTO_TEST_CASE(a_snapshot_batch_is_a_frame_and_lmdb_gets_it_in_a_checkpoint) {
     temp_dir dir;
-    logged_writer setup(dir, snapshot_every(20ms));
+    logged_persister setup(dir, snapshot_every(20ms), map_size);
     auto& [environment, log, store, writer] = setup;
     for (int i = 0; i < 5; ++i) store.apply_ping("u" + std::to_string(i), watch("c1", 30 + i), i);
     const auto generation = store.apply_ping("u9", watch("c2", 90), 9).generation;
@@ -129,7 +114,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_is_due_once_the_log_holds_checkpoint_log_bytes
     temp_dir dir;
     persister_options options = snapshot_every(5ms);
     options.checkpoint_log_bytes = 16384;
-    logged_writer setup(dir, options);
+    logged_persister setup(dir, options, map_size);
     auto& [environment, log, store, writer] = setup;
     ping padded = watch("c1", 10);
     padded.details = R"({"pad":")" + std::string(2000, 'x') + R"("})";
@@ -149,7 +134,7 @@ BOOST_AUTO_TEST_CASE(a_full_log_waits_for_the_running_checkpoint_and_hands_its_f
     temp_dir dir;
     persister_options options = snapshot_every(5ms);
     options.checkpoint_log_bytes = 4096;  // full at 8 KiB
-    logged_writer setup(dir, options);
+    logged_persister setup(dir, options, map_size);
     auto& [environment, log, store, writer] = setup;
     ping padded = watch("c1", 10);
     padded.details = R"({"pad":")" + std::string(1000, 'x') + R"("})";
@@ -190,7 +175,7 @@ BOOST_AUTO_TEST_CASE(when_the_log_takes_no_more_frames_the_persister_commits_eve
     options.mode = durability_mode::sync;
     options.flush_interval = 1h;
     options.checkpoint_interval = 1h;
-    logged_writer setup(dir, options);
+    logged_persister setup(dir, options, map_size);
     auto& [environment, log, store, writer] = setup;
     const auto acknowledge = [&](const std::string& user, const ping& p, std::int64_t at) {
         auto acknowledged = durable(writer, store.apply_ping(user, p, at).generation);

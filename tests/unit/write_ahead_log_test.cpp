@@ -6,6 +6,7 @@
 #include "tests/unit/crash_image.hpp"
 #include "tests/unit/durable_future.hpp"
 #include "tests/unit/lmdb_rows.hpp"
+#include "tests/unit/logged_persister.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "tests/unit/test_pings.hpp"
 
@@ -70,19 +71,9 @@ void check_replay(const temp_dir& dir, lmdb_environment& environment, std::size_
 }
 
 // A sync-mode persister with a write-ahead log over the data dir `dir`, started.
-struct logged_persister {
-    explicit logged_persister(const temp_dir& dir, std::size_t map = map_size, std::size_t max_map = 0)
-        : environment(open_data_dir(dir.str(), map)),
-          log(logs_of(dir), environment, 0),
-          writer(store, environment, {durability_mode::sync, never, max_map}, quiet) {
-        writer.use_write_ahead_log(log);
-        writer.start();
-    }
-
-    lmdb_environment environment;
-    write_ahead_log log;
-    progress_store store{8, {}};
-    persister writer;
+struct logged_sync_persister : progressd::testing::logged_persister {
+    explicit logged_sync_persister(const temp_dir& dir, std::size_t map = map_size, std::size_t max_map = 0)
+        : logged_persister(dir, {durability_mode::sync, never, max_map}, map) {}
 };
 
 }  // namespace
@@ -310,7 +301,7 @@ BOOST_AUTO_TEST_CASE(a_sync_batch_is_durable_in_the_log_before_lmdb_has_it) {
 
 BOOST_AUTO_TEST_CASE(request_flush_checkpoints_the_log_into_lmdb) {
     temp_dir dir;
-    logged_persister setup(dir);
+    logged_sync_persister setup(dir);
     auto& [environment, log, store, writer] = setup;
     auto done = durable(writer, store.apply_ping("u1", watch("c1", 30), 1).generation);
     BOOST_REQUIRE(done.wait_for(5s) == std::future_status::ready);
@@ -329,7 +320,7 @@ BOOST_AUTO_TEST_CASE(request_flush_checkpoints_the_log_into_lmdb) {
 
 BOOST_AUTO_TEST_CASE(sync_writes_are_logged_while_a_checkpoint_waits_for_lmdb) {
     temp_dir dir;
-    logged_persister setup(dir);
+    logged_sync_persister setup(dir);
     auto& [environment, log, store, writer] = setup;
     auto first = durable(writer, store.apply_ping("u1", watch("c1", 10), 1).generation);
     BOOST_REQUIRE(first.wait_for(5s) == std::future_status::ready);
@@ -363,7 +354,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_fails_loses_nothing_the_log_acknowledged)
     // 32 pages of 4 KiB, capped: the checkpoint of 100 records of ~4 KiB cannot fit.
     constexpr std::size_t small_map = std::size_t{128} << 10;
     {
-        logged_persister setup(dir, small_map, small_map);
+        logged_sync_persister setup(dir, small_map, small_map);
         auto& [environment, log, store, writer] = setup;
         const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
         for (int i = 0; i < 100; ++i) {
