@@ -1,6 +1,6 @@
 #pragma once
 // The embedded store: the stores written behind to the data dir's LMDB environment by one
-// persister thread (store/persist/persister.hpp), with the write-ahead log in sync durability. At
+// persister thread (store/persist/persister.hpp) through the write-ahead log, in either durability. At
 // start-up everything is loaded back before the server is ready.
 
 #include "app/backend.hpp"

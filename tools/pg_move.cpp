@@ -52,7 +52,7 @@ int report(std::string_view what, const verify_report& verified, std::chrono::st
 
 // Opens an existing data dir for pg-import, taking the server's lock on it (open_data_dir's flock:
 // progressd holds it while it runs) and applying its write-ahead log as a server start would, so
-// writes a crashed sync-mode server left only there are moved too. nullopt (reported): refused.
+// writes a crashed server left only there are moved too. nullopt (reported): refused.
 std::optional<store::lmdb_environment> open_source(const std::string& data_dir) {
     if (!fs::exists(fs::path(data_dir) / "data.mdb")) {
         std::cerr << "progressctl pg-import: " << data_dir << " holds no data.mdb: not a progressd data dir\n";
