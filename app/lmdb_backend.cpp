@@ -8,6 +8,7 @@ lmdb_backend::lmdb_backend(stores& data, store::lmdb_environment& environment, c
       log_(log),
       environment_(environment),
       replayed_(store::replay_write_ahead_log(store::write_ahead_log_paths(options.data_dir), environment_)),
+      write_ahead_(store::write_ahead_log_paths(options.data_dir), environment_, replayed_.last_sequence),
       persister_(data.records, environment_,
                  {.mode = options.durability,
                   .flush_interval = options.flush_interval,
@@ -16,8 +17,7 @@ lmdb_backend::lmdb_backend(stores& data, store::lmdb_environment& environment, c
                  log) {
     // Both modes: a batch is a frame appended to the log, LMDB gets it in the next checkpoint
     // (store/persist/persister.hpp).
-    write_ahead_.emplace(store::write_ahead_log_paths(options.data_dir), environment_, replayed_.last_sequence);
-    persister_.use_write_ahead_log(*write_ahead_);
+    persister_.use_write_ahead_log(write_ahead_);
     persister_.attach(data.catalog, environment_.catalog());
     persister_.attach(data.enrolments, environment_.enrolments());
     persister_.attach(data.assessments, environment_.assessments());

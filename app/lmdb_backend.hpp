@@ -11,7 +11,6 @@
 #include "store/persist/persister.hpp"
 
 #include <chrono>
-#include <optional>
 #include <string>
 
 namespace progressd::app {
@@ -51,7 +50,7 @@ private:
     const logger& log_;
     store::lmdb_environment& environment_;
     store::log_replay replayed_;
-    std::optional<store::write_ahead_log> write_ahead_;
+    store::write_ahead_log write_ahead_;  // before the persister, which uses it until it stops
     store::persister persister_;
 };
 
