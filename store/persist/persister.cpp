@@ -26,10 +26,6 @@ constexpr int attempts_on_stop = 3;
 // A batch of more changes than this leaves scratch memory worth giving back (pending_ alone is
 // ~48 bytes a change); smaller ones, the steady state, keep it for the next batch.
 constexpr std::size_t large_batch = 65536;
-// A batch of more changes than this (a bulk import) goes to LMDB at once rather than into a
-// frame: the frame would be built in memory whole (~85 bytes a change), and sorted into LMDB it
-// fills pages as well as a checkpoint would.
-constexpr std::size_t max_frame_changes = 262144;
 
 // The checkpoint thread's: below the persister and the I/O threads (docs/durability.md, "The
 // write-ahead log": its slices of a busy core delayed requests). Lowering needs no privilege; a
@@ -198,37 +194,6 @@ bool persister::flush(batch_kind kind) {
     if (!take_back_log(taken_back)) return false;
     if (!pending_.empty()) commit_pending();
     return pending_.empty();
-}
-
-void persister::make_room_in_log() {
-    if (wal_ == nullptr || backoff_.count() > 0 || wal_->bytes() < 2 * options_.checkpoint_log_bytes) return;
-    {
-        std::unique_lock lock(checkpoint_mutex_);
-        checkpoint_wake_.wait(lock, [this] { return checkpoint_state_ != checkpoint_state::running; });
-    }
-    // Failed: the log stays full, and flush() commits everything itself.
-    start_checkpoint();
-}
-
-bool persister::log_batch(std::size_t from) {
-    if (wal_ == nullptr || backoff_.count() > 0 || from != 0) return false;
-    if (pending_.size() > max_frame_changes || wal_->bytes() >= 2 * options_.checkpoint_log_bytes) return false;
-    if (!pending_.empty()) {
-        const auto started = steady::now();
-        for (const pending_write& write : pending_) wal_->add(write.database, write.key, write.value);
-        if (const int error = wal_->write_frame(); error != 0) {
-            // Once per outage: every batch goes to LMDB meanwhile, and tries the log again after it.
-            if (!log_failing_) log_.error("write_ahead_log_failed", {{"error", std::string_view(std::strerror(error))}});
-            log_failing_ = true;
-            return false;
-        }
-        if (std::exchange(log_failing_, false)) log_.info("write_ahead_log_recovered", {});
-        record_frame(std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started));
-    }
-    // In the log now: LMDB gets these changes from there, in the next checkpoint.
-    release_scratch(pending_, arena_);
-    next_order_ = 0;
-    return true;
 }
 
 void persister::collect(std::uint64_t generation) {

@@ -1,6 +1,6 @@
-// The persister's checkpoints with a write-ahead log (store/persist/persister.hpp): handing the
-// active file's frames to the checkpoint thread, the thread that reads them back and writes them
-// to LMDB, and taking frames back when the persister must commit them itself.
+// The persister's write-ahead log side (store/persist/persister.hpp): a batch as a frame, handing
+// the active file's frames to the checkpoint thread, the thread that reads them back and writes
+// them to LMDB, and taking frames back when the persister must commit them itself.
 #include "store/persist/persister.hpp"
 
 #include <cerrno>
@@ -9,6 +9,46 @@
 #include <utility>
 
 namespace progressd::store {
+namespace {
+
+// A batch of more changes than this (a bulk import) goes to LMDB at once rather than into a
+// frame: the frame would be built in memory whole (~85 bytes a change), and sorted into LMDB it
+// fills pages as well as a checkpoint would.
+constexpr std::size_t max_frame_changes = 262144;
+
+}  // namespace
+
+void persister::make_room_in_log() {
+    if (wal_ == nullptr || backoff_.count() > 0 || wal_->bytes() < 2 * options_.checkpoint_log_bytes) return;
+    {
+        std::unique_lock lock(checkpoint_mutex_);
+        checkpoint_wake_.wait(lock, [this] { return checkpoint_state_ != checkpoint_state::running; });
+    }
+    // Failed: the log stays full, and flush() commits everything itself.
+    start_checkpoint();
+}
+
+bool persister::log_batch(std::size_t from) {
+    if (wal_ == nullptr || backoff_.count() > 0 || from != 0) return false;
+    if (pending_.size() > max_frame_changes || wal_->bytes() >= 2 * options_.checkpoint_log_bytes) return false;
+    if (!pending_.empty()) {
+        const auto started = std::chrono::steady_clock::now();
+        for (const pending_write& write : pending_) wal_->add(write.database, write.key, write.value);
+        if (const int error = wal_->write_frame(); error != 0) {
+            // Once per outage: every batch goes to LMDB meanwhile, and tries the log again after it.
+            if (!log_failing_) log_.error("write_ahead_log_failed", {{"error", std::string_view(std::strerror(error))}});
+            log_failing_ = true;
+            return false;
+        }
+        if (std::exchange(log_failing_, false)) log_.info("write_ahead_log_recovered", {});
+        record_frame(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+    }
+    // In the log now: LMDB gets these changes from there, in the next checkpoint.
+    release_scratch(pending_, arena_);
+    next_order_ = 0;
+    return true;
+}
+
 
 persister::checkpoint_start persister::start_checkpoint() {
     {
