@@ -356,7 +356,6 @@ log_read_back write_ahead_log::read_back(std::string_view frames, const change_v
             ++read.changes;
         });
         if (whole) {
-            if (read.first_sequence == 0) read.first_sequence = sequence;
             read.last_sequence = sequence;
             read.end = static_cast<std::size_t>(payload.data() + payload.size() - frames.data());
         }

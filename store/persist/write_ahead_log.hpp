@@ -67,7 +67,6 @@ log_replay peek_write_ahead_log(const std::array<std::string, 2>& paths, std::ui
 // What read_back found in a file's frames.
 struct log_read_back {
     std::size_t changes = 0;
-    std::uint64_t first_sequence = 0;  // 0: no frame
     std::uint64_t last_sequence = 0;
     std::size_t end = 0;  // bytes of intact frames from the start
 };
