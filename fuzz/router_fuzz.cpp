@@ -33,6 +33,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <system_error>
 
 using namespace progressd;
 
@@ -52,7 +53,9 @@ void require(bool condition, const char* what, std::string_view detail = {}) {
 // What stays the same across inputs: the authenticator, the tokens, and an LMDB environment the
 // database is built over (its persister is never started: nothing is written).
 struct fixture {
-    std::string data_dir;  // removed at once: LMDB keeps its files open
+    // Kept while the process runs: every input's database opens its write-ahead log files here.
+    // A run that stops at a crash leaves this empty directory behind in the temp dir.
+    std::string data_dir;
     std::optional<store::lmdb_environment> environment;
     auth::authenticator authenticator{auth::jwt_verifier(secret), auth::api_keys({service_key})};
     std::string alice = auth::sign_hs256(secret, "alice", now_ms / 1000 - 60, 0);
@@ -60,13 +63,15 @@ struct fixture {
     std::string basic = auth::base64_encode(service_key + ":");
     logger quiet{log_level::error};
 
-    // The directory goes as soon as LMDB has its files open: a run that stops at a crash leaves
-    // nothing behind.
     fixture() {
         data_dir = (std::filesystem::temp_directory_path() / "progressd-router-fuzz-XXXXXX").string();
         require(mkdtemp(data_dir.data()) != nullptr, "mkdtemp failed");
         environment.emplace(store::open_data_dir(data_dir, std::size_t{1} << 20));
-        std::filesystem::remove_all(data_dir);
+    }
+    ~fixture() {
+        environment.reset();
+        std::error_code ignored;
+        std::filesystem::remove_all(data_dir, ignored);
     }
 };
 
