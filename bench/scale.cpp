@@ -41,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/large_allocations.hpp"
 #include "common/log.hpp"
 #include "store/persist/lmdb.hpp"
 #include "store/persist/persister.hpp"
@@ -336,6 +337,7 @@ void write_json(const std::string& file, const json::object& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  progressd::return_large_allocations_to_the_system();  // as the server does
   CLI::App app{"progress-scale: RSS per record, flush time and recovery speed of the store at N records"};
   scale_options o;
   app.add_option("--records", o.records, "records to load")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32))

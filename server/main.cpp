@@ -2,6 +2,7 @@
 
 #include "app/database.hpp"
 #include "common/clock.hpp"
+#include "common/large_allocations.hpp"
 #include "common/log.hpp"
 #include "handlers/auth/api_keys.hpp"
 #include "handlers/auth/authenticator.hpp"
@@ -178,6 +179,7 @@ int serve(const server_config& config, const logger& log) {
 }  // namespace progressd
 
 int main(int argc, char** argv) {
+    progressd::return_large_allocations_to_the_system();
     auto parsed = progressd::parse_config(argc, argv);
     if (auto* exit_code = std::get_if<int>(&parsed)) return *exit_code;
     const auto& config = std::get<progressd::server_config>(parsed);

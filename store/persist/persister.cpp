@@ -11,10 +11,6 @@
 #include <cstring>
 #include <utility>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 namespace progressd::store {
 namespace {
 
@@ -23,9 +19,12 @@ using steady = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds first_backoff{100};
 constexpr std::chrono::milliseconds max_backoff{5000};
 constexpr int attempts_on_stop = 3;
-// A batch of more changes than this leaves scratch memory worth giving back (pending_ alone is
-// ~48 bytes a change); smaller ones, the steady state, keep it for the next batch.
+// A batch of more changes than this is sorted even without a log (pending_ alone is ~48 bytes a change).
 constexpr std::size_t large_batch = 65536;
+// After a batch of more changes than this, its scratch memory is freed rather than kept for the
+// next batch: it would be unused most of the time (common/large_allocations.hpp). Smaller ones,
+// sync mode's group commits, keep it.
+constexpr std::size_t kept_scratch_changes = 8192;
 
 // The checkpoint thread's: below the persister and the I/O threads (docs/durability.md, "The
 // write-ahead log": its slices of a busy core delayed requests). Lowering needs no privilege; a
@@ -327,23 +326,13 @@ void persister::record_failure(int rc, std::size_t committed, std::size_t left) 
 }
 
 void persister::release_scratch(std::vector<pending_write>& writes, byte_arena& arena) {
-    const std::size_t written = writes.size();
-    if (writes.capacity() > large_batch) {
+    if (writes.capacity() > kept_scratch_changes) {
         std::vector<pending_write>().swap(writes);
         arena.release();
     } else {
         writes.clear();
         arena.clear();
     }
-    if (written <= large_batch) return;
-#if defined(__GLIBC__)
-    // The arena's chunks and the vector just freed come from this thread's malloc arena once
-    // glibc has raised its mmap threshold, and glibc returns memory to the system only from an
-    // arena's top, so without this they would stay resident until the next batch of the same
-    // size. Before the waiters are released, so a caller that waited on this batch sees the
-    // memory back; it costs little next to the batch.
-    malloc_trim(0);
-#endif
 }
 
 bool persister::grow_map() {

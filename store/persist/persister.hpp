@@ -23,9 +23,11 @@
 // its records, which are changes of the last interval, not yet promised. A batch that also changes an attached
 // source (catalog, enrolments, outbox…) stays one transaction: an outbox event must never become
 // durable without the record that caused it, or the other way round.
-// After a large batch the persister also gives its scratch memory back (pending_'s capacity and
-// the arena's chunks, then malloc_trim), since glibc would otherwise keep it resident. Encoded keys
-// and values live in that arena (store/byte_arena.hpp), not in two strings per change.
+// After a batch of more than 8 192 changes the persister frees its scratch memory (pending_'s
+// capacity and the arena's chunks) rather than keep it for the next batch: a second of new records
+// in snapshot mode, unused most of the time. The server has glibc map such blocks on their own, so
+// that freeing them gives them back (common/large_allocations.hpp). Encoded keys and values live in
+// that arena (store/byte_arena.hpp), not in two strings per change.
 //
 // A batch that fails to commit is kept and retried with backoff (100 ms doubling to 5 s), newer
 // changes appended behind it; until a commit succeeds, healthy() is false, so readiness is 503 and
@@ -182,9 +184,12 @@ private:
     };
 
     // A checkpoint the checkpoint thread writes while the persister logs on: the frames of the
-    // log file set aside, read back into writes that view the mapping.
+    // log file set aside, read back as the offsets of their changes in the mapping and sorted by
+    // key, then written a transaction's worth at a time through `writes` (which view the mapping).
+    // After a failure, `writes` holds every change not committed.
     struct checkpoint_batch {
         mapped_file log;
+        std::vector<std::size_t> changes;
         std::vector<pending_write> writes;
         std::uint64_t covers = 0;  // the newest frame whose changes it holds
     };
@@ -206,9 +211,15 @@ private:
     // gets the CPU it needs.
     void make_room_in_log();
     void commit_pending();
-    // Puts the changes of the frames in `log` into `writes` (their bytes stay in the mapping).
-    // False, with an error logged, when it does not hold every frame up to `covers`.
-    bool read_back(const mapped_file& log, std::uint64_t covers, std::vector<pending_write>& writes) const;
+    // Puts the offsets of the changes of the frames in `log` into `changes`, in log order. False,
+    // with an error logged, when it does not hold every frame up to `covers`.
+    bool read_back(const mapped_file& log, std::uint64_t covers, std::vector<std::size_t>& changes) const;
+    // The change at changes[i] of `log`, as a pending write (its bytes stay in the mapping).
+    pending_write logged_write(const mapped_file& log, std::size_t offset, std::uint32_t order) const;
+    // Sorts checkpoint_.changes by key and writes them in transactions of writes_per_transaction,
+    // cut between users; the last marks the frames up to checkpoint_.covers as checkpointed.
+    // Advances `committed` past each committed transaction's changes; returns the last LMDB status.
+    int write_checkpoint(std::size_t& committed);
     // Before the persister commits to LMDB itself with a log: the active file's frames go into
     // pending_ at `at`, behind any failed checkpoint's changes and before those never logged, so
     // that the commit covers every frame. False when they cannot be read (nothing is committed).
@@ -218,12 +229,15 @@ private:
     // `committed` past each committed transaction; returns the last LMDB status.
     int write_transactions(const std::vector<pending_write>& writes, std::size_t cut,
                            std::optional<std::uint64_t> covers, std::size_t& committed);
+    // One transaction; synced in full (`last`: it makes the batch durable) or data only.
     int write_pending(const std::vector<pending_write>& writes, std::size_t begin, std::size_t end,
-                      std::optional<std::uint64_t> covers);
+                      std::optional<std::uint64_t> covers, bool last);
     // Puts writes[begin, end) into the open transaction in their order; a change followed at once
     // by one to the same key (as sort_by_key leaves them) is skipped.
     static int put_in_order(MDB_txn* txn, const std::vector<pending_write>& writes, std::size_t begin, std::size_t end);
     static std::size_t transaction_end(const std::vector<pending_write>& writes, std::size_t begin, std::size_t cut);
+    // The user a records key belongs to: its bytes up to the first '\0' (store/codec/record_codec.hpp).
+    static std::string_view user_of(std::string_view key) { return key.substr(0, key.find('\0')); }
     // By database and key, changes to one key in collection order.
     static void sort_by_key(std::vector<pending_write>& writes);
     void release_scratch(std::vector<pending_write>& writes, byte_arena& arena);
@@ -280,6 +294,7 @@ private:
     std::chrono::milliseconds backoff_{0};
     write_ahead_log* wal_ = nullptr;
     bool log_failing_ = false;
+    bool log_unmappable_ = false;  // the active file could not be mapped for a checkpoint
     // Log files read back into pending_ (a failed checkpoint's, the active one's), until a commit
     // succeeds.
     std::vector<mapped_file> taken_back_;

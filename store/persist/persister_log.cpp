@@ -3,6 +3,7 @@
 // them to LMDB, and taking frames back when the persister must commit them itself.
 #include "store/persist/persister.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -58,9 +59,12 @@ persister::checkpoint_start persister::start_checkpoint() {
         if (wal_->bytes() == 0) return checkpoint_start::handed_over;  // nothing since the last one
         mapped_file frames = wal_->map_active();
         if (!frames.is_mapped()) {
-            log_.error("write_ahead_log_unreadable", {{"error", std::string_view(std::strerror(errno))}});
-            return checkpoint_start::busy;  // tried again with the next batch
+            // Tried again with every batch: logged once until a mapping succeeds.
+            if (!log_unmappable_) log_.error("write_ahead_log_unreadable", {{"error", std::string_view(std::strerror(errno))}});
+            log_unmappable_ = true;
+            return checkpoint_start::busy;
         }
+        log_unmappable_ = false;
         checkpoint_.log = std::move(frames);
         checkpoint_.covers = wal_->last_sequence();
         checkpoint_state_ = checkpoint_state::running;
@@ -90,13 +94,16 @@ std::size_t persister::settle_checkpoint() {
 bool persister::take_back_log(std::size_t at) {
     if (wal_ == nullptr || active_log_taken_back_ || wal_->bytes() == 0) return true;
     mapped_file frames = wal_->map_active();
-    std::vector<pending_write> logged;
-    if (!frames.is_mapped() || !read_back(frames, wal_->last_sequence(), logged)) {
+    std::vector<std::size_t> changes;
+    if (!frames.is_mapped() || !read_back(frames, wal_->last_sequence(), changes)) {
         // Still in the log, and later changes stay pending behind them: retried with backoff.
         record_failure(MDB_CORRUPTED, 0, pending_.size());
         back_off();
         return false;
     }
+    std::vector<pending_write> logged;
+    logged.reserve(changes.size());
+    for (const std::size_t offset : changes) logged.push_back(logged_write(frames, offset, 0));
     pending_.insert(pending_.begin() + static_cast<std::ptrdiff_t>(at), logged.begin(), logged.end());
     for (std::size_t i = 0; i < pending_.size(); ++i) pending_[i].order = static_cast<std::uint32_t>(i);
     next_order_ = static_cast<std::uint32_t>(pending_.size());
@@ -105,16 +112,8 @@ bool persister::take_back_log(std::size_t at) {
     return true;
 }
 
-bool persister::read_back(const mapped_file& log, std::uint64_t covers, std::vector<pending_write>& writes) const {
-    // Counted first, so the vector is one allocation of its final size (tens of MiB for a full
-    // log: grown by doubling, the sizes it left behind would stay in the heap).
-    const std::size_t changes = wal_->read_back(log.bytes(), [](MDB_dbi, std::string_view, std::optional<std::string_view>) {}).changes;
-    writes.reserve(writes.size() + changes);
-    std::uint32_t order = 0;
-    const log_read_back read = wal_->read_back(log.bytes(), [&](MDB_dbi database, std::string_view key,
-                                                                std::optional<std::string_view> value) {
-        writes.push_back({database, order++, key, value});
-    });
+bool persister::read_back(const mapped_file& log, std::uint64_t covers, std::vector<std::size_t>& changes) const {
+    const log_read_back read = wal_->read_back(log.bytes(), [&](std::size_t offset) { changes.push_back(offset); });
     // Every frame in the file was written whole and fdatasync'd: anything short of that is a bug
     // or a failing disk, and a checkpoint of part of it would mark the rest as written.
     if (read.end == log.bytes().size()) return true;
@@ -125,6 +124,42 @@ bool persister::read_back(const mapped_file& log, std::uint64_t covers, std::vec
     return false;
 }
 
+persister::pending_write persister::logged_write(const mapped_file& log, std::size_t offset, std::uint32_t order) const {
+    const log_change change = wal_->change_at(log.bytes(), offset);
+    return {change.database, order, change.key, change.value};
+}
+
+int persister::write_checkpoint(std::size_t& committed) {
+    checkpoint_batch& batch = checkpoint_;
+    // Sorted, the changes of a key come together (in log order: offsets grow with it) and only the
+    // last is put, and each transaction writes neighbouring leaf pages, each once.
+    std::sort(batch.changes.begin(), batch.changes.end(), [&](std::size_t a, std::size_t b) {
+        const log_change x = wal_->change_at(batch.log.bytes(), a);
+        const log_change y = wal_->change_at(batch.log.bytes(), b);
+        if (x.database != y.database) return x.database < y.database;
+        if (const int c = x.key.compare(y.key); c != 0) return c < 0;
+        return a < b;
+    });
+    const std::size_t cut = options_.writes_per_transaction == 0 ? batch.changes.size() : options_.writes_per_transaction;
+    int rc = MDB_SUCCESS;
+    do {
+        // One transaction's changes, never cut between two of one user (as transaction_end).
+        batch.writes.clear();
+        std::size_t end = committed;
+        while (end < batch.changes.size() &&
+               (end - committed < cut || user_of(batch.writes.back().key) == user_of(wal_->change_at(batch.log.bytes(), batch.changes[end]).key))) {
+            batch.writes.push_back(logged_write(batch.log, batch.changes[end], static_cast<std::uint32_t>(end - committed)));
+            ++end;
+        }
+        const bool last = end == batch.changes.size();
+        const auto covers = last ? std::optional(batch.covers) : std::nullopt;
+        rc = write_pending(batch.writes, 0, batch.writes.size(), covers, last);
+        while (rc == MDB_MAP_FULL && grow_map()) rc = write_pending(batch.writes, 0, batch.writes.size(), covers, last);
+        if (rc == MDB_SUCCESS) committed = end;
+    } while (rc == MDB_SUCCESS && committed < batch.changes.size());
+    return rc;
+}
+
 void persister::run_checkpoints() {
     std::unique_lock lock(checkpoint_mutex_);
     for (;;) {
@@ -133,28 +168,24 @@ void persister::run_checkpoints() {
         lock.unlock();
         // Only this thread touches checkpoint_ while it runs.
         const auto started = std::chrono::steady_clock::now();
-        int rc = MDB_SUCCESS;
         std::size_t committed = 0;
-        if (!read_back(checkpoint_.log, checkpoint_.covers, checkpoint_.writes)) {
-            rc = MDB_CORRUPTED;
-        } else {
-            // Sorted, the changes of a key come together and only the last is put, and each
-            // transaction writes neighbouring leaf pages, each once.
-            sort_by_key(checkpoint_.writes);
-            rc = write_transactions(checkpoint_.writes, options_.writes_per_transaction,
-                                    checkpoint_.covers, committed);
-        }
+        const int rc = read_back(checkpoint_.log, checkpoint_.covers, checkpoint_.changes) ? write_checkpoint(committed)
+                                                                                          : MDB_CORRUPTED;
         if (rc == MDB_SUCCESS) {
-            record_checkpoint(checkpoint_.writes.size(),
-                          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
-            byte_arena unused;
-            release_scratch(checkpoint_.writes, unused);
+            record_checkpoint(checkpoint_.changes.size(),
+                              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
             checkpoint_.log = mapped_file();
+            checkpoint_.writes = {};
         } else {
-            checkpoint_.writes.erase(checkpoint_.writes.begin(),
-                                     checkpoint_.writes.begin() + static_cast<std::ptrdiff_t>(committed));
+            // What is left, for settle_checkpoint to take back in log order.
+            std::sort(checkpoint_.changes.begin() + static_cast<std::ptrdiff_t>(committed), checkpoint_.changes.end());
+            checkpoint_.writes.clear();
+            for (std::size_t i = committed; i < checkpoint_.changes.size(); ++i) {
+                checkpoint_.writes.push_back(logged_write(checkpoint_.log, checkpoint_.changes[i], 0));
+            }
             record_failure(rc, committed, checkpoint_.writes.size());
         }
+        checkpoint_.changes = {};
         lock.lock();
         checkpoint_state_ = rc == MDB_SUCCESS ? checkpoint_state::idle : checkpoint_state::failed;
         checkpoint_wake_.notify_all();

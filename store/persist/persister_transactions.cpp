@@ -3,21 +3,16 @@
 #include "store/persist/persister.hpp"
 
 namespace progressd::store {
-namespace {
-
-// The user a records key belongs to: its bytes up to the first '\0' (store/codec/record_codec.hpp).
-std::string_view user_of(std::string_view key) { return key.substr(0, key.find('\0')); }
-
-}  // namespace
 
 int persister::write_transactions(const std::vector<pending_write>& writes, std::size_t cut,
                                   std::optional<std::uint64_t> covers, std::size_t& committed) {
     int rc = MDB_SUCCESS;
     while (committed < writes.size()) {
         const std::size_t end = transaction_end(writes, committed, cut);
-        rc = write_pending(writes, committed, end, covers);
+        const bool last = end == writes.size();
+        rc = write_pending(writes, committed, end, covers, last);
         // Only the failed transaction is redone after growing: no transaction is open here.
-        while (rc == MDB_MAP_FULL && grow_map()) rc = write_pending(writes, committed, end, covers);
+        while (rc == MDB_MAP_FULL && grow_map()) rc = write_pending(writes, committed, end, covers, last);
         if (rc != MDB_SUCCESS) break;
         committed = end;
     }
@@ -36,15 +31,14 @@ std::size_t persister::transaction_end(const std::vector<pending_write>& writes,
 }
 
 int persister::write_pending(const std::vector<pending_write>& writes, std::size_t begin, std::size_t end,
-                             std::optional<std::uint64_t> covers) {
+                             std::optional<std::uint64_t> covers, bool last) {
     lmdb_transaction txn;
     // Only the last transaction makes the batch durable (lmdb_environment::write_sync).
     using sync_kind = lmdb_environment::write_sync;
-    const auto sync = end == writes.size() ? sync_kind::full : sync_kind::data_only;
-    if (const int rc = environment_.begin_write(txn, sync); rc != MDB_SUCCESS) return rc;
+    if (const int rc = environment_.begin_write(txn, last ? sync_kind::full : sync_kind::data_only); rc != MDB_SUCCESS) return rc;
     if (const int rc = put_in_order(txn.get(), writes, begin, end); rc != MDB_SUCCESS) return rc;
     // The last transaction of a checkpoint marks every frame it holds as held by LMDB.
-    if (covers && end == writes.size()) {
+    if (covers && last) {
         if (const int rc = wal_->put_checkpoint(txn.get(), *covers); rc != MDB_SUCCESS) return rc;
     }
     return txn.commit();

@@ -22,6 +22,7 @@ constexpr std::size_t header_size = 24;
 constexpr std::size_t change_header_size = 10;
 constexpr std::string_view checkpoint_key = "wal_checkpoint";
 constexpr std::uint64_t extension_bytes = std::uint64_t{1} << 20;
+constexpr std::size_t kept_frame_bytes = std::size_t{1} << 20;
 
 // A frame names its database by position here, not by MDB_dbi, which is only a handle.
 std::array<MDB_dbi, 6> logged_databases(const lmdb_environment& environment) {
@@ -143,13 +144,28 @@ int put_checkpoint_value(MDB_txn* txn, MDB_dbi meta, std::uint64_t sequence) {
     return mdb_put(txn, meta, &key, &value, 0);
 }
 
-int apply(lmdb_environment& environment, const std::vector<std::vector<logged_change>>& frames,
+// Replay's transactions: LMDB keeps every page a transaction dirtied on a free list of its own for
+// the environment's life, so one transaction of a full log's changes (a million, in a large store
+// nearly as many pages) would leave that many 4 KiB pages in the heap for good.
+constexpr std::size_t replay_changes_per_transaction = 4096;
+
+// Applies changes[applied, end) (sorted by database and key, in log order among one key's) in
+// transactions of replay_changes_per_transaction, advancing `applied` past each one committed;
+// the last also marks every frame up to `last_sequence` as held by LMDB. Only the last is synced
+// in full: until it commits, the log still holds them all, and a crash replays them again.
+int apply(lmdb_environment& environment, const std::vector<logged_change>& changes, std::size_t& applied,
           std::uint64_t last_sequence) {
     const auto databases = logged_databases(environment);
-    lmdb_transaction txn;
-    if (const int rc = environment.begin_write(txn); rc != MDB_SUCCESS) return rc;
-    for (const auto& frame : frames) {
-        for (const logged_change& change : frame) {
+    using sync_kind = lmdb_environment::write_sync;
+    for (;;) {
+        const std::size_t end = std::min(changes.size(), applied + replay_changes_per_transaction);
+        const bool last = end == changes.size();
+        lmdb_transaction txn;
+        if (const int rc = environment.begin_write(txn, last ? sync_kind::full : sync_kind::data_only); rc != MDB_SUCCESS) return rc;
+        for (std::size_t i = applied; i < end; ++i) {
+            const logged_change& change = changes[i];
+            // A later change of the same key follows at once and holds its whole value.
+            if (i + 1 < changes.size() && changes[i + 1].database == change.database && changes[i + 1].key == change.key) continue;
             MDB_val key = as_val(change.key);
             int rc = MDB_SUCCESS;
             if (change.value) {
@@ -161,9 +177,13 @@ int apply(lmdb_environment& environment, const std::vector<std::vector<logged_ch
             }
             if (rc != MDB_SUCCESS) return rc;
         }
+        if (last) {
+            if (const int rc = put_checkpoint_value(txn.get(), environment.meta(), last_sequence); rc != MDB_SUCCESS) return rc;
+        }
+        if (const int rc = txn.commit(); rc != MDB_SUCCESS) return rc;
+        applied = end;
+        if (last) return MDB_SUCCESS;
     }
-    if (const int rc = put_checkpoint_value(txn.get(), environment.meta(), last_sequence); rc != MDB_SUCCESS) return rc;
-    return txn.commit();
 }
 
 }  // namespace
@@ -214,23 +234,31 @@ log_replay replay_write_ahead_log(const std::array<std::string, 2>& paths, lmdb_
     // One file holds the frames a checkpoint was writing, the other those logged meanwhile: in
     // number order they continue each other. A missing number ends the log, like a torn frame.
     std::sort(newer.begin(), newer.end(), [](const logged_frame& a, const logged_frame& b) { return a.sequence < b.sequence; });
-    std::vector<std::vector<logged_change>> frames;
+    std::vector<logged_change> changes;
     for (auto& frame : newer) {
         if (frame.sequence != result.last_sequence + 1) break;
         result.changes += frame.changes.size();
         result.last_sequence = frame.sequence;
-        frames.push_back(std::move(frame.changes));
+        ++result.frames;
+        changes.insert(changes.end(), frame.changes.begin(), frame.changes.end());
     }
-    result.frames = frames.size();
+    newer = {};
+    // By key, so that each transaction writes neighbouring leaf pages, each once, and only a key's
+    // last change is put (stable: a key's changes stay in log order).
+    std::stable_sort(changes.begin(), changes.end(), [](const logged_change& a, const logged_change& b) {
+        return a.database != b.database ? a.database < b.database : a.key < b.key;
+    });
 
-    if (!frames.empty()) {
-        int rc = apply(environment, frames, result.last_sequence);
-        // The log holds at most a flush interval of writes, but a map sized for less grows here too.
+    if (result.frames != 0) {
+        std::size_t applied = 0;
+        int rc = apply(environment, changes, applied, result.last_sequence);
+        // The log holds up to a checkpoint's worth of writes, and a map sized for less grows here
+        // too; the transactions committed before stay.
         while (rc == MDB_MAP_FULL) {
             if (const int grown = environment.set_map_size(environment.map_size() * 2); grown != MDB_SUCCESS) {
                 throw lmdb_error("mdb_env_set_mapsize", grown);
             }
-            rc = apply(environment, frames, result.last_sequence);
+            rc = apply(environment, changes, applied, result.last_sequence);
         }
         if (rc != MDB_SUCCESS) throw lmdb_error("applying the write-ahead log " + paths[0] + "(.1)", rc);
     }
@@ -327,6 +355,9 @@ int write_ahead_log::write_frame() {
     if (error == 0) target.offset += frame_.size();
     failed_ = error;
     frame_.resize(header_size);
+    // A large frame's buffer (a snapshot-mode batch: ~85 bytes a change) is given back rather than
+    // kept resident between batches, most of the time unused.
+    if (frame_.capacity() > kept_frame_bytes) frame_.shrink_to_fit();
     return error;
 }
 
@@ -352,7 +383,7 @@ log_read_back write_ahead_log::read_back(std::string_view frames, const change_v
     log_read_back read;
     scan_frames(frames, [&](std::uint64_t sequence, std::string_view payload) {
         const bool whole = for_each_change(payload, [&](const logged_change& change) {
-            visit(databases_[change.database], change.key, change.value);
+            visit(static_cast<std::size_t>(change.key.data() - frames.data()) - change_header_size);
             ++read.changes;
         });
         if (whole) {
@@ -362,6 +393,18 @@ log_read_back write_ahead_log::read_back(std::string_view frames, const change_v
         return whole;
     });
     return read;
+}
+
+log_change write_ahead_log::change_at(std::string_view frames, std::size_t offset) const {
+    // read_back decoded this change whole: its header and bytes are within `frames`.
+    const auto database = read_at<std::uint8_t>(frames, offset);
+    const auto key_size = read_at<std::uint32_t>(frames, offset + 2);
+    const std::size_t key_at = offset + change_header_size;
+    log_change change{databases_[database], frames.substr(key_at, key_size), std::nullopt};
+    if (read_at<std::uint8_t>(frames, offset + 1) != 0) {
+        change.value = frames.substr(key_at + key_size, read_at<std::uint32_t>(frames, offset + 6));
+    }
+    return change;
 }
 
 int write_ahead_log::put_checkpoint(MDB_txn* txn, std::uint64_t sequence) const {

@@ -23,9 +23,10 @@
 // Start-up (replay_write_ahead_log) reads each file's frames from its start while each is intact
 // and numbered one after the previous (a torn last frame, or an older frame left behind a
 // rewind, ends a file), takes those newer than the checkpoint marker from both, in sequence order
-// and only while no number is missing, applies them to LMDB in one transaction, and empties the
-// files. Each frame holds whole encoded values, so applying a frame twice, or over a checkpoint
-// that already holds it, changes nothing.
+// and only while no number is missing, applies them to LMDB sorted by key, in transactions of
+// 4 096 changes whose last marks them all as held, and empties the files. Each frame holds whole
+// encoded values, so applying a frame twice, or over a checkpoint that already holds it, changes
+// nothing, and a crash part way through replay replays them all again.
 //
 // Frame: header {u32 magic, u32 payload size, u64 sequence, u32 crc32 of sequence and payload,
 // u32 zero}, then per change {u8 database, u8 has value, u32 key size, u32 value size, key,
@@ -71,9 +72,17 @@ struct log_read_back {
     std::size_t end = 0;  // bytes of intact frames from the start
 };
 
+// One change of a frame, as read back: its bytes view the file's.
+struct log_change {
+    MDB_dbi database = 0;
+    std::string_view key;
+    std::optional<std::string_view> value;  // nullopt: delete
+};
+
 class write_ahead_log {
 public:
-    using change_visitor = std::function<void(MDB_dbi database, std::string_view key, std::optional<std::string_view> value)>;
+    // Called with the offset of each change in the bytes read back (see change_at).
+    using change_visitor = std::function<void(std::size_t offset)>;
 
     // Opens (creating) both files for appending, after replay: frames continue from last_sequence,
     // into the first file.
@@ -114,6 +123,9 @@ public:
     // `frames` (a file's bytes), in log order. Reads nothing of the log's state that changes after
     // construction: the checkpoint thread calls it while frames are being written.
     log_read_back read_back(std::string_view frames, const change_visitor& visit) const;
+    // The change read_back found at `offset` of the same `frames`. A checkpoint keeps only these
+    // offsets, 8 bytes a change instead of a 48-byte log_change.
+    log_change change_at(std::string_view frames, std::size_t offset) const;
 
 private:
     struct file {
