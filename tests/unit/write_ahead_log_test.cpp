@@ -382,6 +382,49 @@ BOOST_AUTO_TEST_CASE(sync_writes_are_logged_while_a_checkpoint_waits_for_lmdb) {
     BOOST_TEST(replay_write_ahead_log(logs_of(dir), environment).frames == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_checkpoint_that_fails_part_way_loses_nothing_the_log_acknowledged) {
+    // Transactions of 2 changes, each user's 2 records together: the first ones commit, then the
+    // capped map is full. What is left goes back to the persister, which cannot commit it either;
+    // with room again, LMDB and the log hold every acknowledged value, the last of each record.
+    temp_dir dir;
+    constexpr std::size_t small_map = std::size_t{128} << 10;
+    {
+        persister_options options{durability_mode::sync, never, small_map};
+        options.writes_per_transaction = 2;
+        progressd::testing::logged_persister setup(dir, options, small_map);
+        auto& writer = setup.writer;
+        const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
+        for (int round = 0; round < 2; ++round) {
+            for (int user = 0; user < 20; ++user) {
+                for (int content = 0; content < 2; ++content) {
+                    ping p = watch("c" + std::to_string(content), 10 + round * 100 + user);
+                    p.details = details;
+                    auto logged = durable(writer, setup.store.apply_ping("u" + std::to_string(user), p, round).generation);
+                    BOOST_REQUIRE(logged.wait_for(5s) == std::future_status::ready);
+                    BOOST_TEST(logged.get());
+                }
+            }
+        }
+        writer.request_flush();
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        while (writer.healthy() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+        BOOST_TEST(!writer.healthy());
+        BOOST_TEST(writer.stats().records_written > 0u);  // some transactions committed first
+        BOOST_TEST(!writer.stop());
+    }
+    auto environment = open_data_dir(dir.str(), map_size);
+    replay_write_ahead_log(logs_of(dir), environment);
+    progress_store reloaded(8, {});
+    BOOST_TEST(recover(environment, reloaded, quiet).records == 40u);
+    for (int user = 0; user < 20; ++user) {
+        for (int content = 0; content < 2; ++content) {
+            const auto record = reloaded.find("u" + std::to_string(user), "", "c" + std::to_string(content));
+            BOOST_REQUIRE(record.has_value());
+            BOOST_TEST(record->position_seconds == 110 + user);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_checkpoint_that_fails_loses_nothing_the_log_acknowledged) {
     temp_dir dir;
     // 32 pages of 4 KiB, capped: the checkpoint of 100 records of ~4 KiB cannot fit.
