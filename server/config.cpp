@@ -58,7 +58,7 @@ std::variant<server_config, int> parse_config(int argc, char** argv) {
     flag("--flush-interval-ms", flush_ms, "persister batch interval", "PROGRESSD_FLUSH_INTERVAL_MS")
         ->check(CLI::Range(1l, 3600000l));
     flag("--checkpoint-interval-ms", checkpoint_ms,
-         "how often LMDB gets the write-ahead log's batches (sooner once the log holds 128 MiB)",
+         "how often LMDB gets the write-ahead log's batches (sooner once the log holds 32 MiB)",
          "PROGRESSD_CHECKPOINT_INTERVAL_MS")
         ->check(CLI::Range(1l, 3600000l));
     flag("--persister-nice", config.persister_nice,

@@ -47,9 +47,7 @@
 // records' bytes, appended, with one sync. A checkpoint of thirty seconds writes each leaf page
 // once however many of its records changed, in key order (docs/durability.md, "The write-ahead
 // log"). Read back from the file rather than kept in memory between checkpoints: thirty seconds
-// of new records would hold ~130 bytes each in the heap. The checkpoint holds only each change's
-// offset in the mapping (8 bytes; a 48-byte pending_write for every change of a 32 MiB log was
-// 16-19 MiB, of a 128 MiB one would be ~70 MiB) and makes pending writes of one transaction's changes at a time.
+// of new records would hold ~130 bytes each in the heap.
 //
 // Why a thread: a checkpoint takes 50 ms to seconds, and writes waiting on the persister would
 // wait that long. Its transactions are cut every writes_per_transaction changes
@@ -121,13 +119,8 @@ struct persister_options {
     // With a write-ahead log: a checkpoint is due this long after the previous one began, or once
     // the log holds checkpoint_log_bytes. Past twice that, batches stop going to the log and are
     // committed to LMDB by the persister itself (after the running checkpoint).
-    // 128 MiB: ~1.5 M changes. A checkpoint writes each leaf page it touches once, so in a large
-    // store more changes a checkpoint mean fewer page writes a change: at 10 M records (~330 000
-    // leaf pages) 32 MiB touched ~70 % of them every 8 s under 47 000 changes/s; 128 MiB touches
-    // nearly all of them every 30 s, a third of the page writes. The offsets it reads back cost
-    // 8 bytes a change while it runs.
     std::chrono::milliseconds checkpoint_interval{30000};
-    std::size_t checkpoint_log_bytes = std::size_t{128} << 20;
+    std::size_t checkpoint_log_bytes = std::size_t{32} << 20;
 };
 
 struct persister_stats {
@@ -221,7 +214,7 @@ private:
     // Puts the offsets of the changes of the frames in `log` into `changes`, in log order. False,
     // with an error logged, when it does not hold every frame up to `covers`.
     bool read_back(const mapped_file& log, std::uint64_t covers, std::vector<std::size_t>& changes) const;
-    // The change read_back found at `offset` of `log`, as a pending write (its bytes stay in the mapping).
+    // The change at changes[i] of `log`, as a pending write (its bytes stay in the mapping).
     pending_write logged_write(const mapped_file& log, std::size_t offset, std::uint32_t order) const;
     // Sorts checkpoint_.changes by key and writes them in transactions of writes_per_transaction,
     // cut between users; the last marks the frames up to checkpoint_.covers as checkpointed.
