@@ -78,6 +78,26 @@ struct logged_sync_persister : progressd::testing::logged_persister {
         : logged_persister(dir, {durability_mode::sync, never, max_map}, map) {}
 };
 
+// A sync write of a record with ~4 KiB of details (an LMDB overflow page of its own), waited
+// for until the log acknowledged it.
+void write_padded(persister& writer, progress_store& store, const std::string& user, const std::string& content,
+                  double position, std::int64_t at) {
+    static const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
+    ping p = watch(content, position);
+    p.details = details;
+    auto logged = durable(writer, store.apply_ping(user, p, at).generation);
+    BOOST_REQUIRE(logged.wait_for(5s) == std::future_status::ready);
+    BOOST_TEST(logged.get());
+}
+
+// Asks for a checkpoint into a map too small for it and waits until the failure shows.
+void checkpoint_into_a_full_map(persister& writer) {
+    writer.request_flush();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (writer.healthy() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    BOOST_TEST(!writer.healthy());
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(write_ahead_log_suite)
@@ -393,22 +413,15 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_fails_part_way_loses_nothing_the_log_ackn
         options.writes_per_transaction = 2;
         progressd::testing::logged_persister setup(dir, options, small_map);
         auto& writer = setup.writer;
-        const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
         for (int round = 0; round < 2; ++round) {
             for (int user = 0; user < 20; ++user) {
                 for (int content = 0; content < 2; ++content) {
-                    ping p = watch("c" + std::to_string(content), 10 + round * 100 + user);
-                    p.details = details;
-                    auto logged = durable(writer, setup.store.apply_ping("u" + std::to_string(user), p, round).generation);
-                    BOOST_REQUIRE(logged.wait_for(5s) == std::future_status::ready);
-                    BOOST_TEST(logged.get());
+                    write_padded(writer, setup.store, "u" + std::to_string(user), "c" + std::to_string(content),
+                                 10 + round * 100 + user, round);
                 }
             }
         }
-        writer.request_flush();
-        const auto deadline = std::chrono::steady_clock::now() + 5s;
-        while (writer.healthy() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-        BOOST_TEST(!writer.healthy());
+        checkpoint_into_a_full_map(writer);
         BOOST_TEST(writer.stats().records_written > 0u);  // some transactions committed first
         BOOST_TEST(!writer.stop());
     }
@@ -432,18 +445,8 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_fails_loses_nothing_the_log_acknowledged)
     {
         logged_sync_persister setup(dir, small_map, small_map);
         auto& [environment, log, store, writer] = setup;
-        const std::string details = R"({"pad":")" + std::string(4000, 'x') + R"("})";
-        for (int i = 0; i < 100; ++i) {
-            ping p = watch("c" + std::to_string(i), 10 + i);
-            p.details = details;
-            auto logged = durable(writer, store.apply_ping("u1", p, i).generation);
-            BOOST_REQUIRE(logged.wait_for(5s) == std::future_status::ready);
-            BOOST_TEST(logged.get());
-        }
-        writer.request_flush();
-        const auto deadline = std::chrono::steady_clock::now() + 5s;
-        while (writer.healthy() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-        BOOST_TEST(!writer.healthy());
+        for (int i = 0; i < 100; ++i) write_padded(writer, store, "u1", "c" + std::to_string(i), 10 + i, i);
+        checkpoint_into_a_full_map(writer);
         BOOST_TEST(writer.stats().failures >= 1u);
         BOOST_TEST(!writer.stop());  // the map is still full on stop
     }
