@@ -17,6 +17,16 @@ namespace {
 // fills pages as well as a checkpoint would.
 constexpr std::size_t max_frame_changes = 262144;
 
+// Bytes [from, from + 8) of `key` as a big-endian number, zero-padded: numbers compare as the
+// bytes do (std::string_view::compare compares them unsigned).
+std::uint64_t key_bytes_as_number(std::string_view key, std::size_t from) {
+    std::uint64_t number = 0;
+    for (std::size_t i = from; i < from + 8; ++i) {
+        number = (number << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
+    }
+    return number;
+}
+
 }  // namespace
 
 void persister::make_room_in_log() {
@@ -94,7 +104,7 @@ std::size_t persister::settle_checkpoint() {
 bool persister::take_back_log(std::size_t at) {
     if (wal_ == nullptr || active_log_taken_back_ || wal_->bytes() == 0) return true;
     mapped_file frames = wal_->map_active();
-    std::vector<std::size_t> changes;
+    std::vector<logged_change_ref> changes;
     if (!frames.is_mapped() || !read_back(frames, wal_->last_sequence(), changes)) {
         // Still in the log, and later changes stay pending behind them: retried with backoff.
         record_failure(MDB_CORRUPTED, 0, pending_.size());
@@ -103,7 +113,7 @@ bool persister::take_back_log(std::size_t at) {
     }
     std::vector<pending_write> logged;
     logged.reserve(changes.size());
-    for (const std::size_t offset : changes) logged.push_back(logged_write(frames, offset, 0));
+    for (const logged_change_ref& change : changes) logged.push_back(logged_write(frames, change.offset, 0));
     pending_.insert(pending_.begin() + static_cast<std::ptrdiff_t>(at), logged.begin(), logged.end());
     for (std::size_t i = 0; i < pending_.size(); ++i) pending_[i].order = static_cast<std::uint32_t>(i);
     next_order_ = static_cast<std::uint32_t>(pending_.size());
@@ -112,8 +122,11 @@ bool persister::take_back_log(std::size_t at) {
     return true;
 }
 
-bool persister::read_back(const mapped_file& log, std::uint64_t covers, std::vector<std::size_t>& changes) const {
-    const log_read_back read = wal_->read_back(log.bytes(), [&](std::size_t offset) { changes.push_back(offset); });
+bool persister::read_back(const mapped_file& log, std::uint64_t covers, std::vector<logged_change_ref>& changes) const {
+    const log_read_back read = wal_->read_back(log.bytes(), [&](std::size_t offset) {
+        const std::string_view key = wal_->change_at(log.bytes(), offset).key;
+        changes.push_back({key_bytes_as_number(key, 0), key_bytes_as_number(key, 8), offset});
+    });
     // Every frame in the file was written whole and fdatasync'd: anything short of that is a bug
     // or a failing disk, and a checkpoint of part of it would mark the rest as written.
     if (read.end == log.bytes().size()) return true;
@@ -131,14 +144,18 @@ persister::pending_write persister::logged_write(const mapped_file& log, std::si
 
 int persister::write_checkpoint(std::size_t& committed) {
     checkpoint_batch& batch = checkpoint_;
-    // Sorted, the changes of a key come together (in log order: offsets grow with it) and only the
-    // last is put, and each transaction writes neighbouring leaf pages, each once.
-    std::sort(batch.changes.begin(), batch.changes.end(), [&](std::size_t a, std::size_t b) {
-        const log_change x = wal_->change_at(batch.log.bytes(), a);
-        const log_change y = wal_->change_at(batch.log.bytes(), b);
-        if (x.database != y.database) return x.database < y.database;
+    // Sorted, the changes of a key in a database come together (in log order: offsets grow with
+    // it) and only the last is put, and each transaction writes neighbouring leaf pages, each once.
+    // By key first and database second: the few changes of other databases than the records' only
+    // make the transaction reopen its cursor.
+    std::sort(batch.changes.begin(), batch.changes.end(), [&](const logged_change_ref& a, const logged_change_ref& b) {
+        if (a.key_head != b.key_head) return a.key_head < b.key_head;
+        if (a.key_tail != b.key_tail) return a.key_tail < b.key_tail;
+        const log_change x = wal_->change_at(batch.log.bytes(), a.offset);
+        const log_change y = wal_->change_at(batch.log.bytes(), b.offset);
         if (const int c = x.key.compare(y.key); c != 0) return c < 0;
-        return a < b;
+        if (x.database != y.database) return x.database < y.database;
+        return a.offset < b.offset;
     });
     const std::size_t cut = options_.writes_per_transaction == 0 ? batch.changes.size() : options_.writes_per_transaction;
     int rc = MDB_SUCCESS;
@@ -147,8 +164,9 @@ int persister::write_checkpoint(std::size_t& committed) {
         batch.writes.clear();
         std::size_t end = committed;
         while (end < batch.changes.size() &&
-               (end - committed < cut || user_of(batch.writes.back().key) == user_of(wal_->change_at(batch.log.bytes(), batch.changes[end]).key))) {
-            batch.writes.push_back(logged_write(batch.log, batch.changes[end], static_cast<std::uint32_t>(end - committed)));
+               (end - committed < cut ||
+                user_of(batch.writes.back().key) == user_of(wal_->change_at(batch.log.bytes(), batch.changes[end].offset).key))) {
+            batch.writes.push_back(logged_write(batch.log, batch.changes[end].offset, static_cast<std::uint32_t>(end - committed)));
             ++end;
         }
         const bool last = end == batch.changes.size();
@@ -178,10 +196,11 @@ void persister::run_checkpoints() {
             checkpoint_.writes = {};
         } else {
             // What is left, for settle_checkpoint to take back in log order.
-            std::sort(checkpoint_.changes.begin() + static_cast<std::ptrdiff_t>(committed), checkpoint_.changes.end());
+            std::sort(checkpoint_.changes.begin() + static_cast<std::ptrdiff_t>(committed), checkpoint_.changes.end(),
+                      [](const logged_change_ref& a, const logged_change_ref& b) { return a.offset < b.offset; });
             checkpoint_.writes.clear();
             for (std::size_t i = committed; i < checkpoint_.changes.size(); ++i) {
-                checkpoint_.writes.push_back(logged_write(checkpoint_.log, checkpoint_.changes[i], 0));
+                checkpoint_.writes.push_back(logged_write(checkpoint_.log, checkpoint_.changes[i].offset, 0));
             }
             record_failure(rc, committed, checkpoint_.writes.size());
         }
