@@ -54,7 +54,7 @@ void require(bool condition, const char* what, std::string_view detail = {}) {
 // database is built over (its persister is never started: nothing is written).
 struct fixture {
     // Kept while the process runs: every input's database opens its write-ahead log files here.
-    // A run that stops at a crash leaves this empty directory behind in the temp dir.
+    // A run that stops at a crash leaves it behind in the temp dir (LMDB's files, empty logs).
     std::string data_dir;
     std::optional<store::lmdb_environment> environment;
     auth::authenticator authenticator{auth::jwt_verifier(secret), auth::api_keys({service_key})};
