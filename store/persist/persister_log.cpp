@@ -123,8 +123,7 @@ bool persister::take_back_log(std::size_t at) {
 }
 
 bool persister::read_back(const mapped_file& log, std::uint64_t covers, std::vector<logged_change_ref>& changes) const {
-    const log_read_back read = wal_->read_back(log.bytes(), [&](std::size_t offset) {
-        const std::string_view key = wal_->change_at(log.bytes(), offset).key;
+    const log_read_back read = wal_->read_back(log.bytes(), [&](std::size_t offset, std::string_view key) {
         changes.push_back({key_bytes_as_number(key, 0), key_bytes_as_number(key, 8), offset});
     });
     // Every frame in the file was written whole and fdatasync'd: anything short of that is a bug

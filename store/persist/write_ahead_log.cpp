@@ -388,7 +388,7 @@ log_read_back write_ahead_log::read_back(std::string_view frames, const change_v
     log_read_back read;
     scan_frames(frames, [&](std::uint64_t sequence, std::string_view payload) {
         const bool whole = for_each_change(payload, [&](const logged_change& change) {
-            visit(static_cast<std::size_t>(change.key.data() - frames.data()) - change_header_size);
+            visit(static_cast<std::size_t>(change.key.data() - frames.data()) - change_header_size, change.key);
             ++read.changes;
         });
         if (whole) {

@@ -81,8 +81,8 @@ struct log_change {
 
 class write_ahead_log {
 public:
-    // Called with the offset of each change in the bytes read back (see change_at).
-    using change_visitor = std::function<void(std::size_t offset)>;
+    // Called with the offset of each change in the bytes read back (see change_at), and its key.
+    using change_visitor = std::function<void(std::size_t offset, std::string_view key)>;
 
     // Opens (creating) both files for appending, after replay: frames continue from last_sequence,
     // into the first file.
