@@ -2,9 +2,11 @@
 // Append-only storage for many small byte strings that are dropped all at once: the persister's
 // encoded keys and values of one batch. One allocation per chunk instead of one per string, and
 // the strings of a batch lie next to each other. Bytes never move once stored (chunks are never
-// reallocated), so the views handed out stay valid until clear() or release().
+// reallocated), so the views handed out stay valid until clear().
 //
 // Thread-safety: none; the persister thread owns it.
+
+#include "store/scratch_reuse.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -31,15 +33,18 @@ public:
         return std::string_view(chunk).substr(at, bytes.size());
     }
 
-    // Forgets every string but keeps the chunks for the next batch.
+    // Forgets every string. The chunks are kept for the next batch while this one used at least
+    // a quarter of them; otherwise only those it used are (store/scratch_reuse.hpp).
     void clear() {
+        if (!keep_for_next_batch(used_, chunks_.size(), 1)) chunks_.resize(used_);
         for (std::string& chunk : chunks_) chunk.clear();
         used_ = 0;
     }
-    // Forgets every string and frees the chunks (after a large batch).
-    void release() {
-        std::vector<std::string>().swap(chunks_);
-        used_ = 0;
+    // Bytes held for strings, used or not.
+    std::size_t reserved_bytes() const {
+        std::size_t bytes = 0;
+        for (const std::string& chunk : chunks_) bytes += chunk.capacity();
+        return bytes;
     }
 
 private:

@@ -21,10 +21,8 @@ constexpr std::chrono::milliseconds max_backoff{5000};
 constexpr int attempts_on_stop = 3;
 // A batch of more changes than this is sorted even without a log (pending_ alone is ~48 bytes a change).
 constexpr std::size_t large_batch = 65536;
-// After a batch of more changes than this, its scratch memory is freed rather than kept for the
-// next batch: it would be unused most of the time (common/large_allocations.hpp). Smaller ones,
-// sync mode's group commits, keep it.
-constexpr std::size_t kept_scratch_changes = 8192;
+// A list of changes this long is kept whatever the batches' sizes (store/scratch_reuse.hpp).
+constexpr std::size_t always_kept_changes = 8192;
 
 // The checkpoint thread's: below the persister and the I/O threads (docs/durability.md, "The
 // write-ahead log": its slices of a busy core delayed requests). Lowering needs no privilege; a
@@ -326,13 +324,12 @@ void persister::record_failure(int rc, std::size_t committed, std::size_t left) 
 }
 
 void persister::release_scratch(std::vector<pending_write>& writes, byte_arena& arena) {
-    if (writes.capacity() > kept_scratch_changes) {
-        std::vector<pending_write>().swap(writes);
-        arena.release();
-    } else {
+    if (keep_for_next_batch(writes.size(), writes.capacity(), always_kept_changes)) {
         writes.clear();
-        arena.clear();
+    } else {
+        std::vector<pending_write>().swap(writes);
     }
+    arena.clear();
 }
 
 bool persister::grow_map() {

@@ -23,11 +23,11 @@
 // its records, which are changes of the last interval, not yet promised. A batch that also changes an attached
 // source (catalog, enrolments, outbox…) stays one transaction: an outbox event must never become
 // durable without the record that caused it, or the other way round.
-// After a batch of more than 8 192 changes the persister frees its scratch memory (pending_'s
-// capacity and the arena's chunks) rather than keep it for the next batch: a second of new records
-// in snapshot mode, unused most of the time. The server has glibc map such blocks on their own, so
-// that freeing them gives them back (common/large_allocations.hpp). Encoded keys and values live in
-// that arena (store/byte_arena.hpp), not in two strings per change.
+// A batch's scratch memory (pending_'s capacity, the arena's chunks, the log's frame buffer) is
+// kept for the next batch while batches still fill a quarter of it, and freed after one that does
+// not (store/scratch_reuse.hpp): a busy server allocates nothing a batch, and an idle one gives it
+// back. Encoded keys and values live in that arena (store/byte_arena.hpp), not in two strings per
+// change.
 //
 // A batch that fails to commit is kept and retried with backoff (100 ms doubling to 5 s), newer
 // changes appended behind it; until a commit succeeds, healthy() is false, so readiness is 503 and

@@ -1,5 +1,7 @@
 #include "store/persist/write_ahead_log.hpp"
 
+#include "store/scratch_reuse.hpp"
+
 #include <boost/crc.hpp>
 
 #include <fcntl.h>
@@ -22,7 +24,7 @@ constexpr std::size_t header_size = 24;
 constexpr std::size_t change_header_size = 10;
 constexpr std::string_view checkpoint_key = "wal_checkpoint";
 constexpr std::uint64_t extension_bytes = std::uint64_t{1} << 20;
-constexpr std::size_t kept_frame_bytes = std::size_t{1} << 20;
+constexpr std::size_t always_kept_frame_bytes = std::size_t{1} << 20;
 
 // A frame names its database by position here, not by MDB_dbi, which is only a handle.
 std::array<MDB_dbi, 6> logged_databases(const lmdb_environment& environment) {
@@ -359,10 +361,10 @@ int write_ahead_log::write_frame() {
     // none is written until a checkpoint has covered this one and rewound the log.
     if (error == 0) target.offset += frame_.size();
     failed_ = error;
+    // A snapshot-mode batch's buffer (~85 bytes a change) is kept while batches fill it.
+    const bool keep = keep_for_next_batch(frame_.size(), frame_.capacity(), always_kept_frame_bytes);
     frame_.resize(header_size);
-    // A large frame's buffer (a snapshot-mode batch: ~85 bytes a change) is given back rather than
-    // kept resident between batches, most of the time unused.
-    if (frame_.capacity() > kept_frame_bytes) frame_.shrink_to_fit();
+    if (!keep) frame_.shrink_to_fit();
     return error;
 }
 
