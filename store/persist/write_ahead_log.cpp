@@ -1,8 +1,6 @@
 #include "store/persist/write_ahead_log.hpp"
 
-#include "store/scratch_reuse.hpp"
-
-#include <boost/crc.hpp>
+#include "store/persist/log_frame_format.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,41 +17,28 @@
 namespace progressd::store {
 namespace {
 
-constexpr std::uint32_t frame_magic = 0x4C415750;  // "PWAL"
-constexpr std::size_t header_size = 24;
-constexpr std::size_t change_header_size = 10;
+using log_frame::append;
+using log_frame::change_header_size;
+using log_frame::header_size;
+using log_frame::put_at;
+using log_frame::read_at;
+
+std::uint32_t frame_checksum_of(std::uint64_t sequence, std::string_view payload) {
+    log_frame::checksum checksum(sequence);
+    checksum.add(payload);
+    return checksum.value();
+}
+
 constexpr std::string_view checkpoint_key = "wal_checkpoint";
 constexpr std::uint64_t extension_bytes = std::uint64_t{1} << 20;
-constexpr std::size_t always_kept_frame_bytes = std::size_t{1} << 20;
+// A frame's payload goes to the file in pieces of this size, not built whole in memory first (a
+// snapshot-mode batch: ~85 bytes a change of the last second, kept for the next batch).
+constexpr std::size_t piece_bytes = std::size_t{256} << 10;
 
 // A frame names its database by position here, not by MDB_dbi, which is only a handle.
 std::array<MDB_dbi, 6> logged_databases(const lmdb_environment& environment) {
     return {environment.records(),     environment.catalog(),  environment.enrolments(),
             environment.assessments(), environment.webhooks(), environment.outbox()};
-}
-
-template <typename T>
-void put_at(std::string& out, std::size_t at, T value) {
-    std::memcpy(out.data() + at, &value, sizeof value);
-}
-
-template <typename T>
-void append(std::string& out, T value) {
-    out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
-
-template <typename T>
-T read_at(std::string_view in, std::size_t at) {
-    T value;
-    std::memcpy(&value, in.data() + at, sizeof value);
-    return value;
-}
-
-std::uint32_t checksum(std::uint64_t sequence, std::string_view payload) {
-    boost::crc_32_type crc;
-    crc.process_bytes(&sequence, sizeof sequence);
-    crc.process_bytes(payload.data(), payload.size());
-    return crc.checksum();
 }
 
 std::runtime_error system_error(const std::string& what) { return std::runtime_error(what + ": " + std::strerror(errno)); }
@@ -118,10 +103,10 @@ void scan_frames(std::string_view content, Frame&& frame) {
         const std::string_view rest = content.substr(at);
         const auto payload_size = read_at<std::uint32_t>(rest, 4);
         const auto sequence = read_at<std::uint64_t>(rest, 8);
-        if (read_at<std::uint32_t>(rest, 0) != frame_magic || rest.size() - header_size < payload_size) return;
+        if (read_at<std::uint32_t>(rest, 0) != log_frame::magic || rest.size() - header_size < payload_size) return;
         if (previous && sequence != *previous + 1) return;
         const std::string_view payload = rest.substr(header_size, payload_size);
-        if (read_at<std::uint32_t>(rest, 16) != checksum(sequence, payload)) return;
+        if (read_at<std::uint32_t>(rest, 16) != frame_checksum_of(sequence, payload)) return;
         if (!frame(sequence, payload)) return;
         previous = sequence;
         at += header_size + payload_size;
@@ -320,52 +305,67 @@ write_ahead_log::write_ahead_log(const std::array<std::string, 2>& paths, const 
         ::fsync(directory.get()) != 0) {
         throw system_error("sync " + paths[0]);
     }
-    frame_.resize(header_size);
+    piece_.reserve(piece_bytes);
 }
 
 void write_ahead_log::add(MDB_dbi database, std::string_view key, std::optional<std::string_view> value) {
     std::uint8_t index = 0;
     while (databases_[index] != database) ++index;  // the persister writes only these
-    append(frame_, index);
-    append(frame_, std::uint8_t{value.has_value()});
-    append(frame_, static_cast<std::uint32_t>(key.size()));
-    append(frame_, static_cast<std::uint32_t>(value ? value->size() : 0));
-    frame_.append(key);
-    if (value) frame_.append(*value);
+    if (payload_bytes_ == 0) checksum_ = log_frame::checksum(sequence_ + 1);
+    const std::size_t before = piece_.size();
+    append(piece_, index);
+    append(piece_, std::uint8_t{value.has_value()});
+    append(piece_, static_cast<std::uint32_t>(key.size()));
+    append(piece_, static_cast<std::uint32_t>(value ? value->size() : 0));
+    piece_.append(key);
+    if (value) piece_.append(*value);
+    payload_bytes_ += piece_.size() - before;
+    if (piece_.size() >= piece_bytes) write_piece();
+}
+
+void write_ahead_log::write_piece() {
+    checksum_.add(piece_);
+    file& target = files_[active_];
+    // After a failed piece the frame fails: the rest is only counted.
+    if (failed_ == 0 && piece_error_ == 0) {
+        piece_error_ = write_at(target, target.offset + header_size + payload_bytes_ - piece_.size(), piece_);
+    }
+    piece_.clear();
 }
 
 int write_ahead_log::write_frame() {
-    if (failed_ != 0) {
-        frame_.resize(header_size);
-        return failed_;
+    // The payload first, the header that makes the frame intact after it, then one fdatasync.
+    write_piece();
+    int error = failed_ != 0 ? failed_ : piece_error_;
+    if (error == 0) {
+        ++sequence_;
+        if (payload_bytes_ == 0) checksum_ = log_frame::checksum(sequence_);
+        std::string header(header_size, '\0');
+        put_at(header, 0, log_frame::magic);
+        put_at(header, 4, static_cast<std::uint32_t>(payload_bytes_));
+        put_at(header, 8, sequence_);
+        put_at(header, 16, checksum_.value());
+        file& target = files_[active_];
+        error = write_at(target, target.offset, header);
+        if (error == 0 && ::fdatasync(target.fd.get()) != 0) error = errno;
+        // A failed frame's bytes may be on disk, numbered: the next frame must not follow them,
+        // so none is written until a checkpoint has covered this one and rewound the log.
+        if (error == 0) target.offset += header_size + payload_bytes_;
+        failed_ = error;
     }
-    ++sequence_;
-    const std::string_view payload = std::string_view(frame_).substr(header_size);
-    put_at(frame_, 0, frame_magic);
-    put_at(frame_, 4, static_cast<std::uint32_t>(payload.size()));
-    put_at(frame_, 8, sequence_);
-    put_at(frame_, 16, checksum(sequence_, payload));
-    put_at(frame_, 20, std::uint32_t{0});
+    payload_bytes_ = 0;
+    piece_error_ = 0;
+    return error;
+}
 
-    file& target = files_[active_];
-    if (target.offset + frame_.size() > target.allocated) extend_to(target, target.offset + frame_.size());
-    int error = 0;
-    for (std::size_t done = 0; done < frame_.size() && error == 0;) {
-        const ssize_t n = ::pwrite(target.fd.get(), frame_.data() + done, frame_.size() - done,
-                                   static_cast<off_t>(target.offset + done));
-        if (n < 0 && errno != EINTR) error = errno;
+int write_ahead_log::write_at(file& target, std::uint64_t offset, std::string_view bytes) {
+    if (offset + bytes.size() > target.allocated) extend_to(target, offset + bytes.size());
+    for (std::size_t done = 0; done < bytes.size();) {
+        const ssize_t n = ::pwrite(target.fd.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno != EINTR) return errno;
         if (n > 0) done += static_cast<std::size_t>(n);
     }
-    if (error == 0 && ::fdatasync(target.fd.get()) != 0) error = errno;
-    // A failed frame's bytes may be on disk, numbered: the next frame must not follow them, so
-    // none is written until a checkpoint has covered this one and rewound the log.
-    if (error == 0) target.offset += frame_.size();
-    failed_ = error;
-    // A snapshot-mode batch's buffer (~85 bytes a change) is kept while batches fill it.
-    const bool keep = keep_for_next_batch(frame_.size(), frame_.capacity(), always_kept_frame_bytes);
-    frame_.resize(header_size);
-    if (!keep) frame_.shrink_to_fit();
-    return error;
+    return 0;
 }
 
 void write_ahead_log::extend_to(file& target, std::uint64_t end) {

@@ -28,13 +28,13 @@
 // encoded values, so applying a frame twice, or over a checkpoint that already holds it, changes
 // nothing, and a crash part way through replay replays them all again.
 //
-// Frame: header {u32 magic, u32 payload size, u64 sequence, u32 crc32 of sequence and payload,
-// u32 zero}, then per change {u8 database, u8 has value, u32 key size, u32 value size, key,
-// value}; host byte order, like the LMDB file beside it.
+// A frame's payload is written in pieces as the persister adds its changes, and its header, which
+// makes it intact, last (store/persist/log_frame_format.hpp has the layout).
 
 #include "common/file_descriptor.hpp"
 #include "common/mapped_file.hpp"
 #include "store/persist/lmdb.hpp"
+#include "store/persist/log_frame_format.hpp"
 
 #include <array>
 #include <cstdint>
@@ -91,7 +91,8 @@ public:
     write_ahead_log(const write_ahead_log&) = delete;
     write_ahead_log& operator=(const write_ahead_log&) = delete;
 
-    // Adds a change to the frame being built; nullopt value: delete.
+    // Adds a change to the frame being built, writing its payload to the active file a piece at a
+    // time; nullopt value: delete.
     void add(MDB_dbi database, std::string_view key, std::optional<std::string_view> value);
     // Writes the frame built so far to the active file and fdatasyncs it. Returns 0 or the errno
     // that failed; the frame is dropped either way, and its sequence number used. After a failure
@@ -134,6 +135,9 @@ private:
         std::uint64_t allocated = 0;  // the file's size: frames below it overwrite, and zeros follow them
     };
     void extend_to(file& target, std::uint64_t end);
+    // Returns 0 or the errno that failed.
+    int write_at(file& target, std::uint64_t offset, std::string_view bytes);
+    void write_piece();
 
     std::array<MDB_dbi, 6> databases_;  // a frame names a change's database by its index here
     MDB_dbi meta_;
@@ -141,7 +145,12 @@ private:
     std::size_t active_ = 0;
     std::uint64_t sequence_ = 0;
     int failed_ = 0;  // errno of a failed frame, until rewind()
-    std::string frame_;  // header space, then the payload being built
+    // The frame being built: its payload so far, of which all but piece_ is in the active file
+    // after its header's place.
+    std::uint64_t payload_bytes_ = 0;
+    std::string piece_;
+    log_frame::checksum checksum_{0};
+    int piece_error_ = 0;  // errno of a piece of this frame that failed
 };
 
 }  // namespace progressd::store

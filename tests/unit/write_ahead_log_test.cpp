@@ -234,6 +234,37 @@ BOOST_AUTO_TEST_CASE(the_file_is_extended_ahead_of_the_frames_and_frames_across_
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_large_frame_goes_to_the_file_as_it_is_built_and_counts_only_once_its_header_follows) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), std::size_t{8} << 20);
+    write_ahead_log log(logs_of(dir), environment, 0);
+    BOOST_TEST(write_one(log, environment.records(), "first", std::string("1")) == 0);
+    const std::uint64_t second_at = log.bytes();
+    constexpr int changes = 4000;  // ~0.9 MB of payload: several pieces
+    const auto key_of = [](int i) { return "key-" + std::to_string(i); };
+    const auto value_of = [](int i) { return std::string(200, static_cast<char>('a' + i % 26)); };
+    for (int i = 0; i < changes; ++i) log.add(environment.records(), key_of(i), value_of(i));
+
+    // A crash now: the pieces written so far are no frame without the header that comes last.
+    std::ifstream file(wal_of(dir), std::ios::binary);
+    std::string head(32, '\0');
+    file.seekg(static_cast<std::streamoff>(second_at));
+    file.read(head.data(), static_cast<std::streamsize>(head.size()));
+    BOOST_TEST(head.substr(0, 24) == std::string(24, '\0'));  // no header yet
+    BOOST_TEST(head[25] == 1);                                     // the first change's "has value"
+    BOOST_TEST(peek_write_ahead_log(logs_of(dir), 0).frames == 1u);
+
+    BOOST_TEST(log.write_frame() == 0);
+    const auto peeked = peek_write_ahead_log(logs_of(dir), 0);
+    BOOST_TEST(peeked.frames == 2u);
+    BOOST_TEST(peeked.changes == changes + 1u);
+    const auto replayed = replay_write_ahead_log(logs_of(dir), environment);
+    BOOST_TEST(replayed.frames == 2u);
+    for (const int i : {0, 1, changes / 2, changes - 1}) {
+        BOOST_TEST(read_row(environment, environment.records(), key_of(i)).value_or("<none>") == value_of(i));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(frames_left_behind_a_rewind_are_not_replayed) {
     temp_dir dir;
     auto environment = open_data_dir(dir.str(), map_size);
