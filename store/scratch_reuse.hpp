@@ -1,13 +1,13 @@
 #pragma once
 // How long the persister's per-batch scratch memory is kept: its list of changes and the bytes
-// they point at (store/byte_arena.hpp), and the write-ahead log's frame buffer.
+// they point at (store/byte_arena.hpp).
 //
 // Freed after every large batch, that memory was mapped afresh for the next one
 // (common/large_allocations.hpp), and the page faults of touching it again were about half of
 // the persister's CPU on a saturated, virtualised core: the replies waiting on a late batch and
 // the checkpoint thread got that much less (bench/RESULTS.md, "Scratch kept while batches use
 // it"). Kept while batches stay about as large, a busy server holds one batch's scratch (about
-// 260 bytes a change of the last second) and allocates nothing for the next; a load that falls
+// 180 bytes a change of the last second) and allocates nothing for the next; a load that falls
 // to under a quarter, or stops, gets it back after one batch.
 
 #include <cstddef>

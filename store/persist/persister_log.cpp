@@ -13,7 +13,7 @@ namespace progressd::store {
 namespace {
 
 // A batch of more changes than this (a bulk import) goes to LMDB at once rather than into a
-// frame: the frame would be built in memory whole (~85 bytes a change), and sorted into LMDB it
+// frame: it would be held in memory whole (~260 bytes a change: the list and the arena), and sorted into LMDB it
 // fills pages as well as a checkpoint would.
 constexpr std::size_t max_frame_changes = 262144;
 

@@ -32,7 +32,7 @@ std::uint32_t frame_checksum_of(std::uint64_t sequence, std::string_view payload
 constexpr std::string_view checkpoint_key = "wal_checkpoint";
 constexpr std::uint64_t extension_bytes = std::uint64_t{1} << 20;
 // A frame's payload goes to the file in pieces of this size, not built whole in memory first (a
-// snapshot-mode batch: ~85 bytes a change of the last second, kept for the next batch).
+// snapshot-mode batch's frame: ~85 bytes a change of the last second).
 constexpr std::size_t piece_bytes = std::size_t{256} << 10;
 
 // A frame names its database by position here, not by MDB_dbi, which is only a handle.
