@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace progressd::store {
@@ -336,25 +337,26 @@ void write_ahead_log::write_piece() {
 int write_ahead_log::write_frame() {
     // The payload first, the header that makes the frame intact after it, then one fdatasync.
     write_piece();
-    int error = failed_ != 0 ? failed_ : piece_error_;
+    const std::uint64_t payload_bytes = std::exchange(payload_bytes_, 0);
+    const int piece_error = std::exchange(piece_error_, 0);
+    if (failed_ != 0) return failed_;
+    ++sequence_;
+    if (payload_bytes == 0) checksum_ = log_frame::checksum(sequence_);
+    file& target = files_[active_];
+    int error = piece_error;
     if (error == 0) {
-        ++sequence_;
-        if (payload_bytes_ == 0) checksum_ = log_frame::checksum(sequence_);
         std::string header(header_size, '\0');
         put_at(header, 0, log_frame::magic);
-        put_at(header, 4, static_cast<std::uint32_t>(payload_bytes_));
+        put_at(header, 4, static_cast<std::uint32_t>(payload_bytes));
         put_at(header, 8, sequence_);
         put_at(header, 16, checksum_.value());
-        file& target = files_[active_];
         error = write_at(target, target.offset, header);
-        if (error == 0 && ::fdatasync(target.fd.get()) != 0) error = errno;
-        // A failed frame's bytes may be on disk, numbered: the next frame must not follow them,
-        // so none is written until a checkpoint has covered this one and rewound the log.
-        if (error == 0) target.offset += header_size + payload_bytes_;
-        failed_ = error;
     }
-    payload_bytes_ = 0;
-    piece_error_ = 0;
+    if (error == 0 && ::fdatasync(target.fd.get()) != 0) error = errno;
+    // A failed frame's bytes may be on disk, numbered: the next frame must not follow them, so
+    // none is written until a checkpoint has covered this one and rewound the log.
+    if (error == 0) target.offset += header_size + payload_bytes;
+    failed_ = error;
     return error;
 }
 
