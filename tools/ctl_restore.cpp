@@ -1,5 +1,6 @@
 #include "tools/ctl_restore.hpp"
 
+#include "common/errno_error.hpp"
 #include "store/persist/write_ahead_log.hpp"
 #include "tools/ctl_verify.hpp"
 
@@ -25,11 +26,11 @@ struct restore_options {
     bool force = false;
 };
 
-std::runtime_error system_error(const std::string& what) { return std::runtime_error(what + ": " + std::strerror(errno)); }
+using progressd::errno_error;
 
 void sync_path(const std::string& path, int flags) {
     const file_descriptor file(::open(path.c_str(), flags | O_CLOEXEC));
-    if (!file.is_open() || ::fsync(file.get()) != 0) throw system_error("fsync " + path);
+    if (!file.is_open() || ::fsync(file.get()) != 0) throw errno_error("fsync " + path);
 }
 
 // What the target holds besides the lock file restore itself takes.
@@ -94,11 +95,11 @@ int run_restore(const restore_options& options) {
         // The files get the data dir's owner and the server's mode (0600): restored as root into
         // a service's dir, they must stay openable by the service's user.
         struct stat owner {};
-        if (::stat(options.data_dir.c_str(), &owner) != 0) throw system_error("stat " + options.data_dir);
+        if (::stat(options.data_dir.c_str(), &owner) != 0) throw errno_error("stat " + options.data_dir);
         for (const auto& [source, destination] : files) {
             const fs::path temp = destination.string() + ".restoring";
             fs::copy_file(source, temp, fs::copy_options::overwrite_existing);
-            if (::chown(temp.c_str(), owner.st_uid, owner.st_gid) != 0) throw system_error("chown " + temp.string());
+            if (::chown(temp.c_str(), owner.st_uid, owner.st_gid) != 0) throw errno_error("chown " + temp.string());
             fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_write);
             sync_path(temp.string(), O_RDONLY);
         }
@@ -106,12 +107,12 @@ int run_restore(const restore_options& options) {
         // A crash after this leaves the old LMDB file without its log or the restored one without
         // the backup's log: either is a consistent committed state, and restore can be run again.
         for (const auto& log : target_logs) {
-            if (::unlink(log.c_str()) != 0 && errno != ENOENT) throw system_error("remove " + log);
+            if (::unlink(log.c_str()) != 0 && errno != ENOENT) throw errno_error("remove " + log);
         }
         sync_path(options.data_dir, O_RDONLY | O_DIRECTORY);
         for (const auto& [source, destination] : files) {
             const fs::path temp = destination.string() + ".restoring";
-            if (::rename(temp.c_str(), destination.c_str()) != 0) throw system_error("rename " + temp.string());
+            if (::rename(temp.c_str(), destination.c_str()) != 0) throw errno_error("rename " + temp.string());
         }
         sync_path(options.data_dir, O_RDONLY | O_DIRECTORY);
     } catch (const std::exception& error) {

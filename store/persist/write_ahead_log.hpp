@@ -29,12 +29,12 @@
 // nothing, and a crash part way through replay replays them all again.
 //
 // A frame's payload is written in pieces as the persister adds its changes, and its header, which
-// makes it intact, last (store/persist/log_frame_format.hpp has the layout).
+// makes it intact, last (store/persist/write_ahead_log_format.hpp has the layout).
 
 #include "common/file_descriptor.hpp"
 #include "common/mapped_file.hpp"
 #include "store/persist/lmdb.hpp"
-#include "store/persist/log_frame_format.hpp"
+#include "store/persist/write_ahead_log_format.hpp"
 
 #include <array>
 #include <cstdint>
@@ -149,7 +149,7 @@ private:
     // after its header's place.
     std::uint64_t payload_bytes_ = 0;
     std::string piece_;
-    log_frame::checksum checksum_{0};
+    wal_format::checksum checksum_{0};
     int piece_error_ = 0;  // errno of a piece of this frame that failed
 };
 
