@@ -35,9 +35,6 @@ std::array<std::string, 2> write_ahead_log_paths(const std::string& data_dir) {
     return {data_dir + "/progressd.wal", data_dir + "/progressd.wal.1"};
 }
 
-
-
-
 write_ahead_log::write_ahead_log(const std::array<std::string, 2>& paths, const lmdb_environment& environment,
                                  std::uint64_t last_sequence)
     : databases_(wal_format::logged_databases(environment)), meta_(environment.meta()), sequence_(last_sequence) {

@@ -125,7 +125,7 @@ public:
     // construction: the checkpoint thread calls it while frames are being written.
     log_read_back read_back(std::string_view frames, const change_visitor& visit) const;
     // The change read_back found at `offset` of the same `frames`. A checkpoint keeps only these
-    // offsets, 8 bytes a change instead of a 48-byte log_change.
+    // offsets (and the keys' first bytes), not a 48-byte log_change a change.
     log_change change_at(std::string_view frames, std::size_t offset) const;
 
 private:
