@@ -1,5 +1,6 @@
 #include "tools/ctl_export.hpp"
 
+#include "common/errno_error.hpp"
 #include "store/codec/assessment_codec.hpp"
 #include "store/codec/catalog_codec.hpp"
 #include "store/codec/enrolment_codec.hpp"
@@ -48,13 +49,13 @@ public:
         struct stat info {};
         if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
             fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-            if (fd_ < 0) throw std::runtime_error("open " + path + ": " + std::strerror(errno));
+            if (fd_ < 0) throw errno_error("open " + path);
             owned_ = true;
             return;
         }
         temp_ = path + ".partial";
         fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd_ < 0) throw std::runtime_error("create " + temp_ + ": " + std::strerror(errno));
+        if (fd_ < 0) throw errno_error("create " + temp_);
     }
     ~line_sink() {
         if (owned_) ::close(fd_);
@@ -70,8 +71,8 @@ public:
     void finish() {
         flush();
         if (temp_.empty()) return;
-        if (::fsync(fd_) != 0) throw std::runtime_error("fsync " + temp_ + ": " + std::strerror(errno));
-        if (::rename(temp_.c_str(), path_.c_str()) != 0) throw std::runtime_error("rename to " + path_ + ": " + std::strerror(errno));
+        if (::fsync(fd_) != 0) throw errno_error("fsync " + temp_);
+        if (::rename(temp_.c_str(), path_.c_str()) != 0) throw errno_error("rename to " + path_);
         finished_ = true;
     }
 
@@ -80,7 +81,7 @@ private:
         for (std::size_t done = 0; done < buffer_.size();) {
             const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) throw std::runtime_error("write " + path_ + ": " + std::strerror(errno));
+            if (n <= 0) throw errno_error("write " + path_);
             done += static_cast<std::size_t>(n);
         }
         buffer_.clear();

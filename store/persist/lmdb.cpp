@@ -1,5 +1,7 @@
 #include "store/persist/lmdb.hpp"
 
+#include "common/errno_error.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -107,7 +109,7 @@ void release_mappings(const std::vector<std::pair<std::uintptr_t, std::uintptr_t
 file_descriptor lock_data_dir(const std::string& data_dir) {
     const std::string path = data_dir + "/progressd.lock";
     file_descriptor lock(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!lock.is_open()) throw std::runtime_error("open " + path + ": " + std::strerror(errno));
+    if (!lock.is_open()) throw errno_error("open " + path);
     if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
         throw std::runtime_error("data dir " + data_dir + " is in use by another progressd");
     }
