@@ -23,9 +23,9 @@
 // its records, which are changes of the last interval, not yet promised. A batch that also changes an attached
 // source (catalog, enrolments, outbox…) stays one transaction: an outbox event must never become
 // durable without the record that caused it, or the other way round.
-// A batch's scratch memory (pending_'s capacity, the arena's chunks) is
-// kept for the next batch while batches still fill a quarter of it, and freed after one that does
-// not (store/scratch_reuse.hpp): a busy server allocates nothing a batch, and an idle one gives it
+// A batch's scratch memory (pending_'s capacity, the arena's chunks) is kept for the next batch
+// while batches still fill a quarter of it, and freed after one that does not
+// (store/scratch_reuse.hpp): a busy server allocates nothing a batch, and an idle one gives it
 // back. Encoded keys and values live in that arena (store/byte_arena.hpp), not in two strings per
 // change.
 //

@@ -13,8 +13,8 @@ namespace progressd::store {
 namespace {
 
 // A batch of more changes than this (a bulk import) goes to LMDB at once rather than into a
-// frame: it would be held in memory whole (~260 bytes a change: the list and the arena), and sorted into LMDB it
-// fills pages as well as a checkpoint would.
+// frame: it would be held in memory whole (~180 bytes a change: the list and the arena), and
+// sorted into LMDB it fills pages as well as a checkpoint would.
 constexpr std::size_t max_frame_changes = 262144;
 
 // Bytes [from, from + 8) of `key` as a big-endian number, zero-padded: numbers compare as the
