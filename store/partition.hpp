@@ -11,6 +11,8 @@
 // change with the standard library and is only used for in-process shards (store/sharding.hpp).
 // Never change either the function or the count: both are part of the data in PostgreSQL.
 
+#include "common/crc32.hpp"
+
 #include <cstdint>
 #include <string_view>
 
@@ -18,10 +20,7 @@ namespace progressd::store {
 
 inline constexpr std::uint32_t partition_count = 1024;
 
-// CRC-32 (polynomial 0x04C11DB7 reflected, initial and final value 0xFFFFFFFF).
-std::uint32_t crc32(std::string_view bytes);
-
 // 0 ≤ partition_of(user_id) < partition_count.
-inline std::uint32_t partition_of(std::string_view user_id) { return crc32(user_id) % partition_count; }
+inline std::uint32_t partition_of(std::string_view user_id) { return progressd::crc32(user_id) % partition_count; }
 
 }  // namespace progressd::store

@@ -9,9 +9,8 @@
 // value}; host byte order, like the LMDB file beside it. A frame names a change's database by its
 // position in logged_databases(), not by MDB_dbi, which is only a handle.
 
+#include "common/crc32.hpp"
 #include "store/persist/lmdb.hpp"
-
-#include <boost/crc.hpp>
 
 #include <array>
 #include <cstddef>
@@ -47,12 +46,13 @@ T read_at(std::string_view in, std::size_t at) {
 // The header's crc32, over the sequence number and then the payload, which may come in pieces.
 class checksum {
 public:
-    explicit checksum(std::uint64_t sequence) { crc_.process_bytes(&sequence, sizeof sequence); }
-    void add(std::string_view payload) { crc_.process_bytes(payload.data(), payload.size()); }
-    std::uint32_t value() const { return crc_.checksum(); }
+    explicit checksum(std::uint64_t sequence)
+        : crc_(crc32({reinterpret_cast<const char*>(&sequence), sizeof sequence})) {}
+    void add(std::string_view payload) { crc_ = crc32(payload, crc_); }
+    std::uint32_t value() const { return crc_; }
 
 private:
-    boost::crc_32_type crc_;
+    std::uint32_t crc_;
 };
 
 inline std::array<MDB_dbi, 6> logged_databases(const lmdb_environment& environment) {

@@ -14,10 +14,19 @@ BOOST_AUTO_TEST_SUITE(partition)
 // The standard check value of CRC-32 and a few more, as zlib.crc32 computes them: the function
 // must stay the one HAProxy's crc32 converter and Python's zlib compute.
 BOOST_AUTO_TEST_CASE(crc32_is_the_zlib_crc) {
+    using progressd::crc32;
     BOOST_TEST(crc32("") == 0x00000000u);
     BOOST_TEST(crc32("123456789") == 0xCBF43926u);
     BOOST_TEST(crc32("a") == 0xE8B7BE43u);
     BOOST_TEST(crc32("550e8400-e29b-41d4-a716-446655440000") == 0xC03C00F1u);
+}
+
+// The write-ahead log computes a frame's CRC piece by piece as the frame is written.
+BOOST_AUTO_TEST_CASE(crc32_continues_from_the_bytes_before) {
+    using progressd::crc32;
+    BOOST_TEST(crc32("56789", crc32("1234")) == 0xCBF43926u);
+    BOOST_TEST(crc32("", crc32("123456789")) == 0xCBF43926u);
+    BOOST_TEST(crc32("123456789", crc32("")) == 0xCBF43926u);
 }
 
 // Partitions are stored in PostgreSQL and used by the load balancer: these values may never
