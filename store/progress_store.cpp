@@ -254,7 +254,8 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
             visit(user_id, key, at.found ? &scratch : nullptr);
             present = visited();
         }
-        for (std::size_t i = 0; present && i < user->records.size(); ++i) {
+        // Read again every visit: a change during a pause moves the range with the records.
+        for (std::size_t i = user->records.dirty_begin(); present && i < user->records.dirty_end(); ++i) {
             packed_record& record = user->records[i];
             if (!record.dirty) continue;
             record.dirty = false;
@@ -265,7 +266,11 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
             visit(user_id, key, &scratch);
             present = visited();
         }
-        if (present && user->records.empty() && user->erased.empty() && !user->queued) {
+        if (!present || user->queued) continue;
+        // Not queued again, so nothing changed the user during the walk's pauses: the walk has
+        // cleared every flag in the range.
+        user->records.all_clean();
+        if (user->records.empty() && user->erased.empty()) {
             s.emptied_generation = std::max(s.emptied_generation, user->generation);
             s.users.erase(user_id);
         }

@@ -107,8 +107,8 @@ struct alignas(64) progress_store::shard {
     bool settled(const user_entry* user, std::uint64_t durable) const {
         if (user == nullptr) return emptied_generation <= durable;
         if (user->queued || !user->erased.empty() || user->generation > durable) return false;
-        for (const auto& record : user->records) {
-            if (record.dirty) return false;  // its collection has not reached it yet
+        for (std::size_t i = user->records.dirty_begin(); i < user->records.dirty_end(); ++i) {
+            if (user->records[i].dirty) return false;  // its collection has not reached it yet
         }
         return true;
     }
@@ -138,7 +138,7 @@ struct alignas(64) progress_store::shard {
 
     void mark_dirty(std::string_view user_id, user_entry& user, packed_record& record) {
         if (record.dirty) return;
-        record.dirty = true;
+        user.records.mark_dirty(record);
         ++dirty_count;
         queue(user_id, user);
     }

@@ -23,7 +23,36 @@ record_position user_records::locate(intern_table::id context, intern_table::id 
 
 packed_record& user_records::insert(std::size_t index, packed_record&& record) {
     if (records_.size() == records_.capacity()) records_.reserve(records_.size() + records_.size() / 8 + 2);
-    return *records_.insert(records_.begin() + static_cast<std::ptrdiff_t>(index), std::move(record));
+    const bool dirty = record.dirty;
+    packed_record& inserted = *records_.insert(records_.begin() + static_cast<std::ptrdiff_t>(index), std::move(record));
+    // The records from `index` on moved up by one; so does each bound at or past it.
+    if (dirty_begin_ < dirty_end_) {
+        if (index <= dirty_begin_) ++dirty_begin_;
+        if (index < dirty_end_) ++dirty_end_;
+    }
+    if (dirty) mark_dirty(inserted);
+    return inserted;
+}
+
+void user_records::erase(std::size_t index) {
+    records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(index));
+    // The records after `index` moved down by one; so does each bound past it.
+    if (dirty_begin_ < dirty_end_) {
+        if (index < dirty_begin_) --dirty_begin_;
+        if (index < dirty_end_) --dirty_end_;
+    }
+}
+
+void user_records::mark_dirty(packed_record& record) {
+    record.dirty = true;
+    const auto index = static_cast<std::uint32_t>(&record - records_.data());
+    if (dirty_begin_ >= dirty_end_) {
+        dirty_begin_ = index;
+        dirty_end_ = index + 1;
+    } else {
+        dirty_begin_ = std::min(dirty_begin_, index);
+        dirty_end_ = std::max(dirty_end_, index + 1);
+    }
 }
 
 std::vector<std::size_t> user_records::key_order(const intern_table& strings, std::size_t offset,

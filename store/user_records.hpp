@@ -15,12 +15,24 @@
 // of string compares per ping. Readers that need the text order (list_user) sort a page's worth
 // of indices with key_order().
 //
+// It also bounds where its dirty records are (dirty_begin(), dirty_end()): the persister collects
+// a user's changes by walking that range, not all its records. A new record in a user of 100 has
+// one dirty record among them, and testing every record's flag was a cache miss a record: half of
+// the persister's time at 32 records a user, growing with them (bench/RESULTS.md, "A growing
+// store"). The range costs no memory: the vector keeps its size and capacity in 32 bits each, so
+// the 24 bytes of a std::vector hold the vector and the range.
+//
 // Thread-safety: none; the shard uses it under its lock.
 
 #include "store/intern_table.hpp"
 #include "store/packed_record.hpp"
 
+#include <boost/container/options.hpp>
+#include <boost/container/vector.hpp>
+
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace progressd::store {
@@ -35,7 +47,17 @@ public:
     record_position locate(intern_table::id context, intern_table::id content) const;
     // Inserts at `index`, which locate() returned for the record's key.
     packed_record& insert(std::size_t index, packed_record&& record);
-    void erase(std::size_t index) { records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(index)); }
+    void erase(std::size_t index);
+
+    // Sets the record's dirty flag (the store has queued it for the persister) and widens the
+    // dirty range to it. Clearing a flag needs nothing more: the range only has to hold every
+    // dirty record, and may hold clean ones.
+    void mark_dirty(packed_record& record);
+    // Every dirty record's index i has dirty_begin() <= i < dirty_end().
+    std::size_t dirty_begin() const { return dirty_begin_; }
+    std::size_t dirty_end() const { return dirty_end_; }
+    // Empties the range; only once no record is dirty.
+    void all_clean() { dirty_begin_ = dirty_end_ = 0; }
 
     // Indices of the records at positions [offset, offset + limit) in (context_id, content_id)
     // text order; O(n) on average plus sorting the page, not sorting all n.
@@ -54,8 +76,12 @@ public:
     auto end() const { return records_.end(); }
 
 private:
-    std::vector<packed_record> records_;
+    using options = boost::container::vector_options_t<boost::container::stored_size<std::uint32_t>>;
+    boost::container::vector<packed_record, void, options> records_;
+    std::uint32_t dirty_begin_ = 0;
+    std::uint32_t dirty_end_ = 0;  // dirty_begin_ >= dirty_end_: no record is dirty
 };
+static_assert(sizeof(user_records) == 24, "user_records grew: see progress_store_shard.hpp's user_entry");
 
 // Whether a's key sorts before b's as text (context first), the order record_key has.
 bool key_text_less(const intern_table& strings, const packed_record& a, const packed_record& b);

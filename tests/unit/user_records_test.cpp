@@ -3,6 +3,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -86,6 +88,67 @@ BOOST_AUTO_TEST_CASE(growth_stays_within_an_eighth_plus_a_little) {
     records.erase(0);
     BOOST_TEST(records.size() == 999u);
     BOOST_TEST(!records.locate(intern_table::empty_id, first).found);
+}
+
+// Every dirty record stays inside [dirty_begin, dirty_end) through inserts (clean and dirty)
+// before, inside and after the range, erases of dirty and clean records, and flags cleared one
+// by one: the persister finds a user's changes only there.
+BOOST_AUTO_TEST_CASE(the_dirty_range_holds_every_dirty_record_through_inserts_and_erases) {
+    intern_table strings;
+    user_records records;
+    std::mt19937 random(20261207);
+    const auto check = [&records] {
+        BOOST_TEST_REQUIRE(records.dirty_end() <= records.size());  // the walk indexes up to it
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            if (!records[i].dirty) continue;
+            BOOST_TEST_REQUIRE(records.dirty_begin() <= i);
+            BOOST_TEST_REQUIRE(i < records.dirty_end());
+        }
+    };
+    // Records sort by their content's intern id, so the contents are interned first and then
+    // added in a shuffled order: each new record lands anywhere in the vector.
+    std::vector<std::string> contents;
+    for (int i = 0; i < 8000; ++i) {
+        contents.push_back(named("c", i));
+        strings.acquire(contents.back());
+    }
+    std::shuffle(contents.begin(), contents.end(), random);
+    std::size_t next_content = 0;
+    for (int step = 0; step < 20000 && next_content < contents.size(); ++step) {
+        const auto pick = [&] { return std::uniform_int_distribution<std::size_t>(0, records.size() - 1)(random); };
+        switch (random() % 5) {
+            case 0:
+            case 1: {
+                packed_record& added = add(records, strings, "", contents[next_content++]);
+                if (random() % 2 == 0) records.mark_dirty(added);
+                break;
+            }
+            case 2:
+                if (!records.empty()) records.mark_dirty(records[pick()]);
+                break;
+            case 3:
+                if (!records.empty()) records[pick()].dirty = false;
+                break;
+            case 4:
+                if (records.size() > 50) records.erase(pick());
+                break;
+        }
+        check();
+    }
+    // A record inserted dirty widens the range as mark_dirty does.
+    packed_record dirty_one;
+    dirty_one.context = strings.acquire("");
+    dirty_one.content = strings.acquire("zzz-last");
+    dirty_one.dirty = true;
+    const auto at = records.locate(dirty_one.context, dirty_one.content);
+    records.insert(at.index, std::move(dirty_one));
+    check();
+    for (std::size_t i = 0; i < records.size(); ++i) records[i].dirty = false;
+    records.all_clean();
+    BOOST_TEST(records.dirty_begin() >= records.dirty_end());
+    records.mark_dirty(records[3]);
+    BOOST_TEST(records.dirty_begin() == 3u);
+    BOOST_TEST(records.dirty_end() == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
