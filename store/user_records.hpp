@@ -16,11 +16,11 @@
 // of indices with key_order().
 //
 // It also bounds where its dirty records are (dirty_begin(), dirty_end()): the persister collects
-// a user's changes by walking that range, not all its records. A new record in a user of 100 has
-// one dirty record among them, and testing every record's flag was a cache miss a record: half of
-// the persister's time at 32 records a user, growing with them (bench/RESULTS.md, "A growing
-// store"). The range costs no memory: the vector keeps its size and capacity in 32 bits each, so
-// the 24 bytes of a std::vector hold the vector and the range.
+// a user's changes by walking that range, not all its records. Between two batches a user
+// usually has one or two changed records, and testing every record's flag read all of them to find
+// those (3 KiB at 32 records a user, 100 KiB at 1 000), a cost that grew with the store
+// (bench/RESULTS.md, "A growing store"). The range costs no memory: the vector keeps its size
+// and capacity in 32 bits each, so the 24 bytes of a std::vector hold the vector and the range.
 //
 // Thread-safety: none; the shard uses it under its lock.
 
@@ -30,7 +30,6 @@
 #include <boost/container/options.hpp>
 #include <boost/container/vector.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -49,8 +48,8 @@ public:
     packed_record& insert(std::size_t index, packed_record&& record);
     void erase(std::size_t index);
 
-    // Sets the record's dirty flag (the store has queued it for the persister) and widens the
-    // dirty range to it. Clearing a flag needs nothing more: the range only has to hold every
+    // Sets the dirty flag of `record`, one of these records (the store has queued it for the
+    // persister), and widens the dirty range to it. Clearing a flag needs nothing more: the range only has to hold every
     // dirty record, and may hold clean ones.
     void mark_dirty(packed_record& record);
     // Every dirty record's index i has dirty_begin() <= i < dirty_end().
