@@ -20,8 +20,8 @@ inline void return_large_allocations_to_the_system() {
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
     // Setting the threshold also fixes the trim threshold at its 128 KiB default, where the
     // dynamic one would have risen to tens of MiB: the heap's top is then given back and faulted
-    // in again all the time, on the I/O thread too (bench/RESULTS.md: the long run's p99.9 fell
-    // from 137-154 ms to 58-139 with this line, while the scratch was still freed every batch).
+    // in again all the time, on the I/O thread too (bench/RESULTS.md, "A growing store": the long
+    // run's p99.9 fell from 137-154 ms to 58-139 with this line).
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
 #endif
 }
