@@ -8,7 +8,7 @@
 // still gets every idle moment and about a tenth of a busy core, and the I/O thread is picked first
 // whenever it is runnable. Nice rather than SCHED_IDLE: a SCHED_IDLE thread can be starved while
 // it holds a shard lock by any other process on the core, stalling the I/O thread behind it
-// (bench/README.md, "bench/flush-impact").
+// (bench/RESULTS.md, "Flush impact").
 //
 // Linux: nice is per thread and inherited by threads created afterwards, so lowering the thread
 // that starts the persister lowers the persister.
