@@ -3,8 +3,9 @@
 //
 // glibc serves an allocation of 128 KiB or more with a mapping of its own, unmapped on free, but
 // the first time such a block is freed it raises that threshold to the block's size (up to 32
-// MiB). From then on the persister's per-batch scratch when it is freed (a second of changes: ~48
-// bytes each in its list, ~130 in its arena; store/scratch_reuse.hpp) and a checkpoint's list come from the heap, and glibc gives heap memory back only from its top: most
+// MiB). From then on the persister's per-batch scratch when it is freed (a second of changes
+// committed from memory: ~48 bytes each in its list, ~130 in its arena; store/scratch_reuse.hpp)
+// and a checkpoint's list come from the heap, and glibc gives heap memory back only from its top: most
 // of it stayed resident, ~20–40 bytes a record of a store under a million records. A fixed
 // threshold of 1 MiB keeps them mappings. Called once, at the start of main, before any thread
 // exists.

@@ -1,14 +1,15 @@
 #pragma once
 // How long the persister's per-batch scratch memory is kept: its list of changes and the bytes
-// they point at (store/byte_arena.hpp).
+// they point at (store/byte_arena.hpp), used by the batches it commits to LMDB from memory (no
+// log, a failed frame, a bulk batch) and, for the few changes a logged batch holds back (its
+// removals, the catalog's and other sources' changes), by every batch.
 //
 // Freed after every large batch, that memory was mapped afresh for the next one
 // (common/large_allocations.hpp), and the page faults of touching it again were about half of
 // the persister's CPU on a saturated, virtualised core: the replies waiting on a late batch and
 // the checkpoint thread got that much less (bench/RESULTS.md, "Scratch kept while batches use
-// it"). Kept while batches stay about as large, a busy server holds one batch's scratch (about
-// 180 bytes a change of the last second) and allocates nothing for the next; a load that falls
-// to under a quarter, or stops, gets it back after one batch.
+// it"). Kept while batches stay about as large, a busy server allocates nothing for the next
+// batch; a load that falls to under a quarter, or stops, gets it back after one batch.
 
 #include <cstddef>
 

@@ -166,14 +166,15 @@ void persister::run() {
 }
 
 bool persister::flush(batch_kind kind) {
+    const bool on_stop = kind == batch_kind::final_checkpoint;
+    // A log without room waits for the running checkpoint before the batch begins.
+    if (!on_stop) make_room_in_log();
     // Before the generation turns: every write acknowledged until now is in this batch.
     const auto began = steady::now();
     const std::uint64_t generation = store_.begin_flush();
-    const std::size_t collected_from = pending_.size();
-    collect(generation);
     pending_began_ = began;
-    if (kind != batch_kind::final_checkpoint) make_room_in_log();
-    if (kind != batch_kind::final_checkpoint && log_batch(collected_from)) {
+    const bool to_log = !on_stop && log_takes_batch();
+    if (to_log && log_batch(generation)) {
         batch_durable(generation, began);
         if (kind == batch_kind::frame) return false;
         switch (start_checkpoint()) {
@@ -181,8 +182,10 @@ bool persister::flush(batch_kind kind) {
             case checkpoint_start::busy: return false;
             case checkpoint_start::failed: break;  // taken back below, and committed here
         }
-    } else if (pending_.empty()) {
-        batch_durable(generation, began);
+    } else {
+        // A failed frame's batch is in pending_ already (log_batch).
+        if (!to_log) collect(generation);
+        if (pending_.empty()) batch_durable(generation, began);
     }
     // To LMDB on this thread: without a log; on stop; after a failed frame, commit or checkpoint
     // (until a commit succeeds, so the log only ever extends a state LMDB can restore); for a
@@ -196,21 +199,28 @@ bool persister::flush(batch_kind kind) {
 void persister::collect(std::uint64_t generation) {
     for (std::size_t shard = 0; shard < store_.shard_count(); ++shard) {
         store_.collect_dirty(shard, [this](std::string_view user_id, const record_key& key, const progress_record* record) {
-            encode_key(key_scratch_, user_id, key);
-            std::optional<std::string_view> value;
-            if (record) {
-                encode_record(value_scratch_, *record);
-                value = value_scratch_;
-            }
+            const std::optional<std::string_view> value = encode_change(user_id, key, record);
             add_pending(environment_.records(), key_scratch_, value);
         });
     }
+    collect_sources(generation);
+}
+
+void persister::collect_sources(std::uint64_t generation) {
     for (const auto& attached : sources_) {
         attached.source->collect_changes([this, database = attached.database](std::string key, std::optional<std::string> value) {
             add_pending(database, key, value ? std::optional<std::string_view>(*value) : std::nullopt);
         });
     }
     pending_generation_ = generation;
+}
+
+std::optional<std::string_view> persister::encode_change(std::string_view user_id, const record_key& key,
+                                                         const progress_record* record) {
+    encode_key(key_scratch_, user_id, key);
+    if (!record) return std::nullopt;
+    encode_record(value_scratch_, *record);
+    return value_scratch_;
 }
 
 void persister::add_pending(MDB_dbi database, std::string_view key, std::optional<std::string_view> value) {

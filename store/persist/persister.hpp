@@ -2,12 +2,21 @@
 // The persister: the one thread that writes LMDB and the write-ahead log.
 //
 // It collects the store's dirty records shard by shard (a shard lock is held only while its dirty
-// list is copied out and encoded) into a batch. In snapshot mode a batch starts every flush
+// list is walked and encoded) into a batch. In snapshot mode a batch starts every flush
 // interval; in sync mode it also starts as soon as a request waits (when_durable), and every
 // request arriving during a commit shares the next one: group commit. With a write-ahead log (the
 // embedded store always has one), a batch is appended to the log as one frame and fdatasync'd,
 // which makes it durable, and LMDB gets it later, in a checkpoint (below). Without one, and
 // whenever the log cannot take a batch, the batch is committed to LMDB on this thread.
+//
+// A batch bound for the log is encoded straight into its frame (log_batch), which the log writes
+// a piece at a time between shards: held as pending writes, a second of new records was ~180
+// bytes a change of memory (12-16 MiB at 70 000 new records a second). Only what the store cannot
+// give again is kept: the batch's removals (a removed key is forgotten once collected) and the
+// attached sources' changes. If the frame fails, or the batch grows past a frame's limit, the
+// records it took are no longer dirty, so the store marks dirty again every record of each user
+// written after the last durable batch (progress_store::mark_dirty_since), and they are collected
+// into pending_ behind the kept removals and committed to LMDB here, as below.
 //
 // A large batch made only of records (a second of new records, a bulk import, the flush on stop)
 // is written as several transactions of about writes_per_transaction changes each, in collection
@@ -23,7 +32,7 @@
 // its records, which are changes of the last interval, not yet promised. A batch that also changes an attached
 // source (catalog, enrolments, outbox…) stays one transaction: an outbox event must never become
 // durable without the record that caused it, or the other way round.
-// A batch's scratch memory (pending_'s capacity, the arena's chunks) is kept for the next batch
+// A batch's scratch memory for LMDB (pending_'s capacity, the arena's chunks) is kept for the next batch
 // while batches still fill a quarter of it, and freed after one that does not
 // (store/scratch_reuse.hpp): a busy server allocates nothing a batch, and an idle one gives it
 // back. Encoded keys and values live in that arena (store/byte_arena.hpp), not in two strings per
@@ -211,11 +220,21 @@ private:
     void run();
     // True when LMDB has, or a checkpoint now being written will have, every change logged so far.
     bool flush(batch_kind kind);
+    // Collects the batch into pending_: the store's dirty records, then the sources' changes.
     void collect(std::uint64_t generation);
+    void collect_sources(std::uint64_t generation);
+    // Encodes the change into key_scratch_ and value_scratch_; returns a view of the value, or
+    // nullopt for a removal.
+    std::optional<std::string_view> encode_change(std::string_view user_id, const record_key& key,
+                                                  const progress_record* record);
     void add_pending(MDB_dbi database, std::string_view key, std::optional<std::string_view> value);
-    // Appends pending_ (collected from a state LMDB and the log hold whole: nothing older is
-    // pending) to the log as one frame; on success it is durable and pending_ is emptied.
-    bool log_batch(std::size_t from);
+    // Whether the next batch goes to the log: there is one, it has room, and nothing older is
+    // pending (LMDB and the log hold every change before the batch).
+    bool log_takes_batch() const;
+    // Collects the batch into one log frame and writes it. True: the batch is durable. False
+    // (the frame failed, or the batch was too large for one): the batch is in pending_ instead,
+    // for LMDB.
+    bool log_batch(std::uint64_t generation);
     // When the active file holds twice checkpoint_log_bytes: waits for the running checkpoint and
     // hands the file to the next one. Meanwhile no batch is logged, and snapshot-mode writes wait
     // as when the persister falls behind: the checkpoint thread, at the lowest priority, then
@@ -296,6 +315,9 @@ private:
 
     // Persister thread only.
     std::vector<pending_write> pending_;
+    // The removals of the frame being logged, for pending_ should the frame fail (the store has
+    // forgotten them); their bytes are in arena_ too.
+    std::vector<pending_write> frame_removals_;
     byte_arena arena_;
     std::uint32_t next_order_ = 0;
     std::string key_scratch_;  // encoding buffers, reused so a record costs no allocation

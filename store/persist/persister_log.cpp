@@ -13,8 +13,8 @@ namespace progressd::store {
 namespace {
 
 // A batch of more changes than this (a bulk import) goes to LMDB at once rather than into a
-// frame: it would be held in memory whole (~180 bytes a change: the list and the arena), and
-// sorted into LMDB it fills pages as well as a checkpoint would.
+// frame: sorted into LMDB it fills pages as well as a checkpoint would, without being written
+// twice, and a frame's size (32 bits) stays far from its limit.
 constexpr std::size_t max_frame_changes = 262144;
 
 // Bytes [from, from + 8) of `key` as a big-endian number, zero-padded: numbers compare as the
@@ -39,27 +39,63 @@ void persister::make_room_in_log() {
     start_checkpoint();
 }
 
-bool persister::log_batch(std::size_t from) {
-    if (wal_ == nullptr || backoff_.count() > 0 || from != 0) return false;
-    if (pending_.size() > max_frame_changes || wal_->bytes() >= 2 * options_.checkpoint_log_bytes) return false;
-    if (!pending_.empty()) {
-        const auto started = std::chrono::steady_clock::now();
+bool persister::log_takes_batch() const {
+    return wal_ != nullptr && backoff_.count() == 0 && pending_.empty() &&
+           wal_->bytes() < 2 * options_.checkpoint_log_bytes;
+}
+
+bool persister::log_batch(std::uint64_t generation) {
+    const auto started = std::chrono::steady_clock::now();
+    // The records go straight into the frame, encoded, a piece at a time: a second of new records
+    // is never held in memory (~180 bytes a change as pending writes). Removals are also kept,
+    // because the store forgets them once collected; the sources' changes wait in pending_.
+    std::size_t changes = 0;
+    for (std::size_t shard = 0; shard < store_.shard_count(); ++shard) {
+        store_.collect_dirty(shard, [&](std::string_view user_id, const record_key& key, const progress_record* record) {
+            const std::optional<std::string_view> value = encode_change(user_id, key, record);
+            if (++changes > max_frame_changes) {
+                if (changes == max_frame_changes + 1) wal_->abandon_frame();
+                add_pending(environment_.records(), key_scratch_, value);
+                return;
+            }
+            wal_->add(environment_.records(), key_scratch_, value);
+            if (!value) frame_removals_.push_back({environment_.records(), 0, arena_.store(key_scratch_), std::nullopt});
+        });
+        wal_->write_pieces();  // outside the shard's lock
+    }
+    collect_sources(generation);
+
+    bool logged = changes <= max_frame_changes;
+    if (logged && (changes > 0 || !pending_.empty())) {
         for (const pending_write& write : pending_) wal_->add(write.database, write.key, write.value);
         if (const int error = wal_->write_frame(); error != 0) {
             // Once per outage: every batch goes to LMDB meanwhile, and tries the log again after it.
             if (!log_failing_) log_.error("write_ahead_log_failed", {{"error", std::string_view(std::strerror(error))}});
             log_failing_ = true;
-            return false;
+            logged = false;
+        } else {
+            if (std::exchange(log_failing_, false)) log_.info("write_ahead_log_recovered", {});
+            record_frame(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
         }
-        if (std::exchange(log_failing_, false)) log_.info("write_ahead_log_recovered", {});
-        record_frame(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
     }
-    // In the log now: LMDB gets these changes from there, in the next checkpoint.
-    release_scratch(pending_, arena_);
-    next_order_ = 0;
-    return true;
+    if (logged) {
+        // In the log now: LMDB gets these changes from there, in the next checkpoint.
+        frame_removals_.clear();
+        release_scratch(pending_, arena_);
+        next_order_ = 0;
+        return true;
+    }
+    // The frame is not on disk, and the store has cleared its records' dirty flags: they are
+    // marked again and collected into pending_ for LMDB, behind the frame's removals (older than
+    // anything collected after them).
+    pending_.insert(pending_.begin(), frame_removals_.begin(), frame_removals_.end());
+    frame_removals_.clear();
+    for (std::size_t i = 0; i < pending_.size(); ++i) pending_[i].order = static_cast<std::uint32_t>(i);
+    next_order_ = static_cast<std::uint32_t>(pending_.size());
+    store_.mark_dirty_since(durable_generation());
+    collect(generation);
+    return false;
 }
-
 
 persister::checkpoint_start persister::start_checkpoint() {
     {

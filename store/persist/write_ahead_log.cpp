@@ -68,7 +68,16 @@ void write_ahead_log::add(MDB_dbi database, std::string_view key, std::optional<
     piece_.append(key);
     if (value) piece_.append(*value);
     payload_bytes_ += piece_.size() - before;
+}
+
+void write_ahead_log::write_pieces() {
     if (piece_.size() >= piece_bytes) write_piece();
+}
+
+void write_ahead_log::abandon_frame() {
+    payload_bytes_ = 0;
+    piece_error_ = 0;
+    clear_piece();
 }
 
 void write_ahead_log::write_piece() {
@@ -77,6 +86,15 @@ void write_ahead_log::write_piece() {
     // After a failed piece the frame fails: the rest is only counted.
     if (failed_ == 0 && piece_error_ == 0) {
         piece_error_ = write_at(target, target.offset + header_size + payload_bytes_ - piece_.size(), piece_);
+    }
+    clear_piece();
+}
+
+void write_ahead_log::clear_piece() {
+    // A shard's burst of changes (added between two write_pieces) may have grown it far past a piece.
+    if (piece_.capacity() > 4 * piece_bytes) {
+        std::string().swap(piece_);
+        piece_.reserve(piece_bytes);
     }
     piece_.clear();
 }

@@ -29,7 +29,9 @@
 // nothing, and a crash part way through replay replays them all again.
 //
 // A frame's payload is written in pieces as the persister adds its changes, and its header, which
-// makes it intact, last (store/persist/write_ahead_log_format.hpp has the layout).
+// makes it intact, last (store/persist/write_ahead_log_format.hpp has the layout). A snapshot-mode
+// batch encodes its records straight into the frame (store/persist/persister.hpp), so neither
+// the frame nor the batch is ever held whole in memory.
 
 #include "common/file_descriptor.hpp"
 #include "common/mapped_file.hpp"
@@ -91,9 +93,16 @@ public:
     write_ahead_log(const write_ahead_log&) = delete;
     write_ahead_log& operator=(const write_ahead_log&) = delete;
 
-    // Adds a change to the frame being built, writing its payload to the active file a piece at a
-    // time; nullopt value: delete.
+    // Adds a change to the frame being built, in memory; nullopt value: delete. The caller writes
+    // it out a piece at a time with write_pieces(), or whole with write_frame().
     void add(MDB_dbi database, std::string_view key, std::optional<std::string_view> value);
+    // Writes the frame's payload added so far to the active file once it makes a piece (256 KiB),
+    // so that a large frame is never held whole. Separate from add() because add() is called
+    // under the store's shard locks, and a write to the page cache can wait on writeback.
+    void write_pieces();
+    // Drops the frame being built without writing its header: the log is as before it began. Its
+    // pieces already written lie past the active file's end, where the next frame overwrites them.
+    void abandon_frame();
     // Writes the frame built so far to the active file and fdatasyncs it. Returns 0 or the errno
     // that failed; the frame is dropped either way, and its sequence number used. After a failure
     // every frame fails the same way until rewind().
@@ -138,6 +147,7 @@ private:
     // Returns 0 or the errno that failed.
     int write_at(file& target, std::uint64_t offset, std::string_view bytes);
     void write_piece();
+    void clear_piece();
 
     std::array<MDB_dbi, 6> databases_;  // a frame names a change's database by its index here
     MDB_dbi meta_;

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <memory>
 #include <string>
 
 using namespace progressd::store;
@@ -61,6 +62,16 @@ std::size_t records_after_a_crash(const temp_dir& dir) {
     replay_write_ahead_log(logs_of(image), environment);
     progress_store reloaded(8, {});
     return recover(environment, reloaded, quiet).records;
+}
+
+// The store a server would start with on a copy of `dir` taken now, from LMDB alone.
+std::unique_ptr<progress_store> lmdb_alone(const temp_dir& dir) {
+    temp_dir image;
+    copy_crash_image(dir, image);
+    auto environment = open_data_dir(image.str(), map_size);
+    auto reloaded = std::make_unique<progress_store>(8, merge_rules{});
+    recover(environment, *reloaded, quiet);
+    return reloaded;
 }
 
 // While it lives, no file of this process may grow past `bytes` (a write there fails with EFBIG
@@ -209,6 +220,76 @@ BOOST_AUTO_TEST_CASE(when_the_log_takes_no_more_frames_the_persister_commits_eve
     BOOST_TEST(writer.stats().log_frames == std::uint64_t(pings));
     BOOST_TEST(records_in_lmdb_alone(dir) == std::size_t(distinct) + 1);
     BOOST_TEST(records_after_a_crash(dir) == std::size_t(distinct) + 2);
+    BOOST_TEST(writer.stop());
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_frame_s_records_and_removals_reach_lmdb_in_the_persister_s_own_commit) {
+    temp_dir dir;
+    persister_options options;
+    options.mode = durability_mode::sync;
+    options.flush_interval = 1h;
+    options.checkpoint_interval = 1h;
+    logged_persister setup(dir, options, map_size);
+    auto& [environment, log, store, writer] = setup;
+    const auto acknowledged = [&](std::uint64_t generation) {
+        auto future = durable(writer, generation);
+        BOOST_REQUIRE(future.wait_for(5s) == std::future_status::ready);
+        return future.get();
+    };
+
+    BOOST_TEST(acknowledged(store.apply_ping("kept", watch("c1", 10), 1).generation));
+    BOOST_TEST(acknowledged(store.apply_ping("removed", watch("c1", 10), 1).generation));
+    // A frame of ~600 kB, within the log's first mebibyte (allocated ahead of the frames).
+    ping big = watch("c1", 10);
+    big.details = R"({"pad":")" + std::string(600000, 'x') + R"("})";
+    BOOST_TEST(acknowledged(store.apply_ping("big", big, 2).generation));
+    BOOST_TEST(writer.stats().log_frames == 3u);
+    BOOST_TEST(writer.stats().records_written == 0u);
+    {
+        file_size_limit no_room(std::size_t{1} << 20);
+        // One batch (sync mode begins it when a write waits): a removal, a new record, and a
+        // record too large for the rest of the mebibyte, which refuses the frame.
+        BOOST_TEST(store.erase("removed", "", "c1").has_value());
+        store.apply_ping("added", watch("c1", 10), 3);
+        big.position_seconds = 20;
+        BOOST_TEST(acknowledged(store.apply_ping("big", big, 3).generation));
+    }
+    BOOST_TEST(writer.stats().log_frames == 3u);
+    BOOST_TEST(writer.stats().records_written > 0u);
+    BOOST_TEST(log.bytes() == 0u);
+    BOOST_TEST(store.stats().dirty == 0u);
+
+    // LMDB alone has the three frames and the refused batch: the removal and the newer values.
+    const auto reloaded = lmdb_alone(dir);
+    BOOST_TEST(reloaded->stats().records == 3u);
+    BOOST_TEST(reloaded->find("kept", "", "c1").has_value());
+    BOOST_TEST(reloaded->find("added", "", "c1").has_value());
+    BOOST_TEST(!reloaded->find("removed", "", "c1").has_value());
+    BOOST_TEST(reloaded->find("big", "", "c1").value_or(progress_record{}).position_seconds == 20);
+    BOOST_TEST(writer.stop());
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_too_large_for_a_frame_goes_to_lmdb_at_once) {
+    temp_dir dir;
+    logged_persister setup(dir, snapshot_every(1h), map_size);
+    auto& [environment, log, store, writer] = setup;
+    // A record and its removal in LMDB first, so the removal lands among the batch's records.
+    store.apply_ping("removed", watch("c1", 10), 1);
+    writer.request_flush();
+    BOOST_TEST(eventually([&] { return writer.stats().checkpoints == 1u; }));
+
+    constexpr std::size_t users = 262144 + 1000;  // one past the frame's limit, and then some
+    BOOST_TEST(store.erase("removed", "", "c1").has_value());
+    for (std::size_t i = 0; i < users; ++i) store.apply_ping("u" + std::to_string(i), watch("c1", 10), 2);
+    writer.request_flush();
+    BOOST_TEST(eventually([&] { return writer.stats().records_written >= users + 1; }, 60s));
+    BOOST_TEST(writer.stats().log_frames == 1u);  // the first record's only
+    BOOST_TEST(writer.stats().checkpoints == 1u);
+    BOOST_TEST(log.bytes() == 0u);
+    BOOST_TEST(store.stats().dirty == 0u);
+    const auto reloaded = lmdb_alone(dir);
+    BOOST_TEST(reloaded->stats().records == users);
+    BOOST_TEST(!reloaded->find("removed", "", "c1").has_value());
     BOOST_TEST(writer.stop());
 }
 

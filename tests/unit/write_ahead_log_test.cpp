@@ -243,7 +243,10 @@ BOOST_AUTO_TEST_CASE(a_large_frame_goes_to_the_file_as_it_is_built_and_counts_on
     constexpr int changes = 4000;  // ~0.9 MB of payload: several pieces
     const auto key_of = [](int i) { return "key-" + std::to_string(i); };
     const auto value_of = [](int i) { return std::string(200, static_cast<char>('a' + i % 26)); };
-    for (int i = 0; i < changes; ++i) log.add(environment.records(), key_of(i), value_of(i));
+    for (int i = 0; i < changes; ++i) {
+        log.add(environment.records(), key_of(i), value_of(i));
+        if (i % 500 == 499) log.write_pieces();  // as the persister does between shards
+    }
 
     // A crash now: the pieces written so far are no frame without the header that comes last.
     std::ifstream file(wal_of(dir), std::ios::binary);
@@ -263,6 +266,33 @@ BOOST_AUTO_TEST_CASE(a_large_frame_goes_to_the_file_as_it_is_built_and_counts_on
     for (const int i : {0, 1, changes / 2, changes - 1}) {
         BOOST_TEST(read_row(environment, environment.records(), key_of(i)).value_or("<none>") == value_of(i));
     }
+}
+
+BOOST_AUTO_TEST_CASE(an_abandoned_frame_leaves_the_log_as_it_was_and_the_next_frame_follows_the_last_one) {
+    temp_dir dir;
+    auto environment = open_data_dir(dir.str(), std::size_t{8} << 20);
+    write_ahead_log log(logs_of(dir), environment, 0);
+    BOOST_TEST(write_one(log, environment.records(), "first", std::string("1")) == 0);
+    const std::uint64_t bytes = log.bytes();
+    const std::uint64_t sequence = log.last_sequence();
+    // Large enough that pieces of it reach the file before it is dropped.
+    for (int i = 0; i < 4000; ++i) {
+        log.add(environment.records(), "dropped-" + std::to_string(i), std::string(200, 'x'));
+        log.write_pieces();
+    }
+    log.abandon_frame();
+    BOOST_TEST(log.bytes() == bytes);
+    BOOST_TEST(log.last_sequence() == sequence);
+    BOOST_TEST(peek_write_ahead_log(logs_of(dir), 0).frames == 1u);
+
+    BOOST_TEST(write_one(log, environment.records(), "second", std::string("2")) == 0);
+    BOOST_TEST(log.last_sequence() == sequence + 1);
+    const auto peeked = peek_write_ahead_log(logs_of(dir), 0);
+    BOOST_TEST(peeked.frames == 2u);
+    BOOST_TEST(peeked.changes == 2u);  // nothing of the dropped frame
+    BOOST_TEST(replay_write_ahead_log(logs_of(dir), environment).frames == 2u);
+    BOOST_TEST(read_row(environment, environment.records(), "second").value_or("<none>") == "2");
+    BOOST_TEST(!read_row(environment, environment.records(), "dropped-0").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(frames_left_behind_a_rewind_are_not_replayed) {
