@@ -280,22 +280,4 @@ std::size_t progress_store::collect_dirty(std::size_t shard_index, const dirty_v
     return visits;
 }
 
-std::size_t progress_store::mark_dirty_since(std::uint64_t generation) {
-    std::size_t marked = 0;
-    for (std::size_t i = 0; i < shard_count_; ++i) {
-        shard& s = shards_[i];
-        std::lock_guard lock(s.mutex);
-        // Queuing a user appends to dirty_users, not to the table being walked.
-        for (auto& [user_id, user] : s.users) {
-            if (user.generation <= generation) continue;
-            for (packed_record& record : user.records) {
-                if (record.dirty) continue;
-                s.mark_dirty(user_id, user, record);
-                ++marked;
-            }
-        }
-    }
-    return marked;
-}
-
 }  // namespace progressd::store

@@ -149,12 +149,6 @@ public:
     // are not held up; each visit still runs under the lock. Keys dirtied during the walk are
     // collected too.
     std::size_t collect_dirty(std::size_t shard_index, const dirty_visitor& visit);
-    // Marks dirty again every record of each user whose latest write is newer than `generation`:
-    // for a persister whose collected batch never reached the disk (its log frame failed), which
-    // collect_dirty had already cleared. Removals are not restored: the persister keeps those it
-    // collected. Returns the records marked. Walks every shard whole under its lock, so it is
-    // for that failure, not for a request.
-    std::size_t mark_dirty_since(std::uint64_t generation);
 
 private:
     struct shard;

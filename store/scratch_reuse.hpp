@@ -1,8 +1,8 @@
 #pragma once
 // How long the persister's per-batch scratch memory is kept: its list of changes and the bytes
 // they point at (store/byte_arena.hpp), used by the batches it commits to LMDB from memory (no
-// log, a failed frame, a bulk batch) and, for the few changes a logged batch holds back (its
-// removals, the catalog's and other sources' changes), by every batch.
+// log, a failed frame, a bulk batch) and, for what a logged batch holds back (its keys, the
+// catalog's and other sources' changes), by every batch.
 //
 // Freed after every large batch, that memory was mapped afresh for the next one
 // (common/large_allocations.hpp), and the page faults of touching it again were about half of

@@ -167,12 +167,15 @@ void persister::run() {
 
 bool persister::flush(batch_kind kind) {
     const bool on_stop = kind == batch_kind::final_checkpoint;
-    // A log without room waits for the running checkpoint before the batch begins.
-    if (!on_stop) make_room_in_log();
     // Before the generation turns: every write acknowledged until now is in this batch.
     const auto began = steady::now();
     const std::uint64_t generation = store_.begin_flush();
     pending_began_ = began;
+    // After it: a snapshot write's reply waits for the batch before its own once the persister
+    // falls behind (app::database::reply_waits_for), so while this waits for a checkpoint, those
+    // replies wait too. Turned after the wait, the generation would let them all through, and
+    // the checkpoint at nice 19 would get no CPU (a 99-s checkpoint in a long run).
+    if (!on_stop) make_room_in_log();
     const bool to_log = !on_stop && log_takes_batch();
     if (to_log && log_batch(generation)) {
         batch_durable(generation, began);

@@ -11,12 +11,11 @@
 //
 // A batch bound for the log is encoded straight into its frame (log_batch), which the log writes
 // a piece at a time between shards: held as pending writes, a second of new records was ~180
-// bytes a change of memory (12-16 MiB at 70 000 new records a second). Only what the store cannot
-// give again is kept: the batch's removals (a removed key is forgotten once collected) and the
-// attached sources' changes. If the frame fails, or the batch grows past a frame's limit, the
-// records it took are no longer dirty, so the store marks dirty again every record of each user
-// written after the last durable batch (progress_store::mark_dirty_since), and they are collected
-// into pending_ behind the kept removals and committed to LMDB here, as below.
+// bytes a change of memory (12-16 MiB at 70 000 new records a second). Only its keys are kept
+// (~56 bytes a change), and the attached sources' changes. If the frame fails, or the batch
+// grows past a frame's limit, the store has already cleared the dirty flags of what it took, so
+// each kept key goes into pending_ as the store holds it now (a removal where it holds nothing)
+// and is committed to LMDB here, as below.
 //
 // A large batch made only of records (a second of new records, a bulk import, the flush on stop)
 // is written as several transactions of about writes_per_transaction changes each, in collection
@@ -134,6 +133,10 @@ struct persister_options {
     // committed to LMDB by the persister itself (after the running checkpoint).
     std::chrono::milliseconds checkpoint_interval{30000};
     std::size_t checkpoint_log_bytes = std::size_t{32} << 20;
+    // A batch of more changes than this (a bulk import) goes to LMDB at once rather than into a
+    // frame: sorted into LMDB it fills pages as well as a checkpoint would, without being written
+    // twice, and a frame's size (32 bits) stays far from its limit.
+    std::size_t max_frame_changes = 262144;
 };
 
 struct persister_stats {
@@ -315,9 +318,9 @@ private:
 
     // Persister thread only.
     std::vector<pending_write> pending_;
-    // The removals of the frame being logged, for pending_ should the frame fail (the store has
-    // forgotten them); their bytes are in arena_ too.
-    std::vector<pending_write> frame_removals_;
+    // The keys of the frame being logged, for pending_ should the frame fail (the store has
+    // cleared their dirty flags and forgotten its removals); their bytes are in arena_.
+    std::vector<std::string_view> frame_keys_;
     byte_arena arena_;
     std::uint32_t next_order_ = 0;
     std::string key_scratch_;  // encoding buffers, reused so a record costs no allocation

@@ -3,6 +3,8 @@
 // them to LMDB, and taking frames back when the persister must commit them itself.
 #include "store/persist/persister.hpp"
 
+#include "store/codec/record_codec.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -11,11 +13,6 @@
 
 namespace progressd::store {
 namespace {
-
-// A batch of more changes than this (a bulk import) goes to LMDB at once rather than into a
-// frame: sorted into LMDB it fills pages as well as a checkpoint would, without being written
-// twice, and a frame's size (32 bits) stays far from its limit.
-constexpr std::size_t max_frame_changes = 262144;
 
 // Bytes [from, from + 8) of `key` as a big-endian number, zero-padded: numbers compare as the
 // bytes do (std::string_view::compare compares them unsigned).
@@ -47,25 +44,25 @@ bool persister::log_takes_batch() const {
 bool persister::log_batch(std::uint64_t generation) {
     const auto started = std::chrono::steady_clock::now();
     // The records go straight into the frame, encoded, a piece at a time: a second of new records
-    // is never held in memory (~180 bytes a change as pending writes). Removals are also kept,
-    // because the store forgets them once collected; the sources' changes wait in pending_.
+    // is never held in memory (~180 bytes a change as pending writes). Their keys are kept (~56
+    // bytes a change), for a frame that fails; the sources' changes wait in pending_.
     std::size_t changes = 0;
     for (std::size_t shard = 0; shard < store_.shard_count(); ++shard) {
         store_.collect_dirty(shard, [&](std::string_view user_id, const record_key& key, const progress_record* record) {
             const std::optional<std::string_view> value = encode_change(user_id, key, record);
-            if (++changes > max_frame_changes) {
-                if (changes == max_frame_changes + 1) wal_->abandon_frame();
+            if (++changes > options_.max_frame_changes) {
+                if (changes == options_.max_frame_changes + 1) wal_->abandon_frame();
                 add_pending(environment_.records(), key_scratch_, value);
                 return;
             }
             wal_->add(environment_.records(), key_scratch_, value);
-            if (!value) frame_removals_.push_back({environment_.records(), 0, arena_.store(key_scratch_), std::nullopt});
+            frame_keys_.push_back(arena_.store(key_scratch_));
         });
         wal_->write_pieces();  // outside the shard's lock
     }
     collect_sources(generation);
 
-    bool logged = changes <= max_frame_changes;
+    bool logged = changes <= options_.max_frame_changes;
     if (logged && (changes > 0 || !pending_.empty())) {
         for (const pending_write& write : pending_) wal_->add(write.database, write.key, write.value);
         if (const int error = wal_->write_frame(); error != 0) {
@@ -80,20 +77,26 @@ bool persister::log_batch(std::uint64_t generation) {
     }
     if (logged) {
         // In the log now: LMDB gets these changes from there, in the next checkpoint.
-        frame_removals_.clear();
+        frame_keys_.clear();
         release_scratch(pending_, arena_);
         next_order_ = 0;
         return true;
     }
-    // The frame is not on disk, and the store has cleared its records' dirty flags: they are
-    // marked again and collected into pending_ for LMDB, behind the frame's removals (older than
-    // anything collected after them).
-    pending_.insert(pending_.begin(), frame_removals_.begin(), frame_removals_.end());
-    frame_removals_.clear();
-    for (std::size_t i = 0; i < pending_.size(); ++i) pending_[i].order = static_cast<std::uint32_t>(i);
-    next_order_ = static_cast<std::uint32_t>(pending_.size());
-    store_.mark_dirty_since(durable_generation());
-    collect(generation);
+    // The frame is not on disk, and the store has cleared the dirty flags of what it took: each of
+    // its keys goes to pending_ as the store holds it now (a removal where it holds nothing), after
+    // anything collected since the frame was given up, so the newest state wins. A key changed
+    // again meanwhile is also dirty again, and the next batch writes it once more.
+    for (const std::string_view encoded : frame_keys_) {
+        const std::optional<decoded_key> key = decode_key(encoded);  // encode_key wrote it
+        const auto record = store_.find(key->user_id, key->context_id, key->content_id);
+        std::optional<std::string_view> value;
+        if (record) {
+            encode_record(value_scratch_, *record);
+            value = value_scratch_;
+        }
+        add_pending(environment_.records(), encoded, value);
+    }
+    frame_keys_.clear();
     return false;
 }
 

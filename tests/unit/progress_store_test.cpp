@@ -126,32 +126,6 @@ BOOST_AUTO_TEST_CASE(write_generation_is_covered_by_the_next_flush) {
     BOOST_TEST(store.apply_ping("u1", watch("c1", 2), 2).generation > flushed);
 }
 
-BOOST_AUTO_TEST_CASE(mark_dirty_since_marks_every_record_of_the_users_written_after_a_generation) {
-    progress_store store(4, {});
-    store.apply_ping("old", watch("c1", 1), 1);
-    store.apply_ping("old", watch("c2", 1), 1);
-    store.apply_ping("new", watch("c1", 1), 1);
-    const auto durable = store.begin_flush();  // these three are durable, say
-    std::vector<std::string> seen;
-    collect_all(store, seen);
-    store.begin_flush();
-    store.apply_ping("new", watch("c2", 1), 2);  // after `durable`: its batch failed, say
-    store.erase("new", "", "c1");
-    store.apply_ping("newer", watch("c1", 1), 2);
-    seen.clear();
-    collect_all(store, seen);  // the failed batch's collection
-
-    // Every record of the users written since, the one not written again included; not the
-    // removal, which the store no longer knows.
-    BOOST_TEST(store.mark_dirty_since(durable) == 2u);
-    BOOST_TEST(store.stats().dirty == 2u);
-    seen.clear();
-    BOOST_TEST(collect_all(store, seen) == 2u);
-    std::sort(seen.begin(), seen.end());
-    BOOST_TEST(seen == (std::vector<std::string>{"new//c2", "newer//c1"}), boost::test_tools::per_element());
-    BOOST_TEST(store.mark_dirty_since(store.current_generation()) == 0u);
-}
-
 BOOST_AUTO_TEST_CASE(loaded_records_are_clean) {
     progress_store store(4, {});
     progress_record record;
