@@ -45,6 +45,22 @@ persister_options snapshot_every(std::chrono::milliseconds interval) {
     return options;
 }
 
+// Sync mode with a batch only when a write waits for one: each acknowledged write is a batch.
+persister_options sync_batch_per_wait() {
+    persister_options options;
+    options.mode = durability_mode::sync;
+    options.flush_interval = 1h;
+    options.checkpoint_interval = 1h;
+    return options;
+}
+
+// Waits (5 s at most) for the write of `generation` to be made durable; whether it was.
+bool acknowledged(persister& writer, std::uint64_t generation) {
+    auto future = durable(writer, generation);
+    BOOST_REQUIRE(future.wait_for(5s) == std::future_status::ready);
+    return future.get();
+}
+
 // The records LMDB alone holds in a copy of `dir` taken now, its log left unread.
 std::size_t records_in_lmdb_alone(const temp_dir& dir) {
     temp_dir image;
@@ -185,16 +201,10 @@ BOOST_AUTO_TEST_CASE(a_full_log_waits_for_the_running_checkpoint_and_hands_its_f
 
 BOOST_AUTO_TEST_CASE(when_the_log_takes_no_more_frames_the_persister_commits_every_logged_one_itself) {
     temp_dir dir;
-    persister_options options;
-    options.mode = durability_mode::sync;
-    options.flush_interval = 1h;
-    options.checkpoint_interval = 1h;
-    logged_persister setup(dir, options, map_size);
+    logged_persister setup(dir, sync_batch_per_wait(), map_size);
     auto& [environment, log, store, writer] = setup;
     const auto acknowledge = [&](const std::string& user, const ping& p, std::int64_t at) {
-        auto acknowledged = durable(writer, store.apply_ping(user, p, at).generation);
-        BOOST_REQUIRE(acknowledged.wait_for(5s) == std::future_status::ready);
-        BOOST_TEST(acknowledged.get());
+        BOOST_TEST(acknowledged(writer, store.apply_ping(user, p, at).generation));
     };
 
     // Twenty records, a frame each, then one record written again and again in frames of ~4 KiB:
@@ -230,24 +240,15 @@ BOOST_AUTO_TEST_CASE(when_the_log_takes_no_more_frames_the_persister_commits_eve
 
 BOOST_AUTO_TEST_CASE(a_refused_frame_s_records_and_removals_reach_lmdb_in_the_persister_s_own_commit) {
     temp_dir dir;
-    persister_options options;
-    options.mode = durability_mode::sync;
-    options.flush_interval = 1h;
-    options.checkpoint_interval = 1h;
-    logged_persister setup(dir, options, map_size);
+    logged_persister setup(dir, sync_batch_per_wait(), map_size);
     auto& [environment, log, store, writer] = setup;
-    const auto acknowledged = [&](std::uint64_t generation) {
-        auto future = durable(writer, generation);
-        BOOST_REQUIRE(future.wait_for(5s) == std::future_status::ready);
-        return future.get();
-    };
 
-    BOOST_TEST(acknowledged(store.apply_ping("kept", watch("c1", 10), 1).generation));
-    BOOST_TEST(acknowledged(store.apply_ping("removed", watch("c1", 10), 1).generation));
+    BOOST_TEST(acknowledged(writer, store.apply_ping("kept", watch("c1", 10), 1).generation));
+    BOOST_TEST(acknowledged(writer, store.apply_ping("removed", watch("c1", 10), 1).generation));
     // A frame of ~600 kB, within the log's first mebibyte (allocated ahead of the frames).
     ping big = watch("c1", 10);
     big.details = R"({"pad":")" + std::string(600000, 'x') + R"("})";
-    BOOST_TEST(acknowledged(store.apply_ping("big", big, 2).generation));
+    BOOST_TEST(acknowledged(writer, store.apply_ping("big", big, 2).generation));
     BOOST_TEST(writer.stats().log_frames == 3u);
     BOOST_TEST(writer.stats().records_written == 0u);
     {
@@ -257,7 +258,7 @@ BOOST_AUTO_TEST_CASE(a_refused_frame_s_records_and_removals_reach_lmdb_in_the_pe
         BOOST_TEST(store.erase("removed", "", "c1").has_value());
         store.apply_ping("added", watch("c1", 10), 3);
         big.position_seconds = 20;
-        BOOST_TEST(acknowledged(store.apply_ping("big", big, 3).generation));
+        BOOST_TEST(acknowledged(writer, store.apply_ping("big", big, 3).generation));
     }
     BOOST_TEST(writer.stats().log_frames == 3u);
     BOOST_TEST(writer.stats().records_written > 0u);
