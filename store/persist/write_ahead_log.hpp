@@ -29,8 +29,8 @@
 // nothing, and a crash part way through replay replays them all again.
 //
 // A frame's payload is written in pieces as the persister adds its changes, and its header, which
-// makes it intact, last (store/persist/write_ahead_log_format.hpp has the layout). A snapshot-mode
-// batch encodes its records straight into the frame (store/persist/persister.hpp), so neither
+// makes it intact, last (store/persist/write_ahead_log_format.hpp has the layout). The persister
+// encodes a batch's records straight into the frame (store/persist/persister.hpp), so neither
 // the frame nor the batch is ever held whole in memory.
 
 #include "common/file_descriptor.hpp"
