@@ -61,14 +61,18 @@ bool acknowledged(persister& writer, std::uint64_t generation) {
     return future.get();
 }
 
-// The records LMDB alone holds in a copy of `dir` taken now, its log left unread.
-std::size_t records_in_lmdb_alone(const temp_dir& dir) {
+// The store a server would start with on a copy of `dir` taken now, from LMDB alone (its log
+// left unread).
+std::unique_ptr<progress_store> lmdb_alone(const temp_dir& dir) {
     temp_dir image;
     copy_crash_image(dir, image);
     auto environment = open_data_dir(image.str(), map_size);
-    progress_store reloaded(8, {});
-    return recover(environment, reloaded, quiet).records;
+    auto reloaded = std::make_unique<progress_store>(8, merge_rules{});
+    recover(environment, *reloaded, quiet);
+    return reloaded;
 }
+
+std::size_t records_in_lmdb_alone(const temp_dir& dir) { return lmdb_alone(dir)->stats().records; }
 
 // The records a server would start with on a copy of `dir` taken now: LMDB, then the log replayed.
 std::size_t records_after_a_crash(const temp_dir& dir) {
@@ -78,16 +82,6 @@ std::size_t records_after_a_crash(const temp_dir& dir) {
     replay_write_ahead_log(logs_of(image), environment);
     progress_store reloaded(8, {});
     return recover(environment, reloaded, quiet).records;
-}
-
-// The store a server would start with on a copy of `dir` taken now, from LMDB alone.
-std::unique_ptr<progress_store> lmdb_alone(const temp_dir& dir) {
-    temp_dir image;
-    copy_crash_image(dir, image);
-    auto environment = open_data_dir(image.str(), map_size);
-    auto reloaded = std::make_unique<progress_store>(8, merge_rules{});
-    recover(environment, *reloaded, quiet);
-    return reloaded;
 }
 
 // While it lives, no file of this process may grow past `bytes` (a write there fails with EFBIG
